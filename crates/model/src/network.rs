@@ -1,0 +1,78 @@
+//! What the trainer needs from a network, so one training loop serves every depth.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+use crate::NamedArray;
+
+/// The role of a parameter tensor, which decides its learning rate (`lr_w`, `lr_b`, `lr_a`)
+/// and the metric columns it is summed into (`*_w`, `*_b`, `*_a`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParameterKind {
+    /// Hidden-layer weights `w1`, `w2`, ….
+    HiddenWeights,
+    /// Hidden-layer biases `b1`, `b2`, ….
+    HiddenBiases,
+    /// Output weights `a`.
+    OutputWeights,
+}
+
+impl ParameterKind {
+    /// Every kind, in metric-column order (w, b, a).
+    pub const ALL: [ParameterKind; 3] =
+        [ParameterKind::HiddenWeights, ParameterKind::HiddenBiases, ParameterKind::OutputWeights];
+
+    /// The kind of the parameter with field name `name` (`w1` → weights, `b2` → biases,
+    /// `a` → output weights); `None` for a name that is none of these.
+    pub fn of(name: &str) -> Option<ParameterKind> {
+        let digits_after = |prefix: char| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()))
+        };
+        if name == "a" {
+            Some(ParameterKind::OutputWeights)
+        } else if digits_after('w') {
+            Some(ParameterKind::HiddenWeights)
+        } else if digits_after('b') {
+            Some(ParameterKind::HiddenBiases)
+        } else {
+            None
+        }
+    }
+
+    /// Column suffix in `metrics.csv`: `w`, `b` or `a`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ParameterKind::HiddenWeights => "w",
+            ParameterKind::HiddenBiases => "b",
+            ParameterKind::OutputWeights => "a",
+        }
+    }
+}
+
+/// A scalar-output network the trainer can fit: f: ℝᵈ → ℝ applied row-wise.
+pub trait Network: Module {
+    /// f(x_i) for every row of `inputs`. `[n, d]` → `[n]`.
+    fn forward(&self, inputs: Tensor<2>) -> Tensor<1>;
+
+    /// Pre-activations z of every hidden layer, first layer first. `[n, d]` → one `[n, m_l]`
+    /// per hidden layer.
+    fn hidden_pre_activations(&self, inputs: Tensor<2>) -> Vec<Tensor<2>>;
+
+    /// The parameters as named host arrays (the `.npz` layout).
+    fn to_named_arrays(&self) -> Vec<NamedArray>;
+}
+
+impl Network for crate::TwoLayer {
+    fn forward(&self, inputs: Tensor<2>) -> Tensor<1> {
+        crate::TwoLayer::forward(self, inputs)
+    }
+
+    fn hidden_pre_activations(&self, inputs: Tensor<2>) -> Vec<Tensor<2>> {
+        vec![self.pre_activations(inputs)]
+    }
+
+    fn to_named_arrays(&self) -> Vec<NamedArray> {
+        crate::TwoLayer::to_named_arrays(self)
+    }
+}

@@ -1,0 +1,174 @@
+//! The two-layer network f(x) = s · Σ_{r=1..m} a_r σ(w_r·x + b_r) as a Burn module.
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Tensor};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::{Activation, ModelError, NamedArray, OutputInit, Parameterization};
+
+/// Which of the three parameter tensors gradient descent may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trainable {
+    /// Train the hidden weights W (`w1`).
+    pub w: bool,
+    /// Train the hidden biases b (`b1`).
+    pub b: bool,
+    /// Train the output weights a (`a`).
+    pub a: bool,
+}
+
+impl Trainable {
+    /// All three tensors trainable.
+    pub const ALL: Trainable = Trainable { w: true, b: true, a: true };
+}
+
+/// Everything that fixes a two-layer network's architecture and initial law.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TwoLayerConfig {
+    /// Input dimension d.
+    pub input_dim: usize,
+    /// Width m (number of hidden neurons).
+    pub width: usize,
+    /// Activation σ.
+    pub activation: Activation,
+    /// Scaling of the output and of the initial weights.
+    pub parameterization: Parameterization,
+    /// Law of the output weights a at initialisation.
+    pub output_init: OutputInit,
+    /// Constant B every bias b_r starts at (B = −2 with inputs on the sphere and W ~ N(0, I)
+    /// leaves each neuron active with probability 1 − Φ(2) ≈ 2.3%: the sparse regime of seed 004).
+    pub bias_init: f64,
+    /// Which tensors are trained.
+    pub trainable: Trainable,
+}
+
+impl TwoLayerConfig {
+    /// Draws initial parameters on the host: W row by row then a, from `rng`, in f64.
+    ///
+    /// Drawing on the host (not with the backend's RNG) makes the initial network the same
+    /// numbers on every backend and dtype for the same seed.
+    pub fn init_parameters(&self, rng: &mut impl Rng) -> Vec<NamedArray> {
+        let (m, d) = (self.width, self.input_dim);
+        let w_std = self.parameterization.hidden_weight_std(d);
+        let a_std = self.parameterization.output_weight_std(m);
+        let mut normal = || -> f64 { StandardNormal.sample(rng) };
+        let w1: Vec<f64> = (0..m * d).map(|_| w_std * normal()).collect();
+        let a: Vec<f64> = match self.output_init {
+            OutputInit::Gaussian => (0..m).map(|_| a_std * normal()).collect(),
+            OutputInit::Sign => (0..m).map(|_| if normal() >= 0.0 { a_std } else { -a_std }).collect(),
+        };
+        vec![
+            NamedArray { name: "w1".into(), shape: vec![m, d], values: w1 },
+            NamedArray { name: "b1".into(), shape: vec![m], values: vec![self.bias_init; m] },
+            NamedArray { name: "a".into(), shape: vec![m], values: a },
+        ]
+    }
+
+    /// Draws initial parameters from `rng` and builds the network on `device`.
+    pub fn init(&self, rng: &mut impl Rng, device: &Device) -> TwoLayer {
+        let parameters = self.init_parameters(rng);
+        self.with_parameters(&parameters, device)
+            .expect("init_parameters yields arrays of the configured shapes")
+    }
+
+    /// Builds the network on `device` from host arrays named `w1` `[m, d]`, `b1` `[m]`, `a` `[m]`
+    /// (e.g. loaded with `--init FILE.npz`). A missing array or a wrong shape is an error naming it.
+    pub fn with_parameters(
+        &self,
+        parameters: &[NamedArray],
+        device: &Device,
+    ) -> Result<TwoLayer, ModelError> {
+        let (m, d) = (self.width, self.input_dim);
+        let find = |name: &str, shape: &[usize]| -> Result<&NamedArray, ModelError> {
+            let array = parameters
+                .iter()
+                .find(|p| p.name == name)
+                .ok_or_else(|| ModelError::MissingParameter { name: name.to_string() })?;
+            array.expect_shape(shape)?;
+            Ok(array)
+        };
+        let w1 = find("w1", &[m, d])?.to_tensor::<2>(device);
+        let b1 = find("b1", &[m])?.to_tensor::<1>(device);
+        let a = find("a", &[m])?.to_tensor::<1>(device);
+        Ok(TwoLayer {
+            w1: Param::from_tensor(w1).set_require_grad(self.trainable.w),
+            b1: Param::from_tensor(b1).set_require_grad(self.trainable.b),
+            a: Param::from_tensor(a).set_require_grad(self.trainable.a),
+            activation: self.activation,
+            output_scale: self.parameterization.output_scale(m),
+            trainable: self.trainable,
+        })
+    }
+}
+
+/// Two-layer network f(x) = s · Σ_{r=1..m} a_r σ(w_r·x + b_r).
+///
+/// Parameter field names are the `.npz` keys and the learning-rate group names.
+#[derive(Module, Debug)]
+pub struct TwoLayer {
+    /// Hidden-layer weights W; row r is neuron w_r. Shape `[m, d]`.
+    /// Init N(0, 1) (`ntk`, `mean_field`) or N(0, 1/d) (`standard`). Saved as `w1`.
+    pub w1: Param<Tensor<2>>,
+    /// Hidden-layer biases b. Shape `[m]`. Init: the constant `bias_init`. Saved as `b1`.
+    pub b1: Param<Tensor<1>>,
+    /// Output weights a. Shape `[m]`. Init N(0, 1) or ±1 (`ntk`, `mean_field`), scaled by
+    /// 1/√m under `standard`. Saved as `a`.
+    pub a: Param<Tensor<1>>,
+    /// Activation σ.
+    #[module(skip)]
+    pub activation: Activation,
+    /// Output scale s: 1/√m (`ntk`), 1 (`standard`), 1/m (`mean_field`).
+    #[module(skip)]
+    pub output_scale: f64,
+    /// Which tensors are trained; a frozen tensor does not require gradients.
+    #[module(skip)]
+    pub trainable: Trainable,
+}
+
+impl TwoLayer {
+    /// Width m.
+    pub fn width(&self) -> usize {
+        self.w1.dims()[0]
+    }
+
+    /// Input dimension d.
+    pub fn input_dim(&self) -> usize {
+        self.w1.dims()[1]
+    }
+
+    /// Pre-activations Z = X Wᵀ + 1 bᵀ, i.e. z_ir = w_r·x_i + b_r.
+    ///
+    /// # Shapes
+    /// `inputs` `[n, d]` → `[n, m]`.
+    pub fn pre_activations(&self, inputs: Tensor<2>) -> Tensor<2> {
+        inputs.matmul(self.w1.val().transpose()) + self.b1.val().unsqueeze_dim(0)
+    }
+
+    /// Outputs f(x_i) = s · Σ_r a_r σ(z_ir) for every row x_i of `inputs`.
+    ///
+    /// # Shapes
+    /// `inputs` `[n, d]` → `[n]`.
+    pub fn forward(&self, inputs: Tensor<2>) -> Tensor<1> {
+        let hidden = self.activation.apply(self.pre_activations(inputs));
+        self.readout(hidden)
+    }
+
+    /// f = s · H a from hidden activations H `[n, m]`; → `[n]`.
+    fn readout(&self, hidden: Tensor<2>) -> Tensor<1> {
+        hidden
+            .matmul(self.a.val().unsqueeze_dim(1))
+            .squeeze_dim::<1>(1)
+            .mul_scalar(self.output_scale)
+    }
+
+    /// The parameters as host arrays `w1` `[m, d]`, `b1` `[m]`, `a` `[m]`, in f64.
+    pub fn to_named_arrays(&self) -> Vec<NamedArray> {
+        vec![
+            NamedArray::from_tensor("w1", self.w1.val()),
+            NamedArray::from_tensor("b1", self.b1.val()),
+            NamedArray::from_tensor("a", self.a.val()),
+        ]
+    }
+
+}

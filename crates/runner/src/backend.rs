@@ -1,0 +1,77 @@
+//! The one place that names a Burn backend: `--backend` and `--dtype` become one autodiff
+//! `Device`, which every other part of the program receives.
+
+use anyhow::{bail, Context};
+use burn::tensor::{Device, FloatDType};
+use clap::ValueEnum;
+use serde::Serialize;
+
+/// Compute backend, chosen at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Burn's `flex` CPU backend (pure Rust, SIMD, multi-threaded). The default: see README.
+    Flex,
+    /// Burn's `ndarray` CPU backend (deprecated upstream in 0.22, kept for comparison).
+    Ndarray,
+    /// Burn's `wgpu` GPU backend (build with `--features wgpu`).
+    Wgpu,
+}
+
+/// Floating-point precision of every tensor in the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DTypeKind {
+    /// 32-bit floats.
+    F32,
+    /// 64-bit floats (for gradient checks and runs to very small losses).
+    F64,
+}
+
+impl DTypeKind {
+    fn float_dtype(self) -> FloatDType {
+        match self {
+            DTypeKind::F32 => FloatDType::F32,
+            DTypeKind::F64 => FloatDType::F64,
+        }
+    }
+}
+
+/// The autodiff device for `backend` with default float dtype `dtype`.
+///
+/// Must be called once per process, before any tensor exists on that backend: Burn fixes a
+/// device's dtype at its first use. A backend not compiled in, or a dtype the device cannot
+/// compute in, is an error that says what to do.
+pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result<Device> {
+    let mut device = base_device(backend)?;
+    let float_dtype = dtype.float_dtype();
+    if !device.supports_dtype(float_dtype) {
+        bail!("the {backend:?} device ({device:?}) does not support {dtype:?}; try --dtype f32");
+    }
+    device
+        .configure(float_dtype)
+        .with_context(|| format!("configuring the {backend:?} device for {dtype:?}"))?;
+    Ok(device.autodiff())
+}
+
+fn base_device(backend: BackendKind) -> anyhow::Result<Device> {
+    match backend {
+        BackendKind::Flex => Ok(Device::flex()),
+        #[allow(deprecated)] // burn-ndarray is deprecated upstream; offered for comparison
+        BackendKind::Ndarray => Ok(Device::ndarray()),
+        BackendKind::Wgpu => wgpu_device(),
+    }
+}
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> anyhow::Result<Device> {
+    Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> anyhow::Result<Device> {
+    bail!(
+        "the wgpu backend is not built into this binary; rebuild with \
+         `cargo build --release -p overparam-runner --features wgpu`"
+    )
+}

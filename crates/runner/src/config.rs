@@ -1,0 +1,315 @@
+//! The TOML run configuration: the file schema as typed (serde, unknown keys rejected, every
+//! key defaulted as documented in the README), `--set` overrides, and the validation that
+//! turns it into the model's and trainer's specifications. Past [`RunConfig::resolve`] the
+//! program only sees valid values.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context};
+use overparam_model::{Activation, OutputInit, Parameterization, Trainable, TwoLayerConfig};
+use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
+use overparam_trainer::{LearningRates, Optimizer, TrainSpec};
+use serde::{Deserialize, Serialize};
+
+/// A whole run configuration file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Seed of the inputs, random labels, initial weights and SGD batches. Default 0.
+    pub seed: u64,
+    /// `[data]`.
+    pub data: DataSection,
+    /// `[model]`.
+    pub model: ModelSection,
+    /// `[train]`.
+    pub train: TrainSection,
+}
+
+/// `[data]`: the samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataSection {
+    /// Number of samples n. Default 256.
+    pub n: usize,
+    /// Input dimension d. Default 16.
+    pub d: usize,
+    /// `gaussian` (N(0, I/d)), `sphere` (uniform on S^{d−1}) or `file`. Default `sphere`.
+    pub inputs: InputsKey,
+    /// `teacher`, `random`, `planted_quadratic` or `file`. Default `teacher`.
+    pub labels: LabelsKey,
+    /// Teacher width k (also the number of planted directions). Default 4.
+    pub teacher_width: usize,
+    /// Seed of the teacher / planted directions, independent of `seed`. Default 0.
+    pub teacher_seed: u64,
+    /// Orthonormal teacher directions (needs k ≤ d). Default false.
+    pub teacher_orthonormal: bool,
+    /// Law of random labels: `gaussian` (N(0,1)) or `sign` (±1). Default `gaussian`.
+    pub random_labels: RandomLabelsKey,
+    /// `.npz` with `x` `[n, d]` and `y` `[n]` when inputs/labels = `file`; relative to the
+    /// config file's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+}
+
+/// `[model]`: the two-layer network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSection {
+    /// Width m. Default 512.
+    pub width: usize,
+    /// `relu`, `quadratic` or `softplus`. Default `relu`.
+    pub activation: Activation,
+    /// `ntk`, `standard` or `mean_field`. Default `ntk`.
+    pub parameterization: Parameterization,
+    /// Law of the output weights a: `gaussian` or `sign` (±1). Default `gaussian`.
+    pub output_init: OutputInit,
+    /// Initial value B of every bias. Default 0.0.
+    pub bias_init: f64,
+    /// Train W. Default true.
+    pub train_w: bool,
+    /// Train b. Default true.
+    pub train_b: bool,
+    /// Train a. Default true.
+    pub train_a: bool,
+}
+
+/// `[train]`: the optimisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSection {
+    /// `gd` (full batch) or `sgd`. Default `gd`.
+    pub optimizer: OptimizerKey,
+    /// Mini-batch size for `sgd` (1..=n); must be 0 for `gd`. Default 0.
+    pub batch_size: usize,
+    /// Maximum number of steps. Default 2000.
+    pub steps: usize,
+    /// Learning rate of W. Default 1.0.
+    pub lr_w: f64,
+    /// Learning rate of b. Default 1.0.
+    pub lr_b: f64,
+    /// Learning rate of a. Default 1.0.
+    pub lr_a: f64,
+    /// Log metrics every this many steps (≥ 1). Default 10.
+    pub log_every: usize,
+    /// Stop once the loss is ≤ this. Default 0.0.
+    pub target_loss: f64,
+}
+
+/// Values of `data.inputs`.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputsKey { Gaussian, Sphere, File }
+
+/// Values of `data.labels`.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelsKey { Teacher, Random, PlantedQuadratic, File }
+
+/// Values of `data.random_labels`.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RandomLabelsKey { Gaussian, Sign }
+
+/// Values of `train.optimizer`.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptimizerKey { Gd, Sgd }
+
+impl Default for DataSection {
+    fn default() -> Self {
+        Self {
+            n: 256,
+            d: 16,
+            inputs: InputsKey::Sphere,
+            labels: LabelsKey::Teacher,
+            teacher_width: 4,
+            teacher_seed: 0,
+            teacher_orthonormal: false,
+            random_labels: RandomLabelsKey::Gaussian,
+            path: None,
+        }
+    }
+}
+
+impl Default for ModelSection {
+    fn default() -> Self {
+        Self {
+            width: 512,
+            activation: Activation::Relu,
+            parameterization: Parameterization::Ntk,
+            output_init: OutputInit::Gaussian,
+            bias_init: 0.0,
+            train_w: true,
+            train_b: true,
+            train_a: true,
+        }
+    }
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        Self {
+            optimizer: OptimizerKey::Gd,
+            batch_size: 0,
+            steps: 2000,
+            lr_w: 1.0,
+            lr_b: 1.0,
+            lr_a: 1.0,
+            log_every: 10,
+            target_loss: 0.0,
+        }
+    }
+}
+
+/// The model's and trainer's specifications, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedRun {
+    /// Data to make or read.
+    pub data: DataSpec,
+    /// Network to build.
+    pub model: TwoLayerConfig,
+    /// Schedule to train with.
+    pub train: TrainSpec,
+}
+
+impl RunConfig {
+    /// Reads `path`, then applies each `--set key=value` in order. Errors name the file (with
+    /// line and key) or the override.
+    pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<RunConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        let mut config: RunConfig = toml::from_str(&text)
+            .with_context(|| format!("config {}", path.display()))?;
+        // A relative data path is relative to the config file.
+        if let Some(data_path) = config.data.path.as_mut() {
+            if data_path.is_relative() {
+                *data_path = path.parent().unwrap_or(Path::new(".")).join(&*data_path);
+            }
+        }
+        for assignment in overrides {
+            config = config
+                .with_override(assignment)
+                .with_context(|| format!("--set {assignment}"))?;
+        }
+        Ok(config)
+    }
+
+    /// This configuration with one `key=value` applied (`key` dotted, e.g. `train.lr_a`;
+    /// `value` a TOML value, or a bare string).
+    pub fn with_override(&self, assignment: &str) -> anyhow::Result<RunConfig> {
+        let Some((key, raw_value)) = assignment.split_once('=') else {
+            bail!("expected key=value, e.g. train.lr_a=0.5");
+        };
+        let (key, raw_value) = (key.trim(), raw_value.trim());
+        let value = toml::from_str::<toml::Table>(&format!("v = {raw_value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw_value.to_string()));
+        let mut table = toml::Table::try_from(self).context("re-encoding the config")?;
+        let mut parts: Vec<&str> = key.split('.').collect();
+        let leaf = parts.pop().filter(|s| !s.is_empty()).context("empty key")?;
+        let mut section = &mut table;
+        for part in parts {
+            section = section
+                .get_mut(part)
+                .and_then(toml::Value::as_table_mut)
+                .with_context(|| format!("unknown section `{part}` in key `{key}`"))?;
+        }
+        section.insert(leaf.to_string(), value);
+        RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| anyhow::anyhow!("key `{key}`: {e}"))
+    }
+
+    /// Checks every value and builds the specifications. Errors name the key.
+    pub fn resolve(&self) -> anyhow::Result<ResolvedRun> {
+        let (data, model, train) = (&self.data, &self.model, &self.train);
+        ensure!(data.n >= 1, "data.n must be at least 1");
+        ensure!(data.d >= 1, "data.d must be at least 1");
+        ensure!(model.width >= 1, "model.width must be at least 1");
+        ensure!(model.bias_init.is_finite(), "model.bias_init must be finite");
+        ensure!(train.log_every >= 1, "train.log_every must be at least 1");
+        ensure!(
+            train.target_loss.is_finite() && train.target_loss >= 0.0,
+            "train.target_loss must be a finite number ≥ 0, got {}",
+            train.target_loss
+        );
+        for (key, rate) in [("lr_w", train.lr_w), ("lr_b", train.lr_b), ("lr_a", train.lr_a)] {
+            ensure!(rate.is_finite() && rate >= 0.0, "train.{key} must be finite and ≥ 0, got {rate}");
+        }
+        let optimizer = match train.optimizer {
+            OptimizerKey::Gd => {
+                ensure!(train.batch_size == 0, "train.batch_size is for optimizer = \"sgd\" only (got {} with \"gd\")", train.batch_size);
+                Optimizer::GradientDescent
+            }
+            OptimizerKey::Sgd => {
+                ensure!(
+                    (1..=data.n).contains(&train.batch_size),
+                    "train.batch_size must be between 1 and data.n = {} for sgd, got {}",
+                    data.n,
+                    train.batch_size
+                );
+                Optimizer::StochasticGradientDescent { batch_size: train.batch_size }
+            }
+        };
+        let file = || -> anyhow::Result<PathBuf> {
+            data.path.clone().context("data.path must name an .npz file when data.inputs or data.labels is \"file\"")
+        };
+        let inputs = match data.inputs {
+            InputsKey::Gaussian => InputSource::Generated(InputLaw::Gaussian),
+            InputsKey::Sphere => InputSource::Generated(InputLaw::Sphere),
+            InputsKey::File => InputSource::File(file()?),
+        };
+        let teacher_width = || -> anyhow::Result<usize> {
+            ensure!(data.teacher_width >= 1, "data.teacher_width must be at least 1");
+            Ok(data.teacher_width)
+        };
+        let labels = match data.labels {
+            LabelsKey::Teacher => LabelSource::Teacher {
+                width: teacher_width()?,
+                orthonormal: data.teacher_orthonormal,
+                seed: data.teacher_seed,
+                activation: model.activation,
+            },
+            LabelsKey::Random => LabelSource::Random(match data.random_labels {
+                RandomLabelsKey::Gaussian => RandomLabels::Gaussian,
+                RandomLabelsKey::Sign => RandomLabels::Sign,
+            }),
+            LabelsKey::PlantedQuadratic => LabelSource::PlantedQuadratic {
+                width: teacher_width()?,
+                orthonormal: data.teacher_orthonormal,
+                seed: data.teacher_seed,
+            },
+            LabelsKey::File => {
+                ensure!(data.inputs == InputsKey::File, "data.labels = \"file\" needs data.inputs = \"file\" (x and y come from the same .npz)");
+                LabelSource::File(file()?)
+            }
+        };
+        Ok(ResolvedRun {
+            data: DataSpec { num_samples: data.n, input_dim: data.d, inputs, labels, seed: self.seed },
+            model: TwoLayerConfig {
+                input_dim: data.d,
+                width: model.width,
+                activation: model.activation,
+                parameterization: model.parameterization,
+                output_init: model.output_init,
+                bias_init: model.bias_init,
+                trainable: Trainable { w: model.train_w, b: model.train_b, a: model.train_a },
+            },
+            train: TrainSpec {
+                optimizer,
+                steps: train.steps,
+                learning_rates: LearningRates {
+                    hidden_weights: train.lr_w,
+                    hidden_biases: train.lr_b,
+                    output_weights: train.lr_a,
+                },
+                log_every: train.log_every,
+                target_loss: train.target_loss,
+                seed: self.seed,
+            },
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! The trainer's one error type: each variant carries the bad value and where it was found.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong loading data or training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainerError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An `.npz` file (or an array in it) could not be parsed.
+    #[error("{path}: array `{array}`: {message}")]
+    Npz {
+        /// The file.
+        path: PathBuf,
+        /// The array being read (empty when the archive itself is unreadable).
+        array: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An array has a shape other than the configuration implies.
+    #[error("{path}: array `{array}` has shape {found:?}, expected {expected:?}")]
+    ShapeMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The array.
+        array: String,
+        /// Shape implied by the configuration.
+        expected: Vec<usize>,
+        /// Shape in the file.
+        found: Vec<usize>,
+    },
+    /// An array holds NaN or ±Inf.
+    #[error("{source_name}: array `{array}` holds a non-finite value {value} at flat index {index}")]
+    NonFinite {
+        /// The file or generator the array came from.
+        source_name: String,
+        /// The array.
+        array: String,
+        /// Flat (row-major) index of the first non-finite entry.
+        index: usize,
+        /// The value (NaN, inf or -inf).
+        value: f64,
+    },
+    /// A data specification that cannot be generated.
+    #[error("invalid data specification: {0}")]
+    InvalidData(String),
+    /// The metrics sink (e.g. `metrics.csv`) could not be written.
+    #[error("writing metrics: {0}")]
+    Sink(std::io::Error),
+    /// The loss became NaN or ±Inf.
+    #[error("training diverged at step {step}: loss = {loss}")]
+    Diverged {
+        /// The step at which the non-finite loss was computed.
+        step: usize,
+        /// The non-finite loss value.
+        loss: f64,
+    },
+}

@@ -1,0 +1,21 @@
+//! Data, per-layer-learning-rate gradient descent, the training loop and its metrics.
+//!
+//! The loss is L = (1/2n) Σ_i (f(x_i) − y_i)² throughout ([`mean_squared_loss`]). Every
+//! function takes Burn tensors and a `&Device`; none names a backend.
+
+pub mod data;
+mod error;
+mod loss;
+mod metrics;
+mod npz;
+mod optimizer;
+mod rng;
+mod train;
+
+pub use error::TrainerError;
+pub use loss::{loss_output_gradient, mean_squared_loss};
+pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
+pub use npz::{read_npz_arrays, write_npz_arrays};
+pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
+pub use rng::{stream_rng, RngStream};
+pub use train::{train, Optimizer, TrainOutcome, TrainSpec};

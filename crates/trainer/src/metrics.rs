@@ -1,0 +1,145 @@
+//! What is logged every `log_every` steps: the loss, per-group gradient norms and weight
+//! movement, and how the hidden units' activation pattern changes.
+
+use burn::tensor::{Bool, Tensor};
+use overparam_model::{NamedArray, Network, ParameterKind};
+
+use crate::optimizer::SquaredGradientNorms;
+
+/// Column names of `metrics.csv`, in order. Scripts depend on these names.
+pub const METRIC_COLUMNS: [&str; 10] = [
+    "step",
+    "loss",
+    "grad_norm_w",
+    "grad_norm_b",
+    "grad_norm_a",
+    "move_w",
+    "move_b",
+    "move_a",
+    "active_fraction",
+    "flipped_fraction",
+];
+
+/// One logged step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRecord {
+    /// Gradient steps taken before this record (0 = the initial network).
+    pub step: usize,
+    /// Full-batch loss L(θ_t) = (1/2n) Σ_i (f(x_i) − y_i)².
+    pub loss: f64,
+    /// ‖∂L/∂θ‖_F over the tensors of each group (w, b, a); `None` for a frozen group.
+    pub grad_norms: [Option<f64>; 3],
+    /// Relative movement ‖θ_t − θ_0‖_F / ‖θ_0‖_F per group (w, b, a); when θ_0 = 0 (e.g. biases
+    /// initialised at 0) the absolute movement ‖θ_t − θ_0‖_F.
+    pub movements: [f64; 3],
+    /// Fraction of (sample, hidden unit) pairs with z > 0, over all n × Σ m_l pairs.
+    pub active_fraction: f64,
+    /// Fraction of (sample, hidden unit) pairs whose sign of z differs from step 0.
+    pub flipped_fraction: f64,
+}
+
+impl MetricRecord {
+    /// A record of `step` from its loss, squared-norm-summed gradient norms and a snapshot.
+    pub fn new(step: usize, loss: f64, grad_norms: [Option<f64>; 3], snapshot: Snapshot) -> Self {
+        Self {
+            step,
+            loss,
+            grad_norms,
+            movements: snapshot.movements,
+            active_fraction: snapshot.active_fraction,
+            flipped_fraction: snapshot.flipped_fraction,
+        }
+    }
+
+    /// The record as one CSV line (no newline), columns as in [`METRIC_COLUMNS`]; a frozen
+    /// group's gradient norm is an empty field.
+    pub fn csv_row(&self) -> String {
+        let optional = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:e}"));
+        let fields = [
+            self.step.to_string(),
+            format!("{:e}", self.loss),
+            optional(self.grad_norms[0]),
+            optional(self.grad_norms[1]),
+            optional(self.grad_norms[2]),
+            format!("{:e}", self.movements[0]),
+            format!("{:e}", self.movements[1]),
+            format!("{:e}", self.movements[2]),
+            format!("{}", self.active_fraction),
+            format!("{}", self.flipped_fraction),
+        ];
+        fields.join(",")
+    }
+}
+
+/// Sums squared per-tensor norms into one norm per group (w, b, a); `None` where no tensor
+/// of the group had a gradient.
+pub fn group_gradient_norms(norms: &SquaredGradientNorms) -> [Option<f64>; 3] {
+    ParameterKind::ALL.map(|kind| {
+        let mut group = norms.iter().filter(|(name, _)| ParameterKind::of(name) == Some(kind));
+        group.next().map(|(_, first)| (first + group.map(|(_, v)| v).sum::<f64>()).sqrt())
+    })
+}
+
+/// Movement and activity of the network at one step, relative to a [`Baseline`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Snapshot {
+    /// See [`MetricRecord::movements`].
+    pub movements: [f64; 3],
+    /// See [`MetricRecord::active_fraction`].
+    pub active_fraction: f64,
+    /// See [`MetricRecord::flipped_fraction`].
+    pub flipped_fraction: f64,
+}
+
+/// The state at step 0 that movement and flips are measured against.
+pub struct Baseline {
+    initial_parameters: Vec<NamedArray>,
+    initial_signs: Vec<Tensor<2, Bool>>,
+}
+
+impl Baseline {
+    /// Records θ_0 and the sign pattern 1{z > 0} of every hidden layer on `inputs` `[n, d]`.
+    pub fn new<M: Network>(model: &M, inputs: Tensor<2>) -> Self {
+        let initial_signs = model
+            .valid()
+            .hidden_pre_activations(inputs.inner())
+            .into_iter()
+            .map(|z| z.greater_elem(0.0))
+            .collect();
+        Self { initial_parameters: model.to_named_arrays(), initial_signs }
+    }
+
+    /// Movement and activity of `model` on `inputs` `[n, d]` relative to step 0.
+    pub fn measure<M: Network>(&self, model: &M, inputs: Tensor<2>) -> Snapshot {
+        let (active_fraction, flipped_fraction) = self.activity(model, inputs);
+        Snapshot { movements: self.movements(model), active_fraction, flipped_fraction }
+    }
+
+    /// Relative movement per group (see [`MetricRecord::movements`]).
+    pub fn movements<M: Network>(&self, model: &M) -> [f64; 3] {
+        let current = model.to_named_arrays();
+        ParameterKind::ALL.map(|kind| {
+            let (mut moved, mut initial) = (0.0, 0.0);
+            for (now, start) in current.iter().zip(&self.initial_parameters) {
+                if ParameterKind::of(&now.name) == Some(kind) {
+                    moved += now.values.iter().zip(&start.values).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+                    initial += start.values.iter().map(|v| v * v).sum::<f64>();
+                }
+            }
+            if initial > 0.0 { (moved / initial).sqrt() } else { moved.sqrt() }
+        })
+    }
+
+    /// (active fraction, flipped fraction) of the hidden units of `model` on `inputs`.
+    pub fn activity<M: Network>(&self, model: &M, inputs: Tensor<2>) -> (f64, f64) {
+        let (mut active, mut flipped, mut total) = (0.0, 0.0, 0.0);
+        for (z, initial) in model.valid().hidden_pre_activations(inputs.inner()).into_iter().zip(&self.initial_signs) {
+            let [n, m] = z.dims();
+            let signs = z.greater_elem(0.0);
+            active += signs.clone().float().sum().into_scalar::<f64>();
+            flipped += signs.not_equal(initial.clone()).float().sum().into_scalar::<f64>();
+            total += (n * m) as f64;
+        }
+        (active / total, flipped / total)
+    }
+}

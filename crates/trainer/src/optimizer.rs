@@ -1,0 +1,102 @@
+//! Gradient descent with one learning rate per parameter group.
+//!
+//! θ ← θ − η_θ ∂L/∂θ for every trainable tensor θ, where η_θ is the rate of θ's group
+//! (`lr_w` for hidden weights `w1…`, `lr_b` for hidden biases `b1…`, `lr_a` for `a`). Groups
+//! are found from Burn parameter paths, which are the field names, so the same code serves
+//! networks of any depth. A frozen tensor (no gradient) or a zero rate leaves θ bit-identical.
+
+use std::collections::BTreeMap;
+
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::{Gradients, Tensor};
+use overparam_model::ParameterKind;
+
+/// Learning rates η_W, η_b, η_a, one per [`ParameterKind`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LearningRates {
+    /// η for hidden weights (`lr_w`).
+    pub hidden_weights: f64,
+    /// η for hidden biases (`lr_b`).
+    pub hidden_biases: f64,
+    /// η for output weights (`lr_a`).
+    pub output_weights: f64,
+}
+
+impl LearningRates {
+    /// The rate of a parameter kind.
+    pub fn for_kind(&self, kind: ParameterKind) -> f64 {
+        match kind {
+            ParameterKind::HiddenWeights => self.hidden_weights,
+            ParameterKind::HiddenBiases => self.hidden_biases,
+            ParameterKind::OutputWeights => self.output_weights,
+        }
+    }
+}
+
+/// Squared Frobenius norms ‖∂L/∂θ‖² of the gradients seen in a step, by parameter name.
+pub type SquaredGradientNorms = BTreeMap<String, f64>;
+
+/// Applies one gradient-descent step to every tensor of `model` that has a gradient in `grads`.
+///
+/// With `apply = false` nothing changes and only the norms are read (the last step of a run,
+/// or a full-batch gradient measured for the log during SGD). With `record_norms` the squared
+/// norm of each gradient is returned (one device read per tensor).
+///
+/// # Panics
+/// Panics if a parameter path is not a known parameter name (a programming error: every
+/// network in `overparam-model` names its tensors `w<l>`, `b<l>`, `a`).
+pub fn gradient_descent_step<M: Module>(
+    model: M,
+    grads: Gradients,
+    rates: &LearningRates,
+    apply: bool,
+    record_norms: bool,
+) -> (M, SquaredGradientNorms) {
+    let mut step = DescentMapper {
+        grads,
+        rates: *rates,
+        apply,
+        record_norms,
+        path: Vec::new(),
+        norms: BTreeMap::new(),
+    };
+    let model = model.map(&mut step);
+    (model, step.norms)
+}
+
+struct DescentMapper {
+    grads: Gradients,
+    rates: LearningRates,
+    apply: bool,
+    record_norms: bool,
+    path: Vec<String>,
+    norms: SquaredGradientNorms,
+}
+
+impl ModuleMapper for DescentMapper {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let Some(grad) = param.grad_remove(&mut self.grads) else {
+            return param; // frozen: no gradient was computed
+        };
+        let name = self.path.join(".");
+        if self.record_norms {
+            let squared_norm: f64 = grad.clone().square().sum().into_scalar();
+            self.norms.insert(name.clone(), squared_norm);
+        }
+        let kind = ParameterKind::of(&name)
+            .unwrap_or_else(|| panic!("parameter `{name}` has no learning-rate group"));
+        let rate = self.rates.for_kind(kind);
+        if !self.apply || rate == 0.0 {
+            return param;
+        }
+        param.map(|value| (value.inner() - grad.mul_scalar(rate)).autodiff().require_grad())
+    }
+}

@@ -1,0 +1,148 @@
+//! The training loop: forward, loss, backward, one gradient step per parameter group; a
+//! record every `log_every` steps; stop at `steps`, at `target_loss`, or on a non-finite loss.
+
+use burn::tensor::{Gradients, Int, Tensor, TensorData};
+use overparam_model::Network;
+use rand::seq::SliceRandom;
+
+use crate::loss::mean_squared_loss;
+use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
+use crate::optimizer::{gradient_descent_step, LearningRates};
+use crate::rng::{stream_rng, RngStream};
+use crate::TrainerError;
+
+/// Full-batch gradient descent or mini-batch SGD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimizer {
+    /// Every step uses all n samples.
+    GradientDescent,
+    /// Every step uses `batch_size` samples; batches run through a fresh random permutation
+    /// of the samples each epoch (the last, short batch of an epoch is used too).
+    StochasticGradientDescent {
+        /// Samples per step, 1 ≤ batch_size ≤ n.
+        batch_size: usize,
+    },
+}
+
+/// A validated training schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSpec {
+    /// GD or SGD.
+    pub optimizer: Optimizer,
+    /// Maximum number of gradient steps.
+    pub steps: usize,
+    /// η per parameter group.
+    pub learning_rates: LearningRates,
+    /// Record metrics every this many steps (≥ 1); step 0 and the last step are always recorded.
+    pub log_every: usize,
+    /// Stop as soon as the full-batch loss is ≤ this (checked every step under GD, at logged
+    /// steps under SGD).
+    pub target_loss: f64,
+    /// Seed of the SGD batch order.
+    pub seed: u64,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainOutcome {
+    /// Gradient steps applied.
+    pub steps_run: usize,
+    /// Full-batch loss of the final network.
+    pub final_loss: f64,
+    /// Whether the run stopped because the loss reached `target_loss`.
+    pub reached_target: bool,
+}
+
+/// Trains `model` on `inputs` `[n, d]`, `targets` `[n]` (on an autodiff device), calling
+/// `record` with each logged [`MetricRecord`] as soon as it is measured.
+///
+/// On a NaN/±Inf loss the step is recorded and [`TrainerError::Diverged`] names it; records
+/// already passed to `record` stay wherever it put them.
+pub fn train<M: Network>(
+    mut model: M,
+    inputs: Tensor<2>,
+    targets: Tensor<1>,
+    spec: &TrainSpec,
+    mut record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
+) -> Result<(M, TrainOutcome), TrainerError> {
+    let baseline = Baseline::new(&model, inputs.clone());
+    let mut batches = match spec.optimizer {
+        Optimizer::GradientDescent => None,
+        Optimizer::StochasticGradientDescent { batch_size } => {
+            Some(BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed))
+        }
+    };
+    for step in 0.. {
+        // Full-batch loss and gradient: every step under GD, at logged steps under SGD.
+        if batches.is_none() || step % spec.log_every == 0 || step == spec.steps {
+            let (loss, grads) = loss_and_gradients(&model, inputs.clone(), targets.clone());
+            let reached_target = loss <= spec.target_loss;
+            let stop = !loss.is_finite() || step == spec.steps || reached_target;
+            let logged = stop || step % spec.log_every == 0;
+            let apply = batches.is_none() && !stop;
+            // Movement and activity are measured at θ_t, before the update.
+            let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
+            let (next, norms) =
+                gradient_descent_step(model, grads, &spec.learning_rates, apply, logged);
+            model = next;
+            if let Some(snapshot) = snapshot {
+                let entry = MetricRecord::new(step, loss, group_gradient_norms(&norms), snapshot);
+                record(&entry).map_err(TrainerError::Sink)?;
+            }
+            if !loss.is_finite() {
+                return Err(TrainerError::Diverged { step, loss });
+            }
+            if stop {
+                let outcome = TrainOutcome { steps_run: step, final_loss: loss, reached_target };
+                return Ok((model, outcome));
+            }
+        }
+        // The SGD update, on the next mini-batch.
+        if let Some(schedule) = batches.as_mut() {
+            let (batch_inputs, batch_targets) = schedule.next(inputs.clone(), targets.clone());
+            let (loss, grads) = loss_and_gradients(&model, batch_inputs, batch_targets);
+            if !loss.is_finite() {
+                return Err(TrainerError::Diverged { step, loss });
+            }
+            model = gradient_descent_step(model, grads, &spec.learning_rates, true, false).0;
+        }
+    }
+    unreachable!("the loop returns at step == steps")
+}
+
+/// Forward and backward on one batch: (L as f64, gradients).
+fn loss_and_gradients<M: Network>(model: &M, inputs: Tensor<2>, targets: Tensor<1>) -> (f64, Gradients) {
+    let loss = mean_squared_loss(model.forward(inputs), targets);
+    let value: f64 = loss.clone().into_scalar();
+    (value, loss.backward())
+}
+
+/// SGD's sample order: consecutive batches of a fresh random permutation each epoch.
+struct BatchSchedule {
+    batch_size: usize,
+    order: Vec<i64>,
+    position: usize,
+    rng: rand_chacha::ChaCha8Rng,
+}
+
+impl BatchSchedule {
+    fn new(batch_size: usize, num_samples: usize, seed: u64) -> Self {
+        let order = (0..num_samples as i64).collect();
+        let rng = stream_rng(seed, RngStream::Batches);
+        Self { batch_size, order, position: num_samples, rng }
+    }
+
+    /// The next batch of `inputs` `[n, d]` and `targets` `[n]`.
+    fn next(&mut self, inputs: Tensor<2>, targets: Tensor<1>) -> (Tensor<2>, Tensor<1>) {
+        if self.position >= self.order.len() {
+            self.order.shuffle(&mut self.rng);
+            self.position = 0;
+        }
+        let end = (self.position + self.batch_size).min(self.order.len());
+        let chosen = self.order[self.position..end].to_vec();
+        self.position = end;
+        let count = chosen.len();
+        let indices = Tensor::<1, Int>::from_data(TensorData::new(chosen, [count]), &inputs.device());
+        (inputs.select(0, indices.clone()), targets.select(0, indices))
+    }
+}
