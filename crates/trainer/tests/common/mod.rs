@@ -1,0 +1,88 @@
+//! Shared by the f64 test binaries of this crate: one f64 device per process, and small
+//! random problems.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use burn::tensor::{Device, FloatDType, Tensor};
+use overparam_model::{
+    host_values, Activation, NamedArray, OutputInit, Parameterization, Trainable, TwoLayer,
+    TwoLayerConfig,
+};
+use overparam_trainer::data::{Dataset, DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
+use overparam_trainer::{mean_squared_loss, stream_rng, RngStream};
+
+/// The flex device in f64 (configured once per test process), without autodiff.
+pub fn f64_device() -> Device {
+    static DEVICE: OnceLock<Device> = OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            let mut device = Device::flex();
+            device.configure(FloatDType::F64).expect("only this helper configures the device");
+            device
+        })
+        .clone()
+}
+
+/// The same device with autodiff.
+pub fn f64_autodiff_device() -> Device {
+    f64_device().autodiff()
+}
+
+/// A two-layer config of the given shape and kind; biases start at `bias_init`.
+pub fn two_layer_config(
+    input_dim: usize,
+    width: usize,
+    activation: Activation,
+    parameterization: Parameterization,
+    bias_init: f64,
+    trainable: Trainable,
+) -> TwoLayerConfig {
+    TwoLayerConfig {
+        input_dim,
+        width,
+        activation,
+        parameterization,
+        output_init: OutputInit::Gaussian,
+        bias_init,
+        trainable,
+    }
+}
+
+/// n Gaussian inputs in dimension d with N(0,1) random labels, drawn from `seed`.
+pub fn random_problem(num_samples: usize, input_dim: usize, seed: u64) -> Dataset {
+    Dataset::from_spec(&DataSpec {
+        num_samples,
+        input_dim,
+        inputs: InputSource::Generated(InputLaw::Gaussian),
+        labels: LabelSource::Random(RandomLabels::Gaussian),
+        seed,
+    })
+    .expect("generated data is valid")
+}
+
+/// Initial parameters of `config` drawn from `seed`, with biases perturbed away from their
+/// constant so that ∂L/∂b is not the same for every neuron.
+pub fn random_parameters(config: &TwoLayerConfig, seed: u64) -> Vec<NamedArray> {
+    let mut parameters = config.init_parameters(&mut stream_rng(seed, RngStream::Init));
+    for (r, b) in parameters[1].values.iter_mut().enumerate() {
+        *b += 0.1 * ((r as f64) * 0.7).sin();
+    }
+    parameters
+}
+
+/// L(θ) = (1/2n)‖f(X) − y‖², evaluated without autodiff.
+pub fn loss_at(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Dataset) -> f64 {
+    let device = f64_device();
+    let model: TwoLayer = config.with_parameters(parameters, &device).expect("shapes match");
+    let loss: Tensor<1> = mean_squared_loss(model.forward(data.inputs_tensor(&device)), data.targets_tensor(&device));
+    host_values(loss)[0]
+}
+
+/// max_i |got_i − want_i| / max_i |want_i| (0 when both are zero).
+pub fn relative_error(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let diff = got.iter().zip(want).fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
+    if scale == 0.0 { diff } else { diff / scale }
+}
