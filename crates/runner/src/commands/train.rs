@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_model::{NamedArray, TwoLayer, TwoLayerConfig};
 use overparam_trainer::data::{check_finite, Dataset};
@@ -79,9 +79,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             summary["status"] = json!("failed");
             summary["error"] = json!(error.to_string());
             write_json(&summary_path, &summary)?;
-            Err(error).with_context(|| {
-                format!("metrics up to the failure are in {}", out.join("metrics.csv").display())
-            })
+            Err(anyhow::anyhow!(
+                "{error} (metrics up to this point are in {})",
+                out.join("metrics.csv").display()
+            ))
         }
     }
 }
