@@ -44,12 +44,20 @@ pub fn two_layer_hand_gradients(
     let g_column: Tensor<2> = g.unsqueeze_dim(1); // [n, 1]
 
     // ∂L/∂a = s σ(Z)ᵀ g
-    let grad_a = hidden.transpose().matmul(g_column.clone()).squeeze_dim::<1>(1).mul_scalar(s);
+    let grad_a = hidden
+        .transpose()
+        .matmul(g_column.clone())
+        .squeeze_dim::<1>(1)
+        .mul_scalar(s);
     // δ = s (g aᵀ) ∘ σ′(Z)
     let delta = g_column.matmul(a.unsqueeze_dim(0)).mul(slope).mul_scalar(s); // [n, m]
-    // ∂L/∂W = δᵀ X, ∂L/∂b = δᵀ 1
+                                                                              // ∂L/∂W = δᵀ X, ∂L/∂b = δᵀ 1
     let grad_w = delta.clone().transpose().matmul(inputs); // [m, d]
     let grad_b = delta.sum_dim(0).squeeze_dim::<1>(0); // [m]
 
-    TwoLayerGradients { w1: grad_w, b1: grad_b, a: grad_a }
+    TwoLayerGradients {
+        w1: grad_w,
+        b1: grad_b,
+        a: grad_a,
+    }
 }

@@ -28,7 +28,7 @@ mod network;
 mod parameterization;
 mod two_layer;
 
-pub use activation::Activation;
+pub use activation::{Activation, SOFTPLUS_THRESHOLD};
 pub use hand_gradients::{two_layer_hand_gradients, TwoLayerGradients};
 pub use named_array::{host_values, NamedArray};
 pub use network::{Network, ParameterKind};

@@ -30,14 +30,22 @@ impl NamedArray {
                 found: vec![values.len()],
             });
         }
-        Ok(Self { name: name.to_string(), shape, values })
+        Ok(Self {
+            name: name.to_string(),
+            shape,
+            values,
+        })
     }
 
     /// Reads a tensor back to the host in f64 (any float dtype on any device).
     pub fn from_tensor<const D: usize>(name: &str, tensor: Tensor<D>) -> Self {
         let shape = tensor.dims().to_vec();
         let values = host_values(tensor);
-        Self { name: name.to_string(), shape, values }
+        Self {
+            name: name.to_string(),
+            shape,
+            values,
+        }
     }
 
     /// Checks that the array has the expected shape, naming both shapes if not.
@@ -55,7 +63,10 @@ impl NamedArray {
 
     /// Moves the values to `device` as a rank-`D` tensor in the device's float dtype.
     pub fn to_tensor<const D: usize>(&self, device: &Device) -> Tensor<D> {
-        Tensor::from_data(TensorData::new(self.values.clone(), self.shape.clone()), device)
+        Tensor::from_data(
+            TensorData::new(self.values.clone(), self.shape.clone()),
+            device,
+        )
     }
 }
 

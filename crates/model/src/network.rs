@@ -19,8 +19,11 @@ pub enum ParameterKind {
 
 impl ParameterKind {
     /// Every kind, in metric-column order (w, b, a).
-    pub const ALL: [ParameterKind; 3] =
-        [ParameterKind::HiddenWeights, ParameterKind::HiddenBiases, ParameterKind::OutputWeights];
+    pub const ALL: [ParameterKind; 3] = [
+        ParameterKind::HiddenWeights,
+        ParameterKind::HiddenBiases,
+        ParameterKind::OutputWeights,
+    ];
 
     /// The kind of the parameter with field name `name` (`w1` → weights, `b2` → biases,
     /// `a` → output weights); `None` for a name that is none of these.

@@ -30,8 +30,11 @@ pub enum Parameterization {
 
 impl Parameterization {
     /// Every parameterization, in a fixed order.
-    pub const ALL: [Parameterization; 3] =
-        [Parameterization::Ntk, Parameterization::Standard, Parameterization::MeanField];
+    pub const ALL: [Parameterization; 3] = [
+        Parameterization::Ntk,
+        Parameterization::Standard,
+        Parameterization::MeanField,
+    ];
 
     /// The output scale s multiplying Σ_r a_r σ(w_r·x + b_r), for width m.
     pub fn output_scale(self, width: usize) -> f64 {

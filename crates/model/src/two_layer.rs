@@ -20,7 +20,11 @@ pub struct Trainable {
 
 impl Trainable {
     /// All three tensors trainable.
-    pub const ALL: Trainable = Trainable { w: true, b: true, a: true };
+    pub const ALL: Trainable = Trainable {
+        w: true,
+        b: true,
+        a: true,
+    };
 }
 
 /// Everything that fixes a two-layer network's architecture and initial law.
@@ -56,12 +60,26 @@ impl TwoLayerConfig {
         let w1: Vec<f64> = (0..m * d).map(|_| w_std * normal()).collect();
         let a: Vec<f64> = match self.output_init {
             OutputInit::Gaussian => (0..m).map(|_| a_std * normal()).collect(),
-            OutputInit::Sign => (0..m).map(|_| if normal() >= 0.0 { a_std } else { -a_std }).collect(),
+            OutputInit::Sign => (0..m)
+                .map(|_| if normal() >= 0.0 { a_std } else { -a_std })
+                .collect(),
         };
         vec![
-            NamedArray { name: "w1".into(), shape: vec![m, d], values: w1 },
-            NamedArray { name: "b1".into(), shape: vec![m], values: vec![self.bias_init; m] },
-            NamedArray { name: "a".into(), shape: vec![m], values: a },
+            NamedArray {
+                name: "w1".into(),
+                shape: vec![m, d],
+                values: w1,
+            },
+            NamedArray {
+                name: "b1".into(),
+                shape: vec![m],
+                values: vec![self.bias_init; m],
+            },
+            NamedArray {
+                name: "a".into(),
+                shape: vec![m],
+                values: a,
+            },
         ]
     }
 
@@ -81,10 +99,11 @@ impl TwoLayerConfig {
     ) -> Result<TwoLayer, ModelError> {
         let (m, d) = (self.width, self.input_dim);
         let find = |name: &str, shape: &[usize]| -> Result<&NamedArray, ModelError> {
-            let array = parameters
-                .iter()
-                .find(|p| p.name == name)
-                .ok_or_else(|| ModelError::MissingParameter { name: name.to_string() })?;
+            let array = parameters.iter().find(|p| p.name == name).ok_or_else(|| {
+                ModelError::MissingParameter {
+                    name: name.to_string(),
+                }
+            })?;
             array.expect_shape(shape)?;
             Ok(array)
         };
@@ -170,5 +189,4 @@ impl TwoLayer {
             NamedArray::from_tensor("a", self.a.val()),
         ]
     }
-
 }

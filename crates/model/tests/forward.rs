@@ -7,7 +7,9 @@ use overparam_model::{
 
 fn f64_device() -> Device {
     let mut device = Device::flex();
-    device.configure(FloatDType::F64).expect("this test binary configures the device once");
+    device
+        .configure(FloatDType::F64)
+        .expect("this test binary configures the device once");
     device
 }
 
@@ -36,7 +38,8 @@ fn forward_matches_hand_computation() {
         NamedArray::new("b1", vec![2], vec![0.5, -1.0]).unwrap(),
         NamedArray::new("a", vec![2], vec![2.0, -3.0]).unwrap(),
     ];
-    let inputs = || Tensor::<2>::from_data(TensorData::new(vec![1.0, 0.0, 0.0, 1.0], [2, 2]), &device);
+    let inputs =
+        || Tensor::<2>::from_data(TensorData::new(vec![1.0, 0.0, 0.0, 1.0], [2, 2]), &device);
     let softplus = |z: f64| (1.0 + z.exp()).ln();
     let sums = [
         (Activation::Relu, [3.0, -3.0]),
@@ -55,11 +58,17 @@ fn forward_matches_hand_computation() {
             (Parameterization::Standard, 1.0),
             (Parameterization::MeanField, 0.5),
         ] {
-            let model = config(activation, parameterization).with_parameters(&parameters, &device).unwrap();
+            let model = config(activation, parameterization)
+                .with_parameters(&parameters, &device)
+                .unwrap();
             let outputs = host_values(model.forward(inputs()));
             for (got, want) in outputs.iter().zip(sum) {
                 // f64 rounding of a handful of operations on O(1) numbers.
-                assert!((got - scale * want).abs() < 1e-14, "{activation} {parameterization}: {got} vs {}", scale * want);
+                assert!(
+                    (got - scale * want).abs() < 1e-14,
+                    "{activation} {parameterization}: {got} vs {}",
+                    scale * want
+                );
             }
         }
     }
@@ -76,7 +85,10 @@ fn wrong_parameter_shape_names_the_array_and_both_shapes() {
     let error = config(Activation::Relu, Parameterization::Ntk)
         .with_parameters(&parameters, &device)
         .unwrap_err();
-    assert_eq!(error.to_string(), "array `w1` has shape [3, 2], expected [2, 2]");
+    assert_eq!(
+        error.to_string(),
+        "array `w1` has shape [3, 2], expected [2, 2]"
+    );
 }
 
 /// A second device handle for tests that run after (or beside) `forward_matches_hand_computation`.

@@ -99,25 +99,40 @@ pub struct TrainSection {
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum InputsKey { Gaussian, Sphere, File }
+pub enum InputsKey {
+    Gaussian,
+    Sphere,
+    File,
+}
 
 /// Values of `data.labels`.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LabelsKey { Teacher, Random, PlantedQuadratic, File }
+pub enum LabelsKey {
+    Teacher,
+    Random,
+    PlantedQuadratic,
+    File,
+}
 
 /// Values of `data.random_labels`.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RandomLabelsKey { Gaussian, Sign }
+pub enum RandomLabelsKey {
+    Gaussian,
+    Sign,
+}
 
 /// Values of `train.optimizer`.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum OptimizerKey { Gd, Sgd }
+pub enum OptimizerKey {
+    Gd,
+    Sgd,
+}
 
 impl Default for DataSection {
     fn default() -> Self {
@@ -182,8 +197,8 @@ impl RunConfig {
     pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<RunConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        let mut config: RunConfig = toml::from_str(&text)
-            .with_context(|| format!("config {}", path.display()))?;
+        let mut config: RunConfig =
+            toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
         // A relative data path is relative to the config file.
         if let Some(data_path) = config.data.path.as_mut() {
             if data_path.is_relative() {
@@ -220,7 +235,8 @@ impl RunConfig {
                 .with_context(|| format!("unknown section `{part}` in key `{key}`"))?;
         }
         section.insert(leaf.to_string(), value);
-        RunConfig::deserialize(toml::Value::Table(table)).map_err(|e| anyhow::anyhow!("key `{key}`: {e}"))
+        RunConfig::deserialize(toml::Value::Table(table))
+            .map_err(|e| anyhow::anyhow!("key `{key}`: {e}"))
     }
 
     /// Checks every value and builds the specifications. Errors name the key.
@@ -229,19 +245,33 @@ impl RunConfig {
         ensure!(data.n >= 1, "data.n must be at least 1");
         ensure!(data.d >= 1, "data.d must be at least 1");
         ensure!(model.width >= 1, "model.width must be at least 1");
-        ensure!(model.bias_init.is_finite(), "model.bias_init must be finite");
+        ensure!(
+            model.bias_init.is_finite(),
+            "model.bias_init must be finite"
+        );
         ensure!(train.log_every >= 1, "train.log_every must be at least 1");
         ensure!(
             train.target_loss.is_finite() && train.target_loss >= 0.0,
             "train.target_loss must be a finite number ≥ 0, got {}",
             train.target_loss
         );
-        for (key, rate) in [("lr_w", train.lr_w), ("lr_b", train.lr_b), ("lr_a", train.lr_a)] {
-            ensure!(rate.is_finite() && rate >= 0.0, "train.{key} must be finite and ≥ 0, got {rate}");
+        for (key, rate) in [
+            ("lr_w", train.lr_w),
+            ("lr_b", train.lr_b),
+            ("lr_a", train.lr_a),
+        ] {
+            ensure!(
+                rate.is_finite() && rate >= 0.0,
+                "train.{key} must be finite and ≥ 0, got {rate}"
+            );
         }
         let optimizer = match train.optimizer {
             OptimizerKey::Gd => {
-                ensure!(train.batch_size == 0, "train.batch_size is for optimizer = \"sgd\" only (got {} with \"gd\")", train.batch_size);
+                ensure!(
+                    train.batch_size == 0,
+                    "train.batch_size is for optimizer = \"sgd\" only (got {} with \"gd\")",
+                    train.batch_size
+                );
                 Optimizer::GradientDescent
             }
             OptimizerKey::Sgd => {
@@ -251,11 +281,15 @@ impl RunConfig {
                     data.n,
                     train.batch_size
                 );
-                Optimizer::StochasticGradientDescent { batch_size: train.batch_size }
+                Optimizer::StochasticGradientDescent {
+                    batch_size: train.batch_size,
+                }
             }
         };
         let file = || -> anyhow::Result<PathBuf> {
-            data.path.clone().context("data.path must name an .npz file when data.inputs or data.labels is \"file\"")
+            data.path.clone().context(
+                "data.path must name an .npz file when data.inputs or data.labels is \"file\"",
+            )
         };
         let inputs = match data.inputs {
             InputsKey::Gaussian => InputSource::Generated(InputLaw::Gaussian),
@@ -263,7 +297,10 @@ impl RunConfig {
             InputsKey::File => InputSource::File(file()?),
         };
         let teacher_width = || -> anyhow::Result<usize> {
-            ensure!(data.teacher_width >= 1, "data.teacher_width must be at least 1");
+            ensure!(
+                data.teacher_width >= 1,
+                "data.teacher_width must be at least 1"
+            );
             Ok(data.teacher_width)
         };
         let labels = match data.labels {
@@ -288,7 +325,13 @@ impl RunConfig {
             }
         };
         Ok(ResolvedRun {
-            data: DataSpec { num_samples: data.n, input_dim: data.d, inputs, labels, seed: self.seed },
+            data: DataSpec {
+                num_samples: data.n,
+                input_dim: data.d,
+                inputs,
+                labels,
+                seed: self.seed,
+            },
             model: TwoLayerConfig {
                 input_dim: data.d,
                 width: model.width,
@@ -296,7 +339,11 @@ impl RunConfig {
                 parameterization: model.parameterization,
                 output_init: model.output_init,
                 bias_init: model.bias_init,
-                trainable: Trainable { w: model.train_w, b: model.train_b, a: model.train_a },
+                trainable: Trainable {
+                    w: model.train_w,
+                    b: model.train_b,
+                    a: model.train_a,
+                },
             },
             train: TrainSpec {
                 optimizer,

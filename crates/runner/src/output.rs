@@ -20,10 +20,12 @@ pub fn write_atomically(
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
         let mut writer = BufWriter::new(temp.as_file_mut());
-        write(&mut writer).and_then(|()| writer.flush())
+        write(&mut writer)
+            .and_then(|()| writer.flush())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    temp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
 
@@ -52,8 +54,13 @@ impl MetricsCsv {
     /// Creates `path`'s partial file and writes the header row.
     pub fn create(path: &Path) -> anyhow::Result<MetricsCsv> {
         let partial = path.with_extension("csv.partial");
-        let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-        let mut csv = MetricsCsv { partial, path: path.to_path_buf(), writer: BufWriter::new(file) };
+        let file =
+            File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+        let mut csv = MetricsCsv {
+            partial,
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        };
         writeln!(csv.writer, "{}", METRIC_COLUMNS.join(","))?;
         Ok(csv)
     }
@@ -66,8 +73,15 @@ impl MetricsCsv {
 
     /// Flushes and renames the partial file to `metrics.csv`.
     pub fn finish(mut self) -> anyhow::Result<()> {
-        self.writer.flush().with_context(|| format!("writing {}", self.partial.display()))?;
-        std::fs::rename(&self.partial, &self.path)
-            .with_context(|| format!("renaming {} to {}", self.partial.display(), self.path.display()))
+        self.writer
+            .flush()
+            .with_context(|| format!("writing {}", self.partial.display()))?;
+        std::fs::rename(&self.partial, &self.path).with_context(|| {
+            format!(
+                "renaming {} to {}",
+                self.partial.display(),
+                self.path.display()
+            )
+        })
     }
 }

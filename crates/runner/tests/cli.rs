@@ -27,11 +27,20 @@ fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn overparam(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overparam")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn train(config: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["train", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     overparam(&args)
 }
@@ -45,7 +54,10 @@ fn assert_fails_with(output: &Output, fragments: &[&str]) {
     let message = stderr(output);
     assert!(!message.contains("panicked"), "panicked: {message}");
     for fragment in fragments {
-        assert!(message.contains(fragment), "stderr lacks `{fragment}`:\n{message}");
+        assert!(
+            message.contains(fragment),
+            "stderr lacks `{fragment}`:\n{message}"
+        );
     }
 }
 
@@ -62,7 +74,10 @@ fn train_writes_every_output_and_same_seed_gives_identical_metrics() {
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let metrics = std::fs::read_to_string(first.join("metrics.csv")).unwrap();
-    assert_eq!(metrics, std::fs::read_to_string(second.join("metrics.csv")).unwrap());
+    assert_eq!(
+        metrics,
+        std::fs::read_to_string(second.join("metrics.csv")).unwrap()
+    );
     let lines: Vec<&str> = metrics.lines().collect();
     assert_eq!(
         lines[0],
@@ -72,25 +87,38 @@ fn train_writes_every_output_and_same_seed_gives_identical_metrics() {
     assert!(!first.join("metrics.csv.partial").exists());
 
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(first.join("summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(first.join("summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["seed"], 3);
     assert_eq!(summary["backend"], "flex");
     assert_eq!(summary["dtype"], "f32");
     assert_eq!(summary["steps_run"], 30);
     assert_eq!(summary["config"]["model"]["width"], 16);
-    assert_eq!(summary["config"]["train"]["lr_a"], 1.0, "defaults are resolved into the summary");
-    assert!(summary["provenance"]["burn_version"].as_str().unwrap().starts_with("0.22"));
+    assert_eq!(
+        summary["config"]["train"]["lr_a"], 1.0,
+        "defaults are resolved into the summary"
+    );
+    assert!(summary["provenance"]["burn_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("0.22"));
     for params in ["params_init.npz", "params_final.npz"] {
-        let arrays = overparam_trainer::read_npz_arrays(&first.join(params), &["w1", "b1", "a"]).unwrap();
+        let arrays =
+            overparam_trainer::read_npz_arrays(&first.join(params), &["w1", "b1", "a"]).unwrap();
         assert_eq!(arrays[0].shape, [16, 3]);
         assert_eq!(arrays[1].shape, [16]);
         assert_eq!(arrays[2].shape, [16]);
     }
 
     let other_seed = dir.path().join("other");
-    assert!(train(&config, &other_seed, &["--set", "seed=4"]).status.success());
-    assert_ne!(metrics, std::fs::read_to_string(other_seed.join("metrics.csv")).unwrap());
+    assert!(train(&config, &other_seed, &["--set", "seed=4"])
+        .status
+        .success());
+    assert_ne!(
+        metrics,
+        std::fs::read_to_string(other_seed.join("metrics.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -101,7 +129,11 @@ fn init_file_sets_the_initial_parameters() {
     // Start a differently seeded run from the first run's initial parameters.
     let init = first.join("params_init.npz");
     let second = dir.path().join("second");
-    let output = train(&config, &second, &["--set", "seed=9", "--init", init.to_str().unwrap()]);
+    let output = train(
+        &config,
+        &second,
+        &["--set", "seed=9", "--init", init.to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let read = |dir: &Path| std::fs::read(dir.join("params_init.npz")).unwrap();
     assert_eq!(read(&first), read(&second));
@@ -115,16 +147,23 @@ fn f64_and_ndarray_runs_agree_with_flex_f32() {
         let output = train(&config, &out, extra);
         assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
         let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
         summary["final_loss"].as_f64().unwrap()
     };
     let flex32 = final_loss(&[], "flex32");
     let flex64 = final_loss(&["--dtype", "f64"], "flex64");
     let ndarray64 = final_loss(&["--backend", "ndarray", "--dtype", "f64"], "ndarray64");
     // Same f64 numbers in, same f64 operations: backends agree to rounding.
-    assert!((flex64 - ndarray64).abs() <= 1e-12 * flex64, "{flex64} vs {ndarray64}");
+    assert!(
+        (flex64 - ndarray64).abs() <= 1e-12 * flex64,
+        "{flex64} vs {ndarray64}"
+    );
     // f32 accumulates ~1e-7 relative per operation over 30 steps.
-    assert!((flex32 - flex64).abs() <= 1e-4 * flex64, "{flex32} vs {flex64}");
+    assert!(
+        (flex32 - flex64).abs() <= 1e-4 * flex64,
+        "{flex32} vs {flex64}"
+    );
 }
 
 #[test]
@@ -145,9 +184,18 @@ fn wrong_type_names_the_key_and_file() {
 fn bad_override_names_the_key() {
     let (_dir, config) = workspace(TINY);
     let out = config.with_file_name("out");
-    assert_fails_with(&train(&config, &out, &["--set", "model.depth=3"]), &["--set model.depth=3", "depth"]);
-    assert_fails_with(&train(&config, &out, &["--set", "train.lr_a=fast"]), &["train.lr_a", "invalid type"]);
-    assert_fails_with(&train(&config, &out, &["--set", "train.lr_a=-1"]), &["train.lr_a", "≥ 0"]);
+    assert_fails_with(
+        &train(&config, &out, &["--set", "model.depth=3"]),
+        &["--set model.depth=3", "depth"],
+    );
+    assert_fails_with(
+        &train(&config, &out, &["--set", "train.lr_a=fast"]),
+        &["train.lr_a", "invalid type"],
+    );
+    assert_fails_with(
+        &train(&config, &out, &["--set", "train.lr_a=-1"]),
+        &["train.lr_a", "≥ 0"],
+    );
 }
 
 #[test]
@@ -172,7 +220,11 @@ fn init_shape_mismatch_names_the_array_and_both_shapes() {
     ];
     let init = dir.path().join("init.npz");
     write_npz(&init, &arrays);
-    let output = train(&config, &dir.path().join("out"), &["--init", init.to_str().unwrap()]);
+    let output = train(
+        &config,
+        &dir.path().join("out"),
+        &["--init", init.to_str().unwrap()],
+    );
     assert_fails_with(&output, &["init.npz", "`a`", "[15]", "[16]"]);
 }
 
@@ -192,14 +244,34 @@ fn nan_in_data_is_an_error_naming_the_array() {
 fn divergence_exits_non_zero_naming_the_step_and_keeps_the_metrics() {
     let (dir, config) = workspace(TINY);
     let out = dir.path().join("out");
-    let output = train(&config, &out, &["--set", "train.lr_w=1e8", "--set", "train.lr_a=1e8", "--set", "train.log_every=1"]);
+    // A successful run first: its params_final.npz must not survive the failed run below.
+    assert!(train(&config, &out, &[]).status.success());
+    let output = train(
+        &config,
+        &out,
+        &[
+            "--set",
+            "train.lr_w=1e8",
+            "--set",
+            "train.lr_a=1e8",
+            "--set",
+            "train.log_every=1",
+        ],
+    );
     assert_fails_with(&output, &["diverged at step", "metrics.csv"]);
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-    assert!(metrics.lines().count() >= 3, "header, step 0 and the diverged step:\n{metrics}");
+    assert!(
+        metrics.lines().count() >= 3,
+        "header, step 0 and the diverged step:\n{metrics}"
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["status"], "failed");
-    assert!(summary["error"].as_str().unwrap().contains("diverged at step"));
+    assert!(!out.join("params_final.npz").exists());
+    assert!(summary["error"]
+        .as_str()
+        .unwrap()
+        .contains("diverged at step"));
 }
 
 #[test]

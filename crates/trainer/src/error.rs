@@ -36,7 +36,9 @@ pub enum TrainerError {
         found: Vec<usize>,
     },
     /// An array holds NaN or ±Inf.
-    #[error("{source_name}: array `{array}` holds a non-finite value {value} at flat index {index}")]
+    #[error(
+        "{source_name}: array `{array}` holds a non-finite value {value} at flat index {index}"
+    )]
     NonFinite {
         /// The file or generator the array came from.
         source_name: String,

@@ -9,7 +9,10 @@ use burn::tensor::Tensor;
 /// `predictions` `[n]`, `targets` `[n]` → `[1]`.
 pub fn mean_squared_loss(predictions: Tensor<1>, targets: Tensor<1>) -> Tensor<1> {
     let num_samples = predictions.dims()[0] as f64;
-    (predictions - targets).square().sum().mul_scalar(0.5 / num_samples)
+    (predictions - targets)
+        .square()
+        .sum()
+        .mul_scalar(0.5 / num_samples)
 }
 
 /// ∂L/∂f_i = (f_i − y_i)/n, the output gradient fed to hand-derived backpropagation.

@@ -75,8 +75,12 @@ impl MetricRecord {
 /// of the group had a gradient.
 pub fn group_gradient_norms(norms: &SquaredGradientNorms) -> [Option<f64>; 3] {
     ParameterKind::ALL.map(|kind| {
-        let mut group = norms.iter().filter(|(name, _)| ParameterKind::of(name) == Some(kind));
-        group.next().map(|(_, first)| (first + group.map(|(_, v)| v).sum::<f64>()).sqrt())
+        let mut group = norms
+            .iter()
+            .filter(|(name, _)| ParameterKind::of(name) == Some(kind));
+        group
+            .next()
+            .map(|(_, first)| (first + group.map(|(_, v)| v).sum::<f64>()).sqrt())
     })
 }
 
@@ -106,13 +110,20 @@ impl Baseline {
             .into_iter()
             .map(|z| z.greater_elem(0.0))
             .collect();
-        Self { initial_parameters: model.to_named_arrays(), initial_signs }
+        Self {
+            initial_parameters: model.to_named_arrays(),
+            initial_signs,
+        }
     }
 
     /// Movement and activity of `model` on `inputs` `[n, d]` relative to step 0.
     pub fn measure<M: Network>(&self, model: &M, inputs: Tensor<2>) -> Snapshot {
         let (active_fraction, flipped_fraction) = self.activity(model, inputs);
-        Snapshot { movements: self.movements(model), active_fraction, flipped_fraction }
+        Snapshot {
+            movements: self.movements(model),
+            active_fraction,
+            flipped_fraction,
+        }
     }
 
     /// Relative movement per group (see [`MetricRecord::movements`]).
@@ -122,22 +133,40 @@ impl Baseline {
             let (mut moved, mut initial) = (0.0, 0.0);
             for (now, start) in current.iter().zip(&self.initial_parameters) {
                 if ParameterKind::of(&now.name) == Some(kind) {
-                    moved += now.values.iter().zip(&start.values).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+                    moved += now
+                        .values
+                        .iter()
+                        .zip(&start.values)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>();
                     initial += start.values.iter().map(|v| v * v).sum::<f64>();
                 }
             }
-            if initial > 0.0 { (moved / initial).sqrt() } else { moved.sqrt() }
+            if initial > 0.0 {
+                (moved / initial).sqrt()
+            } else {
+                moved.sqrt()
+            }
         })
     }
 
     /// (active fraction, flipped fraction) of the hidden units of `model` on `inputs`.
     pub fn activity<M: Network>(&self, model: &M, inputs: Tensor<2>) -> (f64, f64) {
         let (mut active, mut flipped, mut total) = (0.0, 0.0, 0.0);
-        for (z, initial) in model.valid().hidden_pre_activations(inputs.inner()).into_iter().zip(&self.initial_signs) {
+        for (z, initial) in model
+            .valid()
+            .hidden_pre_activations(inputs.inner())
+            .into_iter()
+            .zip(&self.initial_signs)
+        {
             let [n, m] = z.dims();
             let signs = z.greater_elem(0.0);
             active += signs.clone().float().sum().into_scalar::<f64>();
-            flipped += signs.not_equal(initial.clone()).float().sum().into_scalar::<f64>();
+            flipped += signs
+                .not_equal(initial.clone())
+                .float()
+                .sum()
+                .into_scalar::<f64>();
             total += (n * m) as f64;
         }
         (active / total, flipped / total)

@@ -21,20 +21,29 @@ pub fn read_npz_arrays(path: &Path, names: &[&str]) -> Result<Vec<NamedArray>, T
         array: array.to_string(),
         message,
     };
-    let file = File::open(path)
-        .map_err(|source| TrainerError::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|source| TrainerError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut reader = NpzReader::new(file).map_err(|e| npz_error("", e.to_string()))?;
     let present = reader.names().map_err(|e| npz_error("", e.to_string()))?;
     names
         .iter()
         .map(|&name| {
             if !present.iter().any(|p| p == name) {
-                return Err(npz_error(name, format!("missing (the file holds {present:?})")));
+                return Err(npz_error(
+                    name,
+                    format!("missing (the file holds {present:?})"),
+                ));
             }
             let array = read_as_f64(&mut reader, name).map_err(|e| npz_error(name, e))?;
             let shape = array.shape().to_vec();
             let values = array.as_standard_layout().iter().copied().collect();
-            Ok(NamedArray { name: name.to_string(), shape, values })
+            Ok(NamedArray {
+                name: name.to_string(),
+                shape,
+                values,
+            })
         })
         .collect()
 }
@@ -56,7 +65,8 @@ pub fn write_npz_arrays<W: Write + Seek>(writer: W, arrays: &[NamedArray]) -> st
     for array in arrays {
         let values = ArrayD::from_shape_vec(IxDyn(&array.shape), array.values.clone())
             .map_err(std::io::Error::other)?;
-        npz.add_array(array.name.clone(), &values).map_err(std::io::Error::other)?;
+        npz.add_array(array.name.clone(), &values)
+            .map_err(std::io::Error::other)?;
     }
     npz.finish().map_err(std::io::Error::other)?;
     Ok(())

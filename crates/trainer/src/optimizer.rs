@@ -97,6 +97,10 @@ impl ModuleMapper for DescentMapper {
         if !self.apply || rate == 0.0 {
             return param;
         }
-        param.map(|value| (value.inner() - grad.mul_scalar(rate)).autodiff().require_grad())
+        param.map(|value| {
+            (value.inner() - grad.mul_scalar(rate))
+                .autodiff()
+                .require_grad()
+        })
     }
 }

@@ -93,7 +93,11 @@ pub fn train<M: Network>(
                 return Err(TrainerError::Diverged { step, loss });
             }
             if stop {
-                let outcome = TrainOutcome { steps_run: step, final_loss: loss, reached_target };
+                let outcome = TrainOutcome {
+                    steps_run: step,
+                    final_loss: loss,
+                    reached_target,
+                };
                 return Ok((model, outcome));
             }
         }
@@ -111,7 +115,11 @@ pub fn train<M: Network>(
 }
 
 /// Forward and backward on one batch: (L as f64, gradients).
-fn loss_and_gradients<M: Network>(model: &M, inputs: Tensor<2>, targets: Tensor<1>) -> (f64, Gradients) {
+fn loss_and_gradients<M: Network>(
+    model: &M,
+    inputs: Tensor<2>,
+    targets: Tensor<1>,
+) -> (f64, Gradients) {
     let loss = mean_squared_loss(model.forward(inputs), targets);
     let value: f64 = loss.clone().into_scalar();
     (value, loss.backward())
@@ -129,7 +137,12 @@ impl BatchSchedule {
     fn new(batch_size: usize, num_samples: usize, seed: u64) -> Self {
         let order = (0..num_samples as i64).collect();
         let rng = stream_rng(seed, RngStream::Batches);
-        Self { batch_size, order, position: num_samples, rng }
+        Self {
+            batch_size,
+            order,
+            position: num_samples,
+            rng,
+        }
     }
 
     /// The next batch of `inputs` `[n, d]` and `targets` `[n]`.
@@ -142,7 +155,11 @@ impl BatchSchedule {
         let chosen = self.order[self.position..end].to_vec();
         self.position = end;
         let count = chosen.len();
-        let indices = Tensor::<1, Int>::from_data(TensorData::new(chosen, [count]), &inputs.device());
-        (inputs.select(0, indices.clone()), targets.select(0, indices))
+        let indices =
+            Tensor::<1, Int>::from_data(TensorData::new(chosen, [count]), &inputs.device());
+        (
+            inputs.select(0, indices.clone()),
+            targets.select(0, indices),
+        )
     }
 }

@@ -17,8 +17,9 @@ fn both_gradients(
     config: &overparam_model::TwoLayerConfig,
     parameters: &[NamedArray],
     data: &overparam_trainer::data::Dataset,
+    device: &burn::tensor::Device,
 ) -> Vec<(Option<Vec<f64>>, Vec<f64>)> {
-    let device = f64_autodiff_device();
+    let device = device.clone().autodiff();
     let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
     let (inputs, targets) = (data.inputs_tensor(&device), data.targets_tensor(&device));
     let predictions = model.forward(inputs.clone());
@@ -26,7 +27,11 @@ fn both_gradients(
     let autodiff_w: Option<Tensor<2>> = model.w1.val().grad(&grads);
     let autodiff_b: Option<Tensor<1>> = model.b1.val().grad(&grads);
     let autodiff_a: Option<Tensor<1>> = model.a.val().grad(&grads);
-    let hand = two_layer_hand_gradients(&model, inputs, loss_output_gradient(predictions.inner(), targets.inner()));
+    let hand = two_layer_hand_gradients(
+        &model,
+        inputs,
+        loss_output_gradient(predictions.inner(), targets.inner()),
+    );
     vec![
         (autodiff_w.map(host_values), host_values(hand.w1)),
         (autodiff_b.map(host_values), host_values(hand.b1)),
@@ -35,25 +40,43 @@ fn both_gradients(
 }
 
 /// Every combination, including m = 32 (where a scalar applied at f32 precision once showed up
-/// as a 2e-9 discrepancy), with trainable, frozen, zero and non-zero biases.
+/// as a 2e-9 discrepancy), with trainable, frozen, zero and non-zero biases, on both CPU
+/// backends.
 #[test]
 fn autodiff_equals_hand_derived_gradients_to_1e_10() {
     let data = random_problem(7, 5, 11);
-    for activation in Activation::ALL {
-        for parameterization in Parameterization::ALL {
-            for width in [3, 32] {
-                for (bias_init, train_b) in [(0.0, true), (-0.7, true), (0.4, false)] {
-                    let trainable = Trainable { w: true, b: train_b, a: true };
-                    let config = two_layer_config(5, width, activation, parameterization, bias_init, trainable);
-                    let parameters = random_parameters(&config, width as u64);
-                    let gradients = both_gradients(&config, &parameters, &data);
-                    for ((autodiff, hand), name) in gradients.into_iter().zip(["w1", "b1", "a"]) {
-                        let label = format!("{activation} {parameterization} m={width} B={bias_init} {name}");
-                        match autodiff {
-                            None => assert!(name == "b1" && !train_b, "{label}: missing autodiff gradient"),
-                            Some(autodiff) => {
-                                let error = relative_error(&autodiff, &hand);
-                                assert!(error <= 1e-10, "{label}: relative error {error:e}");
+    for (backend, device) in f64_cpu_devices() {
+        for activation in Activation::ALL {
+            for parameterization in Parameterization::ALL {
+                for width in [3, 32] {
+                    for (bias_init, train_b) in [(0.0, true), (-0.7, true), (0.4, false)] {
+                        let trainable = Trainable {
+                            w: true,
+                            b: train_b,
+                            a: true,
+                        };
+                        let config = two_layer_config(
+                            5,
+                            width,
+                            activation,
+                            parameterization,
+                            bias_init,
+                            trainable,
+                        );
+                        let parameters = random_parameters(&config, width as u64);
+                        let gradients = both_gradients(&config, &parameters, &data, &device);
+                        for ((autodiff, hand), name) in gradients.into_iter().zip(["w1", "b1", "a"])
+                        {
+                            let label = format!("{backend}: {activation} {parameterization} m={width} B={bias_init} {name}");
+                            match autodiff {
+                                None => assert!(
+                                    name == "b1" && !train_b,
+                                    "{label}: missing autodiff gradient"
+                                ),
+                                Some(autodiff) => {
+                                    let error = relative_error(&autodiff, &hand);
+                                    assert!(error <= 1e-10, "{label}: relative error {error:e}");
+                                }
                             }
                         }
                     }
@@ -74,7 +97,7 @@ fn hand_derived_gradients_match_central_differences() {
         for parameterization in Parameterization::ALL {
             let config = two_layer_config(3, 4, activation, parameterization, 0.2, Trainable::ALL);
             let parameters = random_parameters(&config, 3);
-            let gradients = both_gradients(&config, &parameters, &data);
+            let gradients = both_gradients(&config, &parameters, &data, &f64_device());
             let mut skipped = 0;
             for (tensor, (_, hand)) in gradients.iter().enumerate() {
                 let mut numeric = Vec::with_capacity(hand.len());
@@ -96,7 +119,10 @@ fn hand_derived_gradients_match_central_differences() {
                     }
                 }
             }
-            assert!(skipped <= 2, "{activation} {parameterization}: {skipped} entries disagree");
+            assert!(
+                skipped <= 2,
+                "{activation} {parameterization}: {skipped} entries disagree"
+            );
         }
     }
 }

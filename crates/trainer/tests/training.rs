@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use overparam_model::{
-    two_layer_hand_gradients, Activation, NamedArray, Parameterization, Trainable,
-    TwoLayer, TwoLayerConfig,
+    two_layer_hand_gradients, Activation, NamedArray, Parameterization, Trainable, TwoLayer,
+    TwoLayerConfig,
 };
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{
@@ -14,30 +14,58 @@ use overparam_trainer::{
     MetricRecord, Optimizer, TrainSpec, TrainerError,
 };
 
-const RATES: LearningRates =
-    LearningRates { hidden_weights: 0.3, hidden_biases: 0.7, output_weights: 1.1 };
+const RATES: LearningRates = LearningRates {
+    hidden_weights: 0.3,
+    hidden_biases: 0.7,
+    output_weights: 1.1,
+};
 
 fn spec(optimizer: Optimizer, steps: usize, learning_rates: LearningRates) -> TrainSpec {
-    TrainSpec { optimizer, steps, learning_rates, log_every: 5, target_loss: 0.0, seed: 3 }
+    TrainSpec {
+        optimizer,
+        steps,
+        learning_rates,
+        log_every: 5,
+        target_loss: 0.0,
+        seed: 3,
+    }
 }
 
 /// θ⁺ = θ − η_θ ∂L/∂θ from the autodiff step, read back to the host.
-fn one_step(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Dataset, rates: &LearningRates) -> Vec<NamedArray> {
+fn one_step(
+    config: &TwoLayerConfig,
+    parameters: &[NamedArray],
+    data: &Dataset,
+    rates: &LearningRates,
+) -> Vec<NamedArray> {
     let device = f64_autodiff_device();
     let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
-    let loss = mean_squared_loss(model.forward(data.inputs_tensor(&device)), data.targets_tensor(&device));
+    let loss = mean_squared_loss(
+        model.forward(data.inputs_tensor(&device)),
+        data.targets_tensor(&device),
+    );
     let (model, _) = gradient_descent_step(model, loss.backward(), rates, true, false);
     model.to_named_arrays()
 }
 
 /// θ − η_θ g_θ with g from the hand-derived formulas, on the host.
-fn hand_step(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Dataset, rates: [f64; 3]) -> Vec<NamedArray> {
+fn hand_step(
+    config: &TwoLayerConfig,
+    parameters: &[NamedArray],
+    data: &Dataset,
+    rates: [f64; 3],
+) -> Vec<NamedArray> {
     let device = f64_device();
     let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
     let inputs = data.inputs_tensor(&device);
-    let output_gradient = loss_output_gradient(model.forward(inputs.clone()), data.targets_tensor(&device));
+    let output_gradient =
+        loss_output_gradient(model.forward(inputs.clone()), data.targets_tensor(&device));
     let hand = two_layer_hand_gradients(&model, inputs, output_gradient);
-    let gradients = [overparam_model::host_values(hand.w1), overparam_model::host_values(hand.b1), overparam_model::host_values(hand.a)];
+    let gradients = [
+        overparam_model::host_values(hand.w1),
+        overparam_model::host_values(hand.b1),
+        overparam_model::host_values(hand.a),
+    ];
     parameters
         .iter()
         .zip(gradients)
@@ -59,7 +87,11 @@ fn one_gradient_step_equals_the_hand_computed_update_with_per_layer_rates() {
         let expected = hand_step(&config, &parameters, &data, [0.3, 0.7, 1.1]);
         for (got, want) in stepped.iter().zip(&expected) {
             // Each entry is θ − η g with g accurate to ~1e-15 relative (see gradients.rs).
-            assert!(relative_error(&got.values, &want.values) < 1e-12, "{activation} {}", got.name);
+            assert!(
+                relative_error(&got.values, &want.values) < 1e-12,
+                "{activation} {}",
+                got.name
+            );
         }
     }
 }
@@ -67,10 +99,24 @@ fn one_gradient_step_equals_the_hand_computed_update_with_per_layer_rates() {
 #[test]
 fn frozen_tensors_and_zero_rates_leave_parameters_bit_identical() {
     let data = random_problem(9, 4, 1);
-    let frozen_w = Trainable { w: false, b: true, a: true };
-    let config = two_layer_config(4, 6, Activation::Relu, Parameterization::Standard, 0.1, frozen_w);
+    let frozen_w = Trainable {
+        w: false,
+        b: true,
+        a: true,
+    };
+    let config = two_layer_config(
+        4,
+        6,
+        Activation::Relu,
+        Parameterization::Standard,
+        0.1,
+        frozen_w,
+    );
     let parameters = random_parameters(&config, 2);
-    let zero_lr_a = LearningRates { output_weights: 0.0, ..RATES };
+    let zero_lr_a = LearningRates {
+        output_weights: 0.0,
+        ..RATES
+    };
     let stepped = one_step(&config, &parameters, &data, &zero_lr_a);
     assert_eq!(stepped[0], parameters[0], "frozen w1 changed");
     assert_eq!(stepped[2], parameters[2], "a with lr_a = 0 changed");
@@ -85,23 +131,45 @@ fn run(
     parameters: &[NamedArray],
     data: &Dataset,
     spec: &TrainSpec,
-) -> (Vec<MetricRecord>, Result<(Vec<NamedArray>, overparam_trainer::TrainOutcome), TrainerError>) {
+) -> (
+    Vec<MetricRecord>,
+    Result<(Vec<NamedArray>, overparam_trainer::TrainOutcome), TrainerError>,
+) {
     let device = f64_autodiff_device();
     let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
     let mut records = Vec::new();
-    let result = train(model, data.inputs_tensor(&device), data.targets_tensor(&device), spec, |r| {
-        records.push(r.clone());
-        Ok(())
-    });
-    (records, result.map(|(model, outcome)| (model.to_named_arrays(), outcome)))
+    let result = train(
+        model,
+        data.inputs_tensor(&device),
+        data.targets_tensor(&device),
+        spec,
+        |r| {
+            records.push(r.clone());
+            Ok(())
+        },
+    );
+    (
+        records,
+        result.map(|(model, outcome)| (model.to_named_arrays(), outcome)),
+    )
 }
 
 #[test]
 fn same_inputs_give_identical_records_and_logging_follows_log_every() {
     let data = random_problem(16, 4, 4);
-    let config = two_layer_config(4, 32, Activation::Relu, Parameterization::Ntk, 0.0, Trainable::ALL);
+    let config = two_layer_config(
+        4,
+        32,
+        Activation::Relu,
+        Parameterization::Ntk,
+        0.0,
+        Trainable::ALL,
+    );
     let parameters = random_parameters(&config, 5);
-    for optimizer in [Optimizer::GradientDescent, Optimizer::StochasticGradientDescent { batch_size: 5 }] {
+    for optimizer in [
+        Optimizer::GradientDescent,
+        Optimizer::StochasticGradientDescent { batch_size: 5 },
+    ] {
         let spec = spec(optimizer, 23, RATES);
         let (first, outcome) = run(&config, &parameters, &data, &spec);
         let (second, _) = run(&config, &parameters, &data, &spec);
@@ -110,7 +178,10 @@ fn same_inputs_give_identical_records_and_logging_follows_log_every() {
         assert_eq!(steps, [0, 5, 10, 15, 20, 23]);
         let (_, outcome) = outcome.unwrap();
         assert_eq!(outcome.steps_run, 23);
-        assert!(first.last().unwrap().loss < first[0].loss, "{optimizer:?}: loss did not fall");
+        assert!(
+            first.last().unwrap().loss < first[0].loss,
+            "{optimizer:?}: loss did not fall"
+        );
         // Step 0 is the initial network: nothing has moved or flipped yet.
         assert_eq!(first[0].movements, [0.0, 0.0, 0.0]);
         assert_eq!(first[0].flipped_fraction, 0.0);
@@ -122,9 +193,21 @@ fn same_inputs_give_identical_records_and_logging_follows_log_every() {
 #[test]
 fn sgd_with_a_full_batch_follows_gradient_descent() {
     let data = random_problem(12, 3, 8);
-    let config = two_layer_config(3, 16, Activation::Softplus, Parameterization::MeanField, 0.0, Trainable::ALL);
+    let config = two_layer_config(
+        3,
+        16,
+        Activation::Softplus,
+        Parameterization::MeanField,
+        0.0,
+        Trainable::ALL,
+    );
     let parameters = random_parameters(&config, 9);
-    let (_, gd) = run(&config, &parameters, &data, &spec(Optimizer::GradientDescent, 10, RATES));
+    let (_, gd) = run(
+        &config,
+        &parameters,
+        &data,
+        &spec(Optimizer::GradientDescent, 10, RATES),
+    );
     let full = Optimizer::StochasticGradientDescent { batch_size: 12 };
     let (_, sgd) = run(&config, &parameters, &data, &spec(full, 10, RATES));
     for (a, b) in gd.unwrap().0.iter().zip(&sgd.unwrap().0) {
@@ -135,30 +218,63 @@ fn sgd_with_a_full_batch_follows_gradient_descent() {
 #[test]
 fn training_stops_at_the_target_loss() {
     let data = random_problem(8, 3, 2);
-    let config = two_layer_config(3, 64, Activation::Relu, Parameterization::Ntk, 0.0, Trainable::ALL);
+    let config = two_layer_config(
+        3,
+        64,
+        Activation::Relu,
+        Parameterization::Ntk,
+        0.0,
+        Trainable::ALL,
+    );
     let parameters = random_parameters(&config, 1);
     let initial_loss = loss_at(&config, &parameters, &data);
-    let spec = TrainSpec { target_loss: initial_loss * 0.5, ..spec(Optimizer::GradientDescent, 10_000, RATES) };
+    let spec = TrainSpec {
+        target_loss: initial_loss * 0.5,
+        ..spec(Optimizer::GradientDescent, 10_000, RATES)
+    };
     let (records, result) = run(&config, &parameters, &data, &spec);
     let (_, outcome) = result.unwrap();
     assert!(outcome.reached_target && outcome.steps_run < 10_000);
     assert!(outcome.final_loss <= spec.target_loss);
     let last = records.last().unwrap();
-    assert_eq!((last.step, last.loss), (outcome.steps_run, outcome.final_loss));
+    assert_eq!(
+        (last.step, last.loss),
+        (outcome.steps_run, outcome.final_loss)
+    );
 }
 
 #[test]
 fn divergence_names_the_step_and_keeps_earlier_records() {
     let data = random_problem(8, 3, 2);
-    let config = two_layer_config(3, 16, Activation::Quadratic, Parameterization::Standard, 0.0, Trainable::ALL);
+    let config = two_layer_config(
+        3,
+        16,
+        Activation::Quadratic,
+        Parameterization::Standard,
+        0.0,
+        Trainable::ALL,
+    );
     let parameters = random_parameters(&config, 1);
-    let huge = LearningRates { hidden_weights: 1e6, hidden_biases: 1e6, output_weights: 1e6 };
-    let spec = TrainSpec { log_every: 1, ..spec(Optimizer::GradientDescent, 1000, huge) };
+    let huge = LearningRates {
+        hidden_weights: 1e6,
+        hidden_biases: 1e6,
+        output_weights: 1e6,
+    };
+    let spec = TrainSpec {
+        log_every: 1,
+        ..spec(Optimizer::GradientDescent, 1000, huge)
+    };
     let (records, result) = run(&config, &parameters, &data, &spec);
-    let Err(TrainerError::Diverged { step, loss }) = result else { panic!("expected divergence") };
+    let Err(TrainerError::Diverged { step, loss }) = result else {
+        panic!("expected divergence")
+    };
     assert!(!loss.is_finite());
     assert!(step > 0 && step < 1000);
-    assert_eq!(records.len(), step + 1, "one record per step up to the diverged one");
+    assert_eq!(
+        records.len(),
+        step + 1,
+        "one record per step up to the diverged one"
+    );
     assert!(records[..step].iter().all(|r| r.loss.is_finite()));
 }
 
@@ -167,9 +283,21 @@ fn divergence_names_the_step_and_keeps_earlier_records() {
 #[test]
 fn active_fraction_counts_positive_pre_activations() {
     let data = random_problem(10, 3, 6);
-    let config = two_layer_config(3, 8, Activation::Relu, Parameterization::Ntk, -0.3, Trainable::ALL);
+    let config = two_layer_config(
+        3,
+        8,
+        Activation::Relu,
+        Parameterization::Ntk,
+        -0.3,
+        Trainable::ALL,
+    );
     let parameters = random_parameters(&config, 4);
-    let (records, _) = run(&config, &parameters, &data, &spec(Optimizer::GradientDescent, 0, RATES));
+    let (records, _) = run(
+        &config,
+        &parameters,
+        &data,
+        &spec(Optimizer::GradientDescent, 0, RATES),
+    );
     let (w, b) = (&parameters[0].values, &parameters[1].values);
     let mut active = 0;
     for x in data.inputs.chunks(3) {

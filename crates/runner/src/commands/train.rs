@@ -20,9 +20,15 @@ use crate::provenance::provenance;
 /// Runs `overparam train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let config = RunConfig::load(&args.config, &args.overrides)?;
-    let resolved = config.resolve().with_context(|| format!("config {}", args.config.display()))?;
-    let out = args.out.clone().unwrap_or_else(|| default_out_dir(&args.config));
+    let resolved = config
+        .resolve()
+        .with_context(|| format!("config {}", args.config.display()))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.config));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    remove_stale_outputs(&out)?;
 
     let device = autodiff_device(args.device.backend, args.device.dtype)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
@@ -70,7 +76,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 outcome.final_loss,
                 outcome.steps_run,
                 wall_time_s,
-                if outcome.reached_target { "reached target_loss" } else { "step limit" },
+                if outcome.reached_target {
+                    "reached target_loss"
+                } else {
+                    "step limit"
+                },
                 out.display()
             );
             Ok(())
@@ -87,9 +97,33 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
 }
 
+/// Removes what an earlier run in `out` wrote, so that a failed run never sits beside a
+/// previous run's `params_final.npz` or `summary.json`.
+fn remove_stale_outputs(out: &Path) -> anyhow::Result<()> {
+    for name in [
+        "summary.json",
+        "metrics.csv",
+        "metrics.csv.partial",
+        "params_init.npz",
+        "params_final.npz",
+    ] {
+        let path = out.join(name);
+        match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error)
+                    .with_context(|| format!("removing the stale {}", path.display()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// `runs/<config file stem>`.
 fn default_out_dir(config: &Path) -> PathBuf {
-    let stem = config.file_stem().map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+    let stem = config
+        .file_stem()
+        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from("runs").join(stem)
 }
 
@@ -115,7 +149,9 @@ fn initial_model(
 /// A bar over the steps on a terminal; hidden when stderr is not one.
 fn progress_bar(steps: usize) -> ProgressBar {
     let bar = ProgressBar::new(steps as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} [{elapsed} < {eta}]") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} [{elapsed} < {eta}]")
+    {
         bar.set_style(style);
     }
     bar

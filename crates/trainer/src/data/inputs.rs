@@ -13,7 +13,12 @@ pub enum InputLaw {
 }
 
 /// Draws `num_samples` inputs of dimension `input_dim`, row-major `[n, d]`.
-pub fn generate_inputs(law: InputLaw, num_samples: usize, input_dim: usize, rng: &mut impl Rng) -> Vec<f64> {
+pub fn generate_inputs(
+    law: InputLaw,
+    num_samples: usize,
+    input_dim: usize,
+    rng: &mut impl Rng,
+) -> Vec<f64> {
     let mut inputs = Vec::with_capacity(num_samples * input_dim);
     for _ in 0..num_samples {
         let row = gaussian_vector(input_dim, rng);

@@ -35,7 +35,9 @@ pub fn unit_directions(
         if orthonormal {
             for u in &directions {
                 let projection = dot(&v, u);
-                v.iter_mut().zip(u).for_each(|(vi, ui)| *vi -= projection * ui);
+                v.iter_mut()
+                    .zip(u)
+                    .for_each(|(vi, ui)| *vi -= projection * ui);
             }
         }
         let length = norm(&v);
@@ -58,7 +60,10 @@ pub struct Teacher {
 impl Teacher {
     /// f*(x) for one input x `[d]`.
     pub fn output(&self, x: &[f64]) -> f64 {
-        self.directions.iter().map(|w| scalar_activation(self.activation, dot(w, x))).sum()
+        self.directions
+            .iter()
+            .map(|w| self.activation.value(dot(w, x)))
+            .sum()
     }
 
     /// The teacher's parameters as named arrays `w1` `[k, d]`, `b1` `[k]`, `a` `[k]`.
@@ -66,19 +71,22 @@ impl Teacher {
         let k = self.directions.len();
         let d = self.directions.first().map_or(0, Vec::len);
         vec![
-            NamedArray { name: "w1".into(), shape: vec![k, d], values: self.directions.concat() },
-            NamedArray { name: "b1".into(), shape: vec![k], values: vec![0.0; k] },
-            NamedArray { name: "a".into(), shape: vec![k], values: vec![1.0; k] },
+            NamedArray {
+                name: "w1".into(),
+                shape: vec![k, d],
+                values: self.directions.concat(),
+            },
+            NamedArray {
+                name: "b1".into(),
+                shape: vec![k],
+                values: vec![0.0; k],
+            },
+            NamedArray {
+                name: "a".into(),
+                shape: vec![k],
+                values: vec![1.0; k],
+            },
         ]
-    }
-}
-
-/// σ(z) for one number, the host-side twin of [`Activation::apply`].
-pub fn scalar_activation(activation: Activation, z: f64) -> f64 {
-    match activation {
-        Activation::Relu => z.max(0.0),
-        Activation::Quadratic => z * z,
-        Activation::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
     }
 }
 

@@ -12,10 +12,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use overparam_model::{Activation, NamedArray};
 
 pub use inputs::{generate_inputs, InputLaw};
-pub use labels::{
-    planted_quadratic_output, random_labels, scalar_activation, unit_directions, RandomLabels,
-    Teacher,
-};
+pub use labels::{planted_quadratic_output, random_labels, unit_directions, RandomLabels, Teacher};
 
 use crate::npz::read_npz_arrays;
 use crate::rng::{stream_rng, RngStream};
@@ -105,10 +102,18 @@ impl Dataset {
         let rows = || inputs.chunks_exact(d.max(1));
         let mut teacher = None;
         let targets = match &spec.labels {
-            LabelSource::Teacher { width, orthonormal, seed, activation } => {
+            LabelSource::Teacher {
+                width,
+                orthonormal,
+                seed,
+                activation,
+            } => {
                 let mut rng = stream_rng(*seed, RngStream::Teacher);
                 let directions = unit_directions(*width, d, *orthonormal, &mut rng)?;
-                let t = Teacher { directions, activation: *activation };
+                let t = Teacher {
+                    directions,
+                    activation: *activation,
+                };
                 let y = rows().map(|x| t.output(x)).collect();
                 teacher = Some(t);
                 y
@@ -116,14 +121,26 @@ impl Dataset {
             LabelSource::Random(law) => {
                 random_labels(*law, n, &mut stream_rng(spec.seed, RngStream::Labels))
             }
-            LabelSource::PlantedQuadratic { width, orthonormal, seed } => {
+            LabelSource::PlantedQuadratic {
+                width,
+                orthonormal,
+                seed,
+            } => {
                 let mut rng = stream_rng(*seed, RngStream::Teacher);
                 let directions = unit_directions(*width, d, *orthonormal, &mut rng)?;
-                rows().map(|x| planted_quadratic_output(&directions, x)).collect()
+                rows()
+                    .map(|x| planted_quadratic_output(&directions, x))
+                    .collect()
             }
             LabelSource::File(path) => read_checked(path, "y", &[n])?,
         };
-        Ok(Dataset { num_samples: n, input_dim: d, inputs, targets, teacher })
+        Ok(Dataset {
+            num_samples: n,
+            input_dim: d,
+            inputs,
+            targets,
+            teacher,
+        })
     }
 
     /// X as a `[n, d]` tensor on `device`, in the device's float dtype.
@@ -136,7 +153,10 @@ impl Dataset {
 
     /// y as a `[n]` tensor on `device`, in the device's float dtype.
     pub fn targets_tensor(&self, device: &Device) -> Tensor<1> {
-        Tensor::from_data(TensorData::new(self.targets.clone(), [self.num_samples]), device)
+        Tensor::from_data(
+            TensorData::new(self.targets.clone(), [self.num_samples]),
+            device,
+        )
     }
 }
 

@@ -9,19 +9,38 @@ use overparam_model::{
     host_values, Activation, NamedArray, OutputInit, Parameterization, Trainable, TwoLayer,
     TwoLayerConfig,
 };
-use overparam_trainer::data::{Dataset, DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
+use overparam_trainer::data::{
+    DataSpec, Dataset, InputLaw, InputSource, LabelSource, RandomLabels,
+};
 use overparam_trainer::{mean_squared_loss, stream_rng, RngStream};
 
 /// The flex device in f64 (configured once per test process), without autodiff.
 pub fn f64_device() -> Device {
     static DEVICE: OnceLock<Device> = OnceLock::new();
     DEVICE
-        .get_or_init(|| {
-            let mut device = Device::flex();
-            device.configure(FloatDType::F64).expect("only this helper configures the device");
-            device
-        })
+        .get_or_init(|| configured_f64(Device::flex()))
         .clone()
+}
+
+/// The ndarray device in f64 (configured once per test process), without autodiff.
+pub fn f64_ndarray_device() -> Device {
+    static DEVICE: OnceLock<Device> = OnceLock::new();
+    #[allow(deprecated)] // burn-ndarray is deprecated upstream; still offered as --backend ndarray
+    DEVICE
+        .get_or_init(|| configured_f64(Device::ndarray()))
+        .clone()
+}
+
+/// Every CPU backend the binary offers, in f64, by name.
+pub fn f64_cpu_devices() -> [(&'static str, Device); 2] {
+    [("flex", f64_device()), ("ndarray", f64_ndarray_device())]
+}
+
+fn configured_f64(mut device: Device) -> Device {
+    device
+        .configure(FloatDType::F64)
+        .expect("only this helper configures the device");
+    device
 }
 
 /// The same device with autodiff.
@@ -74,8 +93,13 @@ pub fn random_parameters(config: &TwoLayerConfig, seed: u64) -> Vec<NamedArray> 
 /// L(θ) = (1/2n)‖f(X) − y‖², evaluated without autodiff.
 pub fn loss_at(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Dataset) -> f64 {
     let device = f64_device();
-    let model: TwoLayer = config.with_parameters(parameters, &device).expect("shapes match");
-    let loss: Tensor<1> = mean_squared_loss(model.forward(data.inputs_tensor(&device)), data.targets_tensor(&device));
+    let model: TwoLayer = config
+        .with_parameters(parameters, &device)
+        .expect("shapes match");
+    let loss: Tensor<1> = mean_squared_loss(
+        model.forward(data.inputs_tensor(&device)),
+        data.targets_tensor(&device),
+    );
     host_values(loss)[0]
 }
 
@@ -83,6 +107,13 @@ pub fn loss_at(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Datase
 pub fn relative_error(got: &[f64], want: &[f64]) -> f64 {
     assert_eq!(got.len(), want.len());
     let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = got.iter().zip(want).fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
-    if scale == 0.0 { diff } else { diff / scale }
+    let diff = got
+        .iter()
+        .zip(want)
+        .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
+    if scale == 0.0 {
+        diff
+    } else {
+        diff / scale
+    }
 }
