@@ -31,7 +31,7 @@ mod two_layer;
 pub use activation::{Activation, SOFTPLUS_THRESHOLD};
 pub use hand_gradients::{two_layer_hand_gradients, TwoLayerGradients};
 pub use named_array::{host_values, NamedArray};
-pub use network::{Network, ParameterKind};
+pub use network::{LayerTap, Network, ParameterKind};
 pub use parameterization::{OutputInit, Parameterization};
 pub use two_layer::{Trainable, TwoLayer, TwoLayerConfig};
 

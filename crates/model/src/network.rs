@@ -53,6 +53,20 @@ impl ParameterKind {
     }
 }
 
+/// One linear map z = c · H_in Wᵀ + b of a network, seen from the output, for the empirical
+/// NTK: with δ_i = ∂f(x_i)/∂z(x_i) (row i of `leaf`'s gradient) the map contributes
+/// (δδᵀ) ∘ (c² H_in H_inᵀ) through W and δδᵀ through b.
+pub struct LayerTap {
+    /// c · H_in, the map's input times its scale, without autodiff. Shape `[n, fan_in]`.
+    pub scaled_input: Tensor<2>,
+    /// The tracked zero tensor added to z. Shape `[n, fan_out]`.
+    pub leaf: Tensor<2>,
+    /// The group of W when W is trained, else `None`.
+    pub weight: Option<ParameterKind>,
+    /// The group of b when the map has a trained bias, else `None`.
+    pub bias: Option<ParameterKind>,
+}
+
 /// A scalar-output network the trainer can fit: f: ℝᵈ → ℝ applied row-wise.
 pub trait Network: Module {
     /// f(x_i) for every row of `inputs`. `[n, d]` → `[n]`.
@@ -64,6 +78,9 @@ pub trait Network: Module {
 
     /// The parameters as named host arrays (the `.npz` layout).
     fn to_named_arrays(&self) -> Vec<NamedArray>;
+
+    /// f(x_i) `[n]` with a tracked zero leaf on every linear map's output (see [`LayerTap`]).
+    fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>);
 }
 
 impl Network for crate::TwoLayer {
@@ -77,5 +94,9 @@ impl Network for crate::TwoLayer {
 
     fn to_named_arrays(&self) -> Vec<NamedArray> {
         crate::TwoLayer::to_named_arrays(self)
+    }
+
+    fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>) {
+        crate::TwoLayer::forward_tapped(self, inputs)
     }
 }

@@ -5,7 +5,9 @@ use burn::tensor::{Device, Tensor};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::{Activation, ModelError, NamedArray, OutputInit, Parameterization};
+use crate::{
+    Activation, LayerTap, ModelError, NamedArray, OutputInit, ParameterKind, Parameterization,
+};
 
 /// Which of the three parameter tensors gradient descent may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,16 +171,63 @@ impl TwoLayer {
     /// # Shapes
     /// `inputs` `[n, d]` → `[n]`.
     pub fn forward(&self, inputs: Tensor<2>) -> Tensor<1> {
-        let hidden = self.activation.apply(self.pre_activations(inputs));
-        self.readout(hidden)
+        self.forward_from(inputs, None, None).0
     }
 
-    /// f = s · H a from hidden activations H `[n, m]`; → `[n]`.
-    fn readout(&self, hidden: Tensor<2>) -> Tensor<1> {
-        hidden
+    /// The forward pass with optional tensors added to the hidden pre-activations Z `[n, m]`
+    /// and to the output `[n, 1]` (zero leaves for per-sample gradients); also returns σ(Z).
+    fn forward_from(
+        &self,
+        inputs: Tensor<2>,
+        hidden_leaf: Option<Tensor<2>>,
+        output_leaf: Option<Tensor<2>>,
+    ) -> (Tensor<1>, Tensor<2>) {
+        let mut z = self.pre_activations(inputs);
+        if let Some(leaf) = hidden_leaf {
+            z = z + leaf;
+        }
+        let hidden = self.activation.apply(z);
+        let mut outputs = hidden
+            .clone()
             .matmul(self.a.val().unsqueeze_dim(1))
-            .squeeze_dim::<1>(1)
-            .mul_scalar(self.output_scale)
+            .mul_scalar(self.output_scale);
+        if let Some(leaf) = output_leaf {
+            outputs = outputs + leaf;
+        }
+        (outputs.squeeze_dim::<1>(1), hidden)
+    }
+
+    /// The forward pass with a tracked zero leaf added to each layer's output z (hidden layer
+    /// and readout), for per-sample gradients in one backward pass: after `f.sum().backward()`,
+    /// row i of a leaf's gradient is ∂f(x_i)/∂z(x_i). Needs an autodiff device.
+    ///
+    /// # Shapes
+    /// `inputs` `[n, d]` → (`[n]`, one [`LayerTap`] per linear map: hidden, then readout).
+    pub fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>) {
+        let [n, _] = inputs.dims();
+        let device = inputs.device();
+        let hidden_leaf = Tensor::<2>::zeros([n, self.width()], &device).require_grad();
+        let output_leaf = Tensor::<2>::zeros([n, 1], &device).require_grad();
+        let (outputs, hidden) = self.forward_from(
+            inputs.clone(),
+            Some(hidden_leaf.clone()),
+            Some(output_leaf.clone()),
+        );
+        let taps = vec![
+            LayerTap {
+                scaled_input: inputs.inner(),
+                leaf: hidden_leaf,
+                weight: self.trainable.w.then_some(ParameterKind::HiddenWeights),
+                bias: self.trainable.b.then_some(ParameterKind::HiddenBiases),
+            },
+            LayerTap {
+                scaled_input: hidden.inner().mul_scalar(self.output_scale),
+                leaf: output_leaf,
+                weight: self.trainable.a.then_some(ParameterKind::OutputWeights),
+                bias: None,
+            },
+        ];
+        (outputs, taps)
     }
 
     /// The parameters as host arrays `w1` `[m, d]`, `b1` `[m]`, `a` `[m]`, in f64.

@@ -8,6 +8,7 @@ mod error;
 mod loss;
 mod metrics;
 mod npz;
+pub mod ntk;
 mod optimizer;
 mod rng;
 mod train;
