@@ -21,6 +21,9 @@ pub enum Command {
     /// Train a two-layer network with per-layer learning rates; writes metrics.csv,
     /// summary.json, params_init.npz and params_final.npz.
     Train(TrainArgs),
+    /// Compute the NTK of a network at its initialisation (or at --init parameters) three ways;
+    /// writes ntk_<method>.npy, eigenvalues.npy and summary.json.
+    Ntk(NtkArgs),
 }
 
 /// Where the computation runs.
@@ -34,22 +37,63 @@ pub struct DeviceArgs {
     pub dtype: DTypeKind,
 }
 
-/// `overparam train`.
+/// What every subcommand that builds a network from a config takes.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
+pub struct RunArgs {
     /// Run configuration (TOML; see configs/quickstart.toml).
     #[arg(long)]
     pub config: PathBuf,
     /// Backend and dtype.
     #[command(flatten)]
     pub device: DeviceArgs,
-    /// Output directory (created if needed). Default: runs/<config file stem>.
+    /// Output directory (created if needed). Default: runs/<config file stem>[-ntk].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override a config key, e.g. --set train.lr_a=0.5 (repeatable; applied in order).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
-    /// Start from these parameters instead of a random draw: an .npz with w1 [m,d], b1 [m], a [m].
+    /// Use these parameters instead of a random draw: an .npz with w1 [m,d], b1 [m], a [m].
     #[arg(long)]
     pub init: Option<PathBuf>,
+}
+
+/// `overparam train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Config, device, outputs, overrides, initial parameters.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Which NTK computations `overparam ntk` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NtkMethodArg {
+    /// Per-sample gradients from Burn autodiff (any network).
+    Jacobian,
+    /// The two-layer closed form (fast path).
+    Closed,
+    /// The infinite-width limit (ntk parameterization; relu or quadratic).
+    Analytic,
+    /// All three, with their agreement (analytic skipped, with the reason, where unsupported).
+    All,
+}
+
+/// `overparam ntk`.
+#[derive(Debug, Args)]
+pub struct NtkArgs {
+    /// Config, device, outputs, overrides, parameters.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Inputs from an .npz with x [n, d] instead of the config's data (n is taken from x).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Which computation(s).
+    #[arg(long, value_enum, default_value_t = NtkMethodArg::All)]
+    pub method: NtkMethodArg,
+    /// The learning-rate-weighted kernel K_η = Σ_g η_g J_g J_gᵀ (rates lr_w, lr_b, lr_a).
+    #[arg(long)]
+    pub lr_weighted: bool,
+    /// Rows per backward pass of the Jacobian method.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub block_size: u64,
 }

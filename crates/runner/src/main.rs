@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => commands::train::run(args),
+        Command::Ntk(args) => commands::ntk::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,7 @@ mod train;
 pub use error::TrainerError;
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
-pub use npz::{read_npz_arrays, write_npz_arrays};
+pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
 pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
 pub use rng::{stream_rng, RngStream};
 pub use train::{train, Optimizer, TrainOutcome, TrainSpec};

@@ -6,7 +6,7 @@ use std::io::{Seek, Write};
 use std::path::Path;
 
 use ndarray::{ArrayD, IxDyn};
-use ndarray_npy::{NpzReader, NpzWriter, ReadNpyError, ReadNpzError};
+use ndarray_npy::{NpzReader, NpzWriter, ReadNpyError, ReadNpzError, WriteNpyExt};
 use overparam_model::NamedArray;
 
 use crate::TrainerError;
@@ -57,6 +57,13 @@ fn read_as_f64(reader: &mut NpzReader<File>, name: &str) -> Result<ArrayD<f64>, 
             .map_err(|e| format!("{e} (only float64 and float32 arrays are read)")),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Writes one array as a float64 `.npy` file (numpy-readable, C order).
+pub fn write_npy_array<W: Write>(writer: W, array: &NamedArray) -> std::io::Result<()> {
+    let values = ArrayD::from_shape_vec(IxDyn(&array.shape), array.values.clone())
+        .map_err(std::io::Error::other)?;
+    values.write_npy(writer).map_err(std::io::Error::other)
 }
 
 /// Writes `arrays` as float64 entries of an `.npz` archive (uncompressed, as `numpy.savez`).

@@ -197,7 +197,7 @@ fn analytic_ntk_matches_three_points_worked_by_hand() {
         0.0,
         Trainable::ALL,
     );
-    let kernel = analytic_ntk(&inputs, &config).unwrap();
+    let kernel = analytic_ntk(&inputs, &config, None).unwrap();
     let pi = std::f64::consts::PI;
     let off_13 = h * (1.0 + 3.0 * pi / 4.0) / (2.0 * pi) + (1.0 + h) * 3.0 / 8.0;
     let expected = [
@@ -259,7 +259,7 @@ fn closed_form_converges_to_the_analytic_limit_like_one_over_root_m() {
             bias_init,
             trainable,
         );
-        let limit = analytic_ntk(&data.inputs, &limit_config).unwrap();
+        let limit = analytic_ntk(&data.inputs, &limit_config, None).unwrap();
         let mean_error = |width: usize| {
             (0..3)
                 .map(|seed| {
@@ -308,7 +308,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &softplus)
+    assert!(analytic_ntk(&[1.0, 0.0], &softplus, None)
         .unwrap_err()
         .to_string()
         .contains("softplus"));
@@ -320,7 +320,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &standard)
+    assert!(analytic_ntk(&[1.0, 0.0], &standard, None)
         .unwrap_err()
         .to_string()
         .contains("standard"));

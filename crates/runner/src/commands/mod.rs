@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
+mod common;
+pub mod ntk;
 pub mod train;

@@ -1,35 +1,23 @@
 //! `overparam train`: config → data and network on the chosen device → training loop →
 //! metrics.csv, summary.json, params_init.npz, params_final.npz.
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
-use overparam_model::{NamedArray, TwoLayer, TwoLayerConfig};
-use overparam_trainer::data::{check_finite, Dataset};
-use overparam_trainer::{read_npz_arrays, stream_rng, train, RngStream};
+use overparam_trainer::data::Dataset;
+use overparam_trainer::train;
 use serde_json::json;
 
+use super::common::{initial_model, load_config, prepare_out_dir, summary_header, TRAIN_OUTPUTS};
 use crate::backend::autodiff_device;
 use crate::cli::TrainArgs;
-use crate::config::RunConfig;
 use crate::output::{write_json, write_params, MetricsCsv};
-use crate::provenance::provenance;
 
 /// Runs `overparam train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let config = RunConfig::load(&args.config, &args.overrides)?;
-    let resolved = config
-        .resolve()
-        .with_context(|| format!("config {}", args.config.display()))?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&args.config));
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    remove_stale_outputs(&out)?;
-
+    let args = &args.run;
+    let (config, resolved) = load_config(args)?;
+    let out = prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
     let device = autodiff_device(args.device.backend, args.device.dtype)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let model = initial_model(&resolved.model, args.init.as_deref(), config.seed, &device)?;
@@ -53,15 +41,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     progress.finish_and_clear();
     metrics.finish()?;
 
-    let mut summary = json!({
-        "config": config,
-        "seed": config.seed,
-        "backend": args.device.backend,
-        "dtype": args.device.dtype,
-        "init": args.init.as_ref().map(|p| p.display().to_string()),
-        "provenance": provenance(),
-        "wall_time_s": wall_time_s,
-    });
+    let mut summary = summary_header(args, &config);
+    summary["wall_time_s"] = json!(wall_time_s);
     let summary_path = out.join("summary.json");
     match result {
         Ok((model, outcome)) => {
@@ -95,55 +76,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             ))
         }
     }
-}
-
-/// Removes what an earlier run in `out` wrote, so that a failed run never sits beside a
-/// previous run's `params_final.npz` or `summary.json`.
-fn remove_stale_outputs(out: &Path) -> anyhow::Result<()> {
-    for name in [
-        "summary.json",
-        "metrics.csv",
-        "metrics.csv.partial",
-        "params_init.npz",
-        "params_final.npz",
-    ] {
-        let path = out.join(name);
-        match std::fs::remove_file(&path) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(error)
-                    .with_context(|| format!("removing the stale {}", path.display()));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// `runs/<config file stem>`.
-fn default_out_dir(config: &Path) -> PathBuf {
-    let stem = config
-        .file_stem()
-        .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from("runs").join(stem)
-}
-
-/// A random draw from the `Init` stream of `seed`, or the arrays of `--init FILE.npz`.
-fn initial_model(
-    config: &TwoLayerConfig,
-    init: Option<&Path>,
-    seed: u64,
-    device: &burn::tensor::Device,
-) -> anyhow::Result<TwoLayer> {
-    let Some(path) = init else {
-        return Ok(config.init(&mut stream_rng(seed, RngStream::Init), device));
-    };
-    let arrays: Vec<NamedArray> = read_npz_arrays(path, &["w1", "b1", "a"])?;
-    for array in &arrays {
-        check_finite(&path.display().to_string(), array)?;
-    }
-    config
-        .with_parameters(&arrays, device)
-        .with_context(|| format!("--init {}", path.display()))
 }
 
 /// A bar over the steps on a terminal; hidden when stderr is not one.

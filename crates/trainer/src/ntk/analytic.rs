@@ -20,7 +20,9 @@
 
 use std::f64::consts::PI;
 
-use overparam_model::{Activation, Parameterization, TwoLayerConfig};
+use overparam_model::{Activation, ParameterKind, Parameterization, TwoLayerConfig};
+
+use crate::LearningRates;
 
 /// Why K∞ cannot be computed for a configuration.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -34,8 +36,13 @@ pub enum AnalyticNtkError {
 }
 
 /// K∞ `[n, n]` (row-major, f64, on the host) for `inputs` `[n, d]` (row-major) under the
-/// architecture, bias and trainable flags of `config`.
-pub fn analytic_ntk(inputs: &[f64], config: &TwoLayerConfig) -> Result<Vec<f64>, AnalyticNtkError> {
+/// architecture, bias and trainable flags of `config`. With `rates`, the learning-rate-weighted
+/// limit K∞_η = η_a E[σσ′] + (η_W x·x′ + η_b) E[σ′σ′] (frozen tensors still contribute nothing).
+pub fn analytic_ntk(
+    inputs: &[f64],
+    config: &TwoLayerConfig,
+    rates: Option<&LearningRates>,
+) -> Result<Vec<f64>, AnalyticNtkError> {
     if config.parameterization != Parameterization::Ntk {
         return Err(AnalyticNtkError::Parameterization(config.parameterization));
     }
@@ -49,6 +56,22 @@ pub fn analytic_ntk(inputs: &[f64], config: &TwoLayerConfig) -> Result<Vec<f64>,
     let n = rows.len();
     let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
     let trained = config.trainable;
+    let rate = |kind| rates.map_or(1.0, |r: &LearningRates| r.for_kind(kind));
+    let weight_w = if trained.w {
+        rate(ParameterKind::HiddenWeights)
+    } else {
+        0.0
+    };
+    let weight_b = if trained.b {
+        rate(ParameterKind::HiddenBiases)
+    } else {
+        0.0
+    };
+    let weight_a = if trained.a {
+        rate(ParameterKind::OutputWeights)
+    } else {
+        0.0
+    };
     let mut kernel = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..=i {
@@ -62,9 +85,7 @@ pub fn analytic_ntk(inputs: &[f64], config: &TwoLayerConfig) -> Result<Vec<f64>,
             } else {
                 moments(config.bias_init, q1, q2, c)
             };
-            let feature_weight =
-                if trained.w { c } else { 0.0 } + if trained.b { 1.0 } else { 0.0 };
-            let k = if trained.a { values } else { 0.0 } + feature_weight * slopes;
+            let k = weight_a * values + (weight_w * c + weight_b) * slopes;
             kernel[i * n + j] = k;
             kernel[j * n + i] = k;
         }
