@@ -93,6 +93,8 @@ pub struct TrainSection {
     pub log_every: usize,
     /// Stop once the loss is ≤ this. Default 0.0.
     pub target_loss: f64,
+    /// Record λ_min, λ_max and drift of the NTK every this many steps (0: never). Default 0.
+    pub ntk_every: usize,
 }
 
 /// Values of `data.inputs`.
@@ -176,6 +178,7 @@ impl Default for TrainSection {
             lr_a: 1.0,
             log_every: 10,
             target_loss: 0.0,
+            ntk_every: 0,
         }
     }
 }
@@ -356,6 +359,7 @@ impl RunConfig {
                 log_every: train.log_every,
                 target_loss: train.target_loss,
                 seed: self.seed,
+                ntk_every: train.ntk_every,
             },
         })
     }

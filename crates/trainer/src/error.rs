@@ -55,6 +55,9 @@ pub enum TrainerError {
     /// The metrics sink (e.g. `metrics.csv`) could not be written.
     #[error("writing metrics: {0}")]
     Sink(std::io::Error),
+    /// The kernel's spectrum could not be computed (e.g. non-finite entries).
+    #[error("NTK spectrum: {0}")]
+    Kernel(String),
     /// The loss became NaN or ±Inf.
     #[error("training diverged at step {step}: loss = {loss}")]
     Diverged {

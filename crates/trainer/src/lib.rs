@@ -10,6 +10,7 @@ mod metrics;
 mod npz;
 pub mod ntk;
 mod optimizer;
+mod rate;
 mod rng;
 mod train;
 
@@ -18,5 +19,6 @@ pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
 pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
 pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
+pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use rng::{stream_rng, RngStream};
 pub use train::{train, Optimizer, TrainOutcome, TrainSpec};

@@ -4,10 +4,11 @@
 use burn::tensor::{Bool, Tensor};
 use overparam_model::{NamedArray, Network, ParameterKind};
 
+use crate::ntk::KernelRecord;
 use crate::optimizer::SquaredGradientNorms;
 
 /// Column names of `metrics.csv`, in order. Scripts depend on these names.
-pub const METRIC_COLUMNS: [&str; 10] = [
+pub const METRIC_COLUMNS: [&str; 13] = [
     "step",
     "loss",
     "grad_norm_w",
@@ -18,6 +19,9 @@ pub const METRIC_COLUMNS: [&str; 10] = [
     "move_a",
     "active_fraction",
     "flipped_fraction",
+    "lambda_min",
+    "lambda_max",
+    "ntk_drift",
 ];
 
 /// One logged step.
@@ -36,12 +40,21 @@ pub struct MetricRecord {
     pub active_fraction: f64,
     /// Fraction of (sample, hidden unit) pairs whose sign of z differs from step 0.
     pub flipped_fraction: f64,
+    /// λ_min, λ_max and drift of the NTK at this step, on steps where it is tracked.
+    pub kernel: Option<KernelRecord>,
 }
 
 impl MetricRecord {
     /// A record of `step` from its loss, squared-norm-summed gradient norms and a snapshot.
-    pub fn new(step: usize, loss: f64, grad_norms: [Option<f64>; 3], snapshot: Snapshot) -> Self {
+    pub fn new(
+        step: usize,
+        loss: f64,
+        grad_norms: [Option<f64>; 3],
+        snapshot: Snapshot,
+        kernel: Option<KernelRecord>,
+    ) -> Self {
         Self {
+            kernel,
             step,
             loss,
             grad_norms,
@@ -52,7 +65,8 @@ impl MetricRecord {
     }
 
     /// The record as one CSV line (no newline), columns as in [`METRIC_COLUMNS`]; a frozen
-    /// group's gradient norm is an empty field.
+    /// group's gradient norm, and the kernel columns on steps where the NTK is not tracked,
+    /// are empty fields.
     pub fn csv_row(&self) -> String {
         let optional = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:e}"));
         let fields = [
@@ -66,6 +80,9 @@ impl MetricRecord {
             format!("{:e}", self.movements[2]),
             format!("{}", self.active_fraction),
             format!("{}", self.flipped_fraction),
+            optional(self.kernel.map(|k| k.lambda_min)),
+            optional(self.kernel.map(|k| k.lambda_max)),
+            optional(self.kernel.map(|k| k.drift)),
         ];
         fields.join(",")
     }

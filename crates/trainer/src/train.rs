@@ -2,11 +2,11 @@
 //! record every `log_every` steps; stop at `steps`, at `target_loss`, or on a non-finite loss.
 
 use burn::tensor::{Gradients, Int, Tensor, TensorData};
-use overparam_model::Network;
 use rand::seq::SliceRandom;
 
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
+use crate::ntk::{EmpiricalNtk, KernelTracker};
 use crate::optimizer::{gradient_descent_step, LearningRates};
 use crate::rng::{stream_rng, RngStream};
 use crate::TrainerError;
@@ -40,6 +40,8 @@ pub struct TrainSpec {
     pub target_loss: f64,
     /// Seed of the SGD batch order.
     pub seed: u64,
+    /// Track the NTK (λ_min, λ_max, drift) every this many steps and at the last step; 0: never.
+    pub ntk_every: usize,
 }
 
 /// How a run ended.
@@ -51,6 +53,8 @@ pub struct TrainOutcome {
     pub final_loss: f64,
     /// Whether the run stopped because the loss reached `target_loss`.
     pub reached_target: bool,
+    /// λ_min of the learning-rate-weighted kernel K_η at step 0, when the NTK was tracked.
+    pub initial_lr_weighted_lambda_min: Option<f64>,
 }
 
 /// Trains `model` on `inputs` `[n, d]`, `targets` `[n]` (on an autodiff device), calling
@@ -58,7 +62,7 @@ pub struct TrainOutcome {
 ///
 /// On a NaN/±Inf loss the step is recorded and [`TrainerError::Diverged`] names it; records
 /// already passed to `record` stay wherever it put them.
-pub fn train<M: Network>(
+pub fn train<M: EmpiricalNtk>(
     mut model: M,
     inputs: Tensor<2>,
     targets: Tensor<1>,
@@ -66,6 +70,8 @@ pub fn train<M: Network>(
     mut record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
 ) -> Result<(M, TrainOutcome), TrainerError> {
     let baseline = Baseline::new(&model, inputs.clone());
+    let mut kernels = KernelTracker::default();
+    let ntk_due = |step: usize| spec.ntk_every > 0 && step % spec.ntk_every == 0;
     let mut batches = match spec.optimizer {
         Optimizer::GradientDescent => None,
         Optimizer::StochasticGradientDescent { batch_size } => {
@@ -74,19 +80,26 @@ pub fn train<M: Network>(
     };
     for step in 0.. {
         // Full-batch loss and gradient: every step under GD, at logged steps under SGD.
-        if batches.is_none() || step % spec.log_every == 0 || step == spec.steps {
+        let scheduled = step % spec.log_every == 0 || ntk_due(step) || step == spec.steps;
+        if batches.is_none() || scheduled {
             let (loss, grads) = loss_and_gradients(&model, inputs.clone(), targets.clone());
             let reached_target = loss <= spec.target_loss;
             let stop = !loss.is_finite() || step == spec.steps || reached_target;
-            let logged = stop || step % spec.log_every == 0;
+            let logged = stop || scheduled;
             let apply = batches.is_none() && !stop;
-            // Movement and activity are measured at θ_t, before the update.
+            // Movement, activity and the kernel are measured at θ_t, before the update.
             let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
+            let kernel = if loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0)) {
+                kernels.measure(&model, inputs.clone(), &spec.learning_rates)?
+            } else {
+                None
+            };
             let (next, norms) =
                 gradient_descent_step(model, grads, &spec.learning_rates, apply, logged);
             model = next;
             if let Some(snapshot) = snapshot {
-                let entry = MetricRecord::new(step, loss, group_gradient_norms(&norms), snapshot);
+                let norms = group_gradient_norms(&norms);
+                let entry = MetricRecord::new(step, loss, norms, snapshot, kernel);
                 record(&entry).map_err(TrainerError::Sink)?;
             }
             if !loss.is_finite() {
@@ -97,6 +110,7 @@ pub fn train<M: Network>(
                     steps_run: step,
                     final_loss: loss,
                     reached_target,
+                    initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
                 };
                 return Ok((model, outcome));
             }
@@ -115,7 +129,7 @@ pub fn train<M: Network>(
 }
 
 /// Forward and backward on one batch: (L as f64, gradients).
-fn loss_and_gradients<M: Network>(
+fn loss_and_gradients<M: overparam_model::Network>(
     model: &M,
     inputs: Tensor<2>,
     targets: Tensor<1>,

@@ -28,6 +28,7 @@ fn spec(optimizer: Optimizer, steps: usize, learning_rates: LearningRates) -> Tr
         log_every: 5,
         target_loss: 0.0,
         seed: 3,
+        ntk_every: 0,
     }
 }
 
@@ -307,4 +308,46 @@ fn active_fraction_counts_positive_pre_activations() {
         }
     }
     assert_eq!(records[0].active_fraction, active as f64 / 80.0);
+}
+
+/// λ_min at step 0 is the spectrum of the closed-form kernel of the initial network; the
+/// kernel is tracked on multiples of ntk_every and at the last step, and only there.
+#[test]
+fn ntk_tracking_records_the_initial_spectrum_and_drift() {
+    use overparam_trainer::ntk::{closed_form_ntk, ntk_spectrum};
+    let data = random_problem(10, 3, 7);
+    let config = two_layer_config(
+        3,
+        40,
+        Activation::Relu,
+        Parameterization::Ntk,
+        0.0,
+        Trainable::ALL,
+    );
+    let parameters = random_parameters(&config, 2);
+    let spec = TrainSpec {
+        ntk_every: 4,
+        ..spec(Optimizer::GradientDescent, 10, RATES)
+    };
+    let (records, result) = run(&config, &parameters, &data, &spec);
+    let tracked: Vec<usize> = records
+        .iter()
+        .filter(|r| r.kernel.is_some())
+        .map(|r| r.step)
+        .collect();
+    assert_eq!(tracked, [0, 4, 8, 10]);
+    let initial: TwoLayer = config.with_parameters(&parameters, &f64_device()).unwrap();
+    let kernel = overparam_model::host_values(
+        closed_form_ntk(&initial, data.inputs_tensor(&f64_device()))
+            .total()
+            .unwrap(),
+    );
+    let expected = ntk_spectrum(&kernel, 10).unwrap();
+    let first = records[0].kernel.unwrap();
+    assert_eq!(first.lambda_min, expected.ntk_min_eigenvalue());
+    assert_eq!(first.drift, 0.0);
+    assert!(records.last().unwrap().kernel.unwrap().drift > 0.0);
+    // Per-group rates 0.3/0.7/1.1: λ_min(K_η) differs from λ_min(K).
+    let weighted = result.unwrap().1.initial_lr_weighted_lambda_min.unwrap();
+    assert!(weighted > 0.0 && (weighted - first.lambda_min).abs() > 1e-6 * first.lambda_min);
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_trainer::data::Dataset;
-use overparam_trainer::train;
+use overparam_trainer::{fitted_loss_rate, predicted_loss_rate, train, TrainOutcome};
 use serde_json::json;
 
 use super::common::{initial_model, load_config, prepare_out_dir, summary_header, TRAIN_OUTPUTS};
@@ -25,6 +25,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
     let mut metrics = MetricsCsv::create(&out.join("metrics.csv"))?;
     let progress = progress_bar(resolved.train.steps);
+    let mut loss_curve: Vec<(usize, f64)> = Vec::new();
     let started = Instant::now();
     let result = train(
         model,
@@ -34,6 +35,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         |record| {
             progress.set_position(record.step as u64);
             progress.set_message(format!("loss {:.3e}", record.loss));
+            loss_curve.push((record.step, record.loss));
             metrics.append(record)
         },
     );
@@ -51,6 +53,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             summary["steps_run"] = json!(outcome.steps_run);
             summary["final_loss"] = json!(outcome.final_loss);
             summary["reached_target"] = json!(outcome.reached_target);
+            summary["linear_rate"] = linear_rate(&outcome, &loss_curve, dataset.num_samples);
             write_json(&summary_path, &summary)?;
             println!(
                 "loss {:.3e} after {} steps in {:.1} s ({}); outputs in {}",
@@ -76,6 +79,21 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             ))
         }
     }
+}
+
+/// The per-step loss factor predicted by λ_min(K_η) at step 0 (when `ntk_every` > 0) beside
+/// the one fitted to the second half of the logged loss curve.
+fn linear_rate(
+    outcome: &TrainOutcome,
+    loss_curve: &[(usize, f64)],
+    num_samples: usize,
+) -> serde_json::Value {
+    let lambda = outcome.initial_lr_weighted_lambda_min;
+    json!({
+        "lr_weighted_lambda_min_0": lambda,
+        "predicted_per_step": lambda.map(|l| predicted_loss_rate(l, num_samples)),
+        "observed_per_step": fitted_loss_rate(loss_curve),
+    })
 }
 
 /// A bar over the steps on a terminal; hidden when stderr is not one.

@@ -17,9 +17,11 @@ mod closed_form;
 mod jacobian;
 mod parts;
 mod spectrum;
+mod tracking;
 
 pub use analytic::{analytic_ntk, AnalyticNtkError};
 pub use closed_form::closed_form_ntk;
 pub use jacobian::jacobian_ntk;
 pub use parts::NtkParts;
 pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum};
+pub use tracking::{EmpiricalNtk, KernelRecord, KernelTracker};

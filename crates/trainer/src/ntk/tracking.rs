@@ -1,0 +1,72 @@
+//! The kernel during training: λ_min(K_t), λ_max(K_t) and the drift ‖K_t − K_0‖_F/‖K_0‖_F,
+//! plus λ_min of the learning-rate-weighted kernel at step 0 for the predicted linear rate.
+
+use burn::tensor::Tensor;
+use overparam_model::{host_values, Network, TwoLayer};
+
+use super::{closed_form_ntk, ntk_spectrum, relative_frobenius_error, NtkParts};
+use crate::{LearningRates, TrainerError};
+
+/// A network whose empirical NTK the training loop can track: the two-layer network uses
+/// the closed form; deeper networks use [`jacobian_ntk`](super::jacobian_ntk).
+pub trait EmpiricalNtk: Network {
+    /// The empirical NTK by parameter group at `inputs` `[n, d]`, each part `[n, n]`.
+    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts;
+}
+
+impl EmpiricalNtk for TwoLayer {
+    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
+        closed_form_ntk(self, inputs)
+    }
+}
+
+/// λ_min, λ_max and drift of K_t at one step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KernelRecord {
+    /// λ_min(K_t), as computed (may be ~0 or slightly negative when K_t is singular).
+    pub lambda_min: f64,
+    /// λ_max(K_t).
+    pub lambda_max: f64,
+    /// ‖K_t − K_0‖_F/‖K_0‖_F.
+    pub drift: f64,
+}
+
+/// Remembers K_0 and measures later kernels against it.
+#[derive(Default)]
+pub struct KernelTracker {
+    initial: Option<Vec<f64>>,
+    /// λ_min(K_η) at the first measurement: the rate-weighted kernel that governs GD.
+    pub initial_lr_weighted_lambda_min: Option<f64>,
+}
+
+impl KernelTracker {
+    /// Measures the kernel of `model` at `inputs` `[n, d]`; the first call fixes K_0 (and
+    /// λ_min(K_η) with `rates`). A model with every tensor frozen has no kernel: `Ok(None)`.
+    pub fn measure<M: EmpiricalNtk>(
+        &mut self,
+        model: &M,
+        inputs: Tensor<2>,
+        rates: &LearningRates,
+    ) -> Result<Option<KernelRecord>, TrainerError> {
+        let [n, _] = inputs.dims();
+        let parts = model.valid().empirical_ntk(inputs.inner());
+        let Some(total) = parts.total() else {
+            return Ok(None);
+        };
+        let kernel = host_values(total);
+        let spectrum = ntk_spectrum(&kernel, n).map_err(TrainerError::Kernel)?;
+        if self.initial.is_none() {
+            if let Some(weighted) = parts.weighted(rates) {
+                let weighted =
+                    ntk_spectrum(&host_values(weighted), n).map_err(TrainerError::Kernel)?;
+                self.initial_lr_weighted_lambda_min = Some(weighted.ntk_min_eigenvalue());
+            }
+        }
+        let initial = self.initial.get_or_insert_with(|| kernel.clone());
+        Ok(Some(KernelRecord {
+            lambda_min: spectrum.ntk_min_eigenvalue(),
+            lambda_max: spectrum.ntk_max_eigenvalue(),
+            drift: relative_frobenius_error(&kernel, initial),
+        }))
+    }
+}
