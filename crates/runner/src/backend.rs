@@ -65,7 +65,34 @@ fn base_device(backend: BackendKind) -> anyhow::Result<Device> {
 
 #[cfg(feature = "wgpu")]
 fn wgpu_device() -> anyhow::Result<Device> {
-    Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
+    let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+    // Burn opens the adapter lazily and panics when there is none: open it here, once, and
+    // turn that into an error that says what to do.
+    let probe = device.clone();
+    match without_panic_output(move || probe.supports_dtype(FloatDType::F32)) {
+        Ok(_) => Ok(device),
+        Err(reason) => bail!(
+            "no usable wgpu device ({reason}); without a GPU, install a Vulkan driver such as \
+             Mesa's software one (apt-get install mesa-vulkan-drivers libvulkan1), or use \
+             --backend flex"
+        ),
+    }
+}
+
+/// Runs `probe`, returning its panic message as an error instead of printing it.
+#[cfg(feature = "wgpu")]
+fn without_panic_output<T>(probe: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(probe));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .unwrap_or_else(|| "the device failed to open".to_string())
+    })
 }
 
 #[cfg(not(feature = "wgpu"))]

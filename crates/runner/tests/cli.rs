@@ -1,7 +1,11 @@
 //! End to end: the real `overparam` binary on tiny configs in temporary directories.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::{stderr, subcommand};
 
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
@@ -26,27 +30,8 @@ fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, config)
 }
 
-fn overparam(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn train(config: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    overparam(&args)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    subcommand("train", config, out, extra)
 }
 
 fn assert_fails_with(output: &Output, fragments: &[&str]) {

@@ -1,32 +1,20 @@
 //! End to end: `overparam ntk` on tiny problems in temporary directories.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::subcommand;
 
 use ndarray::Array2;
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
 
-fn overparam(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn ntk(dir: &Path, config_text: &str, extra: &[&str]) -> Output {
     let config = dir.join("config.toml");
     std::fs::write(&config, config_text).unwrap();
-    let out = dir.join("out");
-    let mut args = vec![
-        "ntk",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    overparam(&args)
+    subcommand("ntk", &config, &dir.join("out"), extra)
 }
 
 fn summary(dir: &Path) -> serde_json::Value {

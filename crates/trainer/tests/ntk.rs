@@ -10,7 +10,7 @@ use common::*;
 use overparam_model::{
     host_values, Activation, Parameterization, Trainable, TwoLayer, TwoLayerConfig,
 };
-use overparam_trainer::data::Dataset;
+use overparam_trainer::data::{Dataset, RandomLabels};
 use overparam_trainer::ntk::{
     analytic_ntk, closed_form_ntk, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts,
 };
@@ -224,18 +224,7 @@ fn analytic_ntk_matches_three_points_worked_by_hand() {
 /// levels off at the bias.
 #[test]
 fn closed_form_converges_to_the_analytic_limit_like_one_over_root_m() {
-    let data = Dataset::from_spec(&overparam_trainer::data::DataSpec {
-        num_samples: 12,
-        input_dim: 5,
-        inputs: overparam_trainer::data::InputSource::Generated(
-            overparam_trainer::data::InputLaw::Sphere,
-        ),
-        labels: overparam_trainer::data::LabelSource::Random(
-            overparam_trainer::data::RandomLabels::Gaussian,
-        ),
-        seed: 1,
-    })
-    .unwrap();
+    let data = sphere_problem(12, 5, 1, RandomLabels::Gaussian);
     let device = f64_device();
     for (activation, bias_init, trainable) in [
         (Activation::Relu, 0.0, Trainable::ALL),
@@ -357,18 +346,7 @@ fn spectrum_is_ascending_sums_to_the_trace_and_is_psd() {
 /// neuron, whose rows of K vanish (a and b terms included), so λ_min is ~0: reported, not an error.
 #[test]
 fn near_singular_kernel_of_the_sparse_regime_reports_lambda_min_near_zero() {
-    let data = Dataset::from_spec(&overparam_trainer::data::DataSpec {
-        num_samples: 40,
-        input_dim: 3,
-        inputs: overparam_trainer::data::InputSource::Generated(
-            overparam_trainer::data::InputLaw::Sphere,
-        ),
-        labels: overparam_trainer::data::LabelSource::Random(
-            overparam_trainer::data::RandomLabels::Sign,
-        ),
-        seed: 2,
-    })
-    .unwrap();
+    let data = sphere_problem(40, 3, 2, RandomLabels::Sign);
     let config = two_layer_config(
         3,
         8,

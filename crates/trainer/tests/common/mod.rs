@@ -80,6 +80,23 @@ pub fn random_problem(num_samples: usize, input_dim: usize, seed: u64) -> Datase
     .expect("generated data is valid")
 }
 
+/// n inputs uniform on the sphere in dimension d with `labels`, drawn from `seed`.
+pub fn sphere_problem(
+    num_samples: usize,
+    input_dim: usize,
+    seed: u64,
+    labels: RandomLabels,
+) -> Dataset {
+    Dataset::from_spec(&DataSpec {
+        num_samples,
+        input_dim,
+        inputs: InputSource::Generated(InputLaw::Sphere),
+        labels: LabelSource::Random(labels),
+        seed,
+    })
+    .expect("generated data is valid")
+}
+
 /// Initial parameters of `config` drawn from `seed`, with biases perturbed away from their
 /// constant so that ∂L/∂b is not the same for every neuron.
 pub fn random_parameters(config: &TwoLayerConfig, seed: u64) -> Vec<NamedArray> {
