@@ -71,7 +71,7 @@ pub fn train<M: EmpiricalNtk>(
 ) -> Result<(M, TrainOutcome), TrainerError> {
     let baseline = Baseline::new(&model, inputs.clone());
     let mut kernels = KernelTracker::default();
-    let ntk_due = |step: usize| spec.ntk_every > 0 && step % spec.ntk_every == 0;
+    let ntk_due = |step: usize| spec.ntk_every > 0 && step.is_multiple_of(spec.ntk_every);
     let mut batches = match spec.optimizer {
         Optimizer::GradientDescent => None,
         Optimizer::StochasticGradientDescent { batch_size } => {

@@ -126,16 +126,16 @@ fn frozen_tensors_and_zero_rates_leave_parameters_bit_identical() {
     assert!(relative_error(&stepped[1].values, &expected[1].values) < 1e-12);
 }
 
+/// Final parameters and outcome of a run, or its error.
+type RunResult = Result<(Vec<NamedArray>, overparam_trainer::TrainOutcome), TrainerError>;
+
 /// Trains from `parameters` and returns (final parameters, records, outcome or error).
 fn run(
     config: &TwoLayerConfig,
     parameters: &[NamedArray],
     data: &Dataset,
     spec: &TrainSpec,
-) -> (
-    Vec<MetricRecord>,
-    Result<(Vec<NamedArray>, overparam_trainer::TrainOutcome), TrainerError>,
-) {
+) -> (Vec<MetricRecord>, RunResult) {
     let device = f64_autodiff_device();
     let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
     let mut records = Vec::new();

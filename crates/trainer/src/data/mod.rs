@@ -6,7 +6,7 @@
 mod inputs;
 mod labels;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor, TensorData};
 use overparam_model::{Activation, NamedArray};
@@ -161,11 +161,11 @@ impl Dataset {
 }
 
 /// Reads array `name` from `path`, checks its shape and that every entry is finite.
-fn read_checked(path: &PathBuf, name: &str, shape: &[usize]) -> Result<Vec<f64>, TrainerError> {
+fn read_checked(path: &Path, name: &str, shape: &[usize]) -> Result<Vec<f64>, TrainerError> {
     let array = read_npz_arrays(path, &[name])?.remove(0);
     if array.shape != shape {
         return Err(TrainerError::ShapeMismatch {
-            path: path.clone(),
+            path: path.to_path_buf(),
             array: name.to_string(),
             expected: shape.to_vec(),
             found: array.shape,

@@ -35,7 +35,7 @@ pub fn jacobian_ntk<M: Network>(model: &M, inputs: Tensor<2>, block_size: usize)
     let [n, _] = inputs.dims();
     let mut maps: Vec<MapFactors> = Vec::new();
     for start in (0..n).step_by(block_size) {
-        let block = inputs.clone().slice([start..(start + block_size).min(n)]);
+        let block = inputs.clone().narrow(0, start, block_size.min(n - start));
         let (outputs, taps) = model.forward_tapped(block);
         let grads = outputs.sum().backward();
         for (
