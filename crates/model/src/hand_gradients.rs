@@ -11,7 +11,9 @@
 
 use burn::tensor::Tensor;
 
-use crate::TwoLayer;
+use burn::module::Module;
+
+use crate::{Mlp, NamedArray, TwoLayer};
 
 /// The loss gradient with respect to each parameter tensor, same shapes as the parameters.
 #[derive(Clone, Debug)]
@@ -60,4 +62,75 @@ pub fn two_layer_hand_gradients(
         b1: grad_b,
         a: grad_a,
     }
+}
+
+/// Backpropagates `output_gradient` g = ∂L/∂f `[n]` through an [`Mlp`] at `inputs` `[n, d]`,
+/// layer by layer, without autodiff. With h_0 = x, z_l = c_l h_{l−1} W_lᵀ + b_l, h_l = σ(z_l),
+/// f = s h_L·a:
+///
+/// - ∂L/∂a = s h_Lᵀ g;  δ_L = s (g aᵀ) ∘ σ′(z_L);
+/// - for l = L … 1: ∂L/∂W_l = c_l δ_lᵀ h_{l−1}, ∂L/∂b_l = δ_lᵀ 1,
+///   δ_{l−1} = (c_l δ_l W_l) ∘ σ′(z_{l−1}).
+///
+/// Returns every tensor's gradient as a host array named like the parameter (`w1`, `b1`, …, `a`).
+pub fn mlp_hand_gradients(
+    model: &Mlp,
+    inputs: Tensor<2>,
+    output_gradient: Tensor<1>,
+) -> Vec<NamedArray> {
+    let model = model.valid();
+    let inputs = inputs.inner();
+    let g_column: Tensor<2> = output_gradient.inner().unsqueeze_dim(1); // [n, 1]
+    let pre_activations = model.pre_activations(inputs.clone());
+    let mut layer_inputs = vec![inputs];
+    for z in &pre_activations {
+        layer_inputs.push(model.activation.apply(z.clone()));
+    }
+    let s = model.output_scale;
+    let last = layer_inputs.pop().expect("h_L exists"); // h_L [n, m_L]
+    let grad_a = last
+        .transpose()
+        .matmul(g_column.clone())
+        .squeeze_dim::<1>(1)
+        .mul_scalar(s);
+    let depth = model.depth();
+    let slope = |l: usize| model.activation.derivative(pre_activations[l].clone());
+    let mut delta = g_column
+        .matmul(model.a.val().unsqueeze_dim(0))
+        .mul(slope(depth - 1))
+        .mul_scalar(s);
+    let mut gradients = vec![NamedArray::from_tensor("a", grad_a)];
+    for l in (0..depth).rev() {
+        let c = model.layers[l].input_scale;
+        let grad_w = delta
+            .clone()
+            .transpose()
+            .matmul(layer_inputs[l].clone())
+            .mul_scalar(c);
+        let grad_b = delta.clone().sum_dim(0).squeeze_dim::<1>(0);
+        gradients.push(NamedArray::from_tensor(&format!("w{}", l + 1), grad_w));
+        gradients.push(NamedArray::from_tensor(&format!("b{}", l + 1), grad_b));
+        if l > 0 {
+            delta = delta
+                .matmul(model.w[l].val())
+                .mul_scalar(c)
+                .mul(slope(l - 1));
+        }
+    }
+    gradients.reverse();
+    gradients
+}
+
+/// The hand-derived gradients of a two-layer network as host arrays `w1`, `b1`, `a`.
+pub fn two_layer_hand_gradient_arrays(
+    model: &TwoLayer,
+    inputs: Tensor<2>,
+    output_gradient: Tensor<1>,
+) -> Vec<NamedArray> {
+    let gradients = two_layer_hand_gradients(model, inputs, output_gradient);
+    vec![
+        NamedArray::from_tensor("w1", gradients.w1),
+        NamedArray::from_tensor("b1", gradients.b1),
+        NamedArray::from_tensor("a", gradients.a),
+    ]
 }

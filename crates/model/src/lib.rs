@@ -23,13 +23,19 @@
 
 mod activation;
 mod hand_gradients;
+mod layer;
+mod mlp;
 mod named_array;
 mod network;
 mod parameterization;
 mod two_layer;
 
 pub use activation::{Activation, SOFTPLUS_THRESHOLD};
-pub use hand_gradients::{two_layer_hand_gradients, TwoLayerGradients};
+pub use hand_gradients::{
+    mlp_hand_gradients, two_layer_hand_gradient_arrays, two_layer_hand_gradients, TwoLayerGradients,
+};
+pub use layer::{affine, layer_of, parameter_name, readout};
+pub use mlp::{LayerSettings, Mlp, MlpConfig};
 pub use named_array::{host_values, NamedArray};
 pub use network::{LayerTap, Network, ParameterKind};
 pub use parameterization::{OutputInit, Parameterization};

@@ -61,10 +61,10 @@ pub struct LayerTap {
     pub scaled_input: Tensor<2>,
     /// The tracked zero tensor added to z. Shape `[n, fan_out]`.
     pub leaf: Tensor<2>,
-    /// The group of W when W is trained, else `None`.
-    pub weight: Option<ParameterKind>,
-    /// The group of b when the map has a trained bias, else `None`.
-    pub bias: Option<ParameterKind>,
+    /// The parameter name of W (`w1`, …, `a`) when W is trained, else `None`.
+    pub weight: Option<String>,
+    /// The parameter name of b (`b1`, …) when the map has a trained bias, else `None`.
+    pub bias: Option<String>,
 }
 
 /// A scalar-output network the trainer can fit: f: ℝᵈ → ℝ applied row-wise.
@@ -81,6 +81,10 @@ pub trait Network: Module {
 
     /// f(x_i) `[n]` with a tracked zero leaf on every linear map's output (see [`LayerTap`]).
     fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>);
+
+    /// ∂L/∂θ for every parameter by the hand-derived backpropagation formulas (no autodiff),
+    /// given g = ∂L/∂f `[n]`; host arrays named like the parameters.
+    fn hand_gradients(&self, inputs: Tensor<2>, output_gradient: Tensor<1>) -> Vec<NamedArray>;
 }
 
 impl Network for crate::TwoLayer {
@@ -98,5 +102,31 @@ impl Network for crate::TwoLayer {
 
     fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>) {
         crate::TwoLayer::forward_tapped(self, inputs)
+    }
+
+    fn hand_gradients(&self, inputs: Tensor<2>, output_gradient: Tensor<1>) -> Vec<NamedArray> {
+        crate::two_layer_hand_gradient_arrays(self, inputs, output_gradient)
+    }
+}
+
+impl Network for crate::Mlp {
+    fn forward(&self, inputs: Tensor<2>) -> Tensor<1> {
+        crate::Mlp::forward(self, inputs)
+    }
+
+    fn hidden_pre_activations(&self, inputs: Tensor<2>) -> Vec<Tensor<2>> {
+        self.pre_activations(inputs)
+    }
+
+    fn to_named_arrays(&self) -> Vec<NamedArray> {
+        crate::Mlp::to_named_arrays(self)
+    }
+
+    fn forward_tapped(&self, inputs: Tensor<2>) -> (Tensor<1>, Vec<LayerTap>) {
+        crate::Mlp::forward_tapped(self, inputs)
+    }
+
+    fn hand_gradients(&self, inputs: Tensor<2>, output_gradient: Tensor<1>) -> Vec<NamedArray> {
+        crate::mlp_hand_gradients(self, inputs, output_gradient)
     }
 }

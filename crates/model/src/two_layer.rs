@@ -5,9 +5,8 @@ use burn::tensor::{Device, Tensor};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::{
-    Activation, LayerTap, ModelError, NamedArray, OutputInit, ParameterKind, Parameterization,
-};
+use crate::layer::{affine, readout};
+use crate::{Activation, LayerTap, ModelError, NamedArray, OutputInit, Parameterization};
 
 /// Which of the three parameter tensors gradient descent may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,7 +162,7 @@ impl TwoLayer {
     /// # Shapes
     /// `inputs` `[n, d]` → `[n, m]`.
     pub fn pre_activations(&self, inputs: Tensor<2>) -> Tensor<2> {
-        inputs.matmul(self.w1.val().transpose()) + self.b1.val().unsqueeze_dim(0)
+        affine(inputs, self.w1.val(), self.b1.val(), 1.0)
     }
 
     /// Outputs f(x_i) = s · Σ_r a_r σ(z_ir) for every row x_i of `inputs`.
@@ -187,10 +186,7 @@ impl TwoLayer {
             z = z + leaf;
         }
         let hidden = self.activation.apply(z);
-        let mut outputs = hidden
-            .clone()
-            .matmul(self.a.val().unsqueeze_dim(1))
-            .mul_scalar(self.output_scale);
+        let mut outputs = readout(hidden.clone(), self.a.val(), self.output_scale);
         if let Some(leaf) = output_leaf {
             outputs = outputs + leaf;
         }
@@ -217,13 +213,13 @@ impl TwoLayer {
             LayerTap {
                 scaled_input: inputs.inner(),
                 leaf: hidden_leaf,
-                weight: self.trainable.w.then_some(ParameterKind::HiddenWeights),
-                bias: self.trainable.b.then_some(ParameterKind::HiddenBiases),
+                weight: self.trainable.w.then(|| "w1".to_string()),
+                bias: self.trainable.b.then(|| "b1".to_string()),
             },
             LayerTap {
                 scaled_input: hidden.inner().mul_scalar(self.output_scale),
                 leaf: output_leaf,
-                weight: self.trainable.a.then_some(ParameterKind::OutputWeights),
+                weight: self.trainable.a.then(|| "a".to_string()),
                 bias: None,
             },
         ];

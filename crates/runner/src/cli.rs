@@ -24,6 +24,10 @@ pub enum Command {
     /// Compute the NTK of a network at its initialisation (or at --init parameters) three ways;
     /// writes ntk_<method>.npy, eigenvalues.npy and summary.json.
     Ntk(NtkArgs),
+    /// Check the loss gradient of the configured network three ways in f64: autodiff,
+    /// hand-derived backpropagation, central finite differences (and the NTK's per-sample
+    /// Jacobian rows); exits non-zero if they disagree.
+    Gradcheck(GradcheckArgs),
 }
 
 /// Where the computation runs.
@@ -96,4 +100,24 @@ pub struct NtkArgs {
     /// Rows per backward pass of the Jacobian method.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
     pub block_size: u64,
+}
+
+/// `overparam gradcheck`.
+#[derive(Debug, Args)]
+pub struct GradcheckArgs {
+    /// Run configuration (TOML); its data and network are checked.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Compute backend (the check always runs in f64).
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    pub backend: BackendKind,
+    /// Override a config key, e.g. --set model.widths=[8,8] (repeatable; applied in order).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Check at these parameters instead of the initial draw (.npz with w1, b1, …, a).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+    /// Finite differences for at most this many evenly spaced entries per tensor.
+    #[arg(long, default_value_t = 200)]
+    pub max_entries: usize,
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context};
-use overparam_model::{Activation, OutputInit, Parameterization, Trainable, TwoLayerConfig};
+use overparam_model::{Activation, MlpConfig, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
 use overparam_trainer::{LearningRates, Optimizer, TrainSpec};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,12 @@ pub struct ModelSection {
     pub train_b: bool,
     /// Train a. Default true.
     pub train_a: bool,
+    /// Widths m_1, …, m_L of a network with L hidden layers; empty: one layer of `width`.
+    /// Default [].
+    pub widths: Vec<usize>,
+    /// Per hidden layer, whether its W_l and b_l may train (with train_w/train_b); empty: all.
+    /// Default [].
+    pub train_layers: Vec<bool>,
 }
 
 /// `[train]`: the optimisation.
@@ -95,6 +101,9 @@ pub struct TrainSection {
     pub target_loss: f64,
     /// Record λ_min, λ_max and drift of the NTK every this many steps (0: never). Default 0.
     pub ntk_every: usize,
+    /// Per-layer rates [η_1, …, η_L, η_out] overriding lr_w/lr_b/lr_a (layer l's weights and
+    /// bias share η_l); empty: use lr_w/lr_b/lr_a. Default [].
+    pub lr: Vec<f64>,
 }
 
 /// Values of `data.inputs`.
@@ -163,6 +172,8 @@ impl Default for ModelSection {
             train_w: true,
             train_b: true,
             train_a: true,
+            widths: Vec::new(),
+            train_layers: Vec::new(),
         }
     }
 }
@@ -179,6 +190,7 @@ impl Default for TrainSection {
             log_every: 10,
             target_loss: 0.0,
             ntk_every: 0,
+            lr: Vec::new(),
         }
     }
 }
@@ -188,8 +200,8 @@ impl Default for TrainSection {
 pub struct ResolvedRun {
     /// Data to make or read.
     pub data: DataSpec,
-    /// Network to build.
-    pub model: TwoLayerConfig,
+    /// Network to build (one hidden layer: the two-layer network).
+    pub model: MlpConfig,
     /// Schedule to train with.
     pub train: TrainSpec,
 }
@@ -248,6 +260,37 @@ impl RunConfig {
         ensure!(data.n >= 1, "data.n must be at least 1");
         ensure!(data.d >= 1, "data.d must be at least 1");
         ensure!(model.width >= 1, "model.width must be at least 1");
+        ensure!(
+            model.widths.is_empty() || model.width == ModelSection::default().width,
+            "set model.width (one hidden layer) or model.widths (any depth), not both"
+        );
+        let widths = if model.widths.is_empty() {
+            vec![model.width]
+        } else {
+            model.widths.clone()
+        };
+        ensure!(
+            widths.iter().all(|&m| m >= 1),
+            "every entry of model.widths must be at least 1, got {widths:?}"
+        );
+        let depth = widths.len();
+        ensure!(
+            model.train_layers.is_empty() || model.train_layers.len() == depth,
+            "model.train_layers needs one entry per hidden layer ({depth}), got {}",
+            model.train_layers.len()
+        );
+        ensure!(
+            train.lr.is_empty() || train.lr.len() == depth + 1,
+            "train.lr needs {} entries [η_1, …, η_L, η_out] for {depth} hidden layers, got {}",
+            depth + 1,
+            train.lr.len()
+        );
+        for (index, rate) in train.lr.iter().enumerate() {
+            ensure!(
+                rate.is_finite() && *rate >= 0.0,
+                "train.lr[{index}] must be finite and ≥ 0, got {rate}"
+            );
+        }
         ensure!(
             model.bias_init.is_finite(),
             "model.bias_init must be finite"
@@ -335,9 +378,14 @@ impl RunConfig {
                 labels,
                 seed: self.seed,
             },
-            model: TwoLayerConfig {
+            model: MlpConfig {
                 input_dim: data.d,
-                width: model.width,
+                trainable_layers: if model.train_layers.is_empty() {
+                    vec![true; depth]
+                } else {
+                    model.train_layers.clone()
+                },
+                widths,
                 activation: model.activation,
                 parameterization: model.parameterization,
                 output_init: model.output_init,
@@ -352,9 +400,8 @@ impl RunConfig {
                 optimizer,
                 steps: train.steps,
                 learning_rates: LearningRates {
-                    hidden_weights: train.lr_w,
-                    hidden_biases: train.lr_b,
-                    output_weights: train.lr_a,
+                    per_layer: train.lr.clone(),
+                    ..LearningRates::by_kind(train.lr_w, train.lr_b, train.lr_a)
                 },
                 log_every: train.log_every,
                 target_loss: train.target_loss,

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Train(args) => commands::train::run(args),
         Command::Ntk(args) => commands::ntk::run(args),
+        Command::Gradcheck(args) => commands::gradcheck::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{stderr, subcommand};
+use common::{overparam, stderr, subcommand};
 
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
@@ -324,4 +324,78 @@ fn predicted_linear_rate_matches_the_observed_one_in_the_kernel_regime() {
         .collect();
     assert_eq!(tracked.len(), 16, "steps 0, 100, …, 1500: {tracked:?}");
     assert_eq!(rows[0][12], "0e0", "no drift at step 0");
+}
+
+/// `overparam gradcheck`: passes on a deep network, prints a row per tensor in layer order.
+#[test]
+fn gradcheck_passes_and_prints_a_row_per_tensor() {
+    let (dir, config) =
+        workspace("[data]\nn = 6\nd = 3\n[model]\nwidths = [5, 4]\nactivation = \"softplus\"\n");
+    let output = overparam(&["gradcheck", "--config", config.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = String::from_utf8_lossy(&output.stdout);
+    let names: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .take(5)
+        .collect();
+    assert_eq!(names, ["w1", "b1", "w2", "b2", "a"], "{table}");
+    assert!(table.contains("all 5 trained tensors pass"));
+    drop(dir);
+}
+
+/// A deep network trains with per-layer rates, tracks its (Jacobian) kernel, saves w1…a, and
+/// restarts from those arrays with --init.
+#[test]
+fn deep_network_trains_with_per_layer_rates_and_round_trips_its_parameters() {
+    let text = "[data]\nn = 10\nd = 3\n[model]\nwidths = [8, 6, 4]\n[train]\nsteps = 20\nlr = [0.5, 0.5, 0.2, 1.0]\nntk_every = 10\n";
+    let (dir, config) = workspace(text);
+    let out = dir.path().join("deep");
+    let output = train(&config, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let names = ["w1", "b1", "w2", "b2", "w3", "b3", "a"];
+    let arrays = overparam_trainer::read_npz_arrays(&out.join("params_final.npz"), &names).unwrap();
+    assert_eq!(arrays[4].shape, [4, 6]);
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(10)
+            .is_some_and(|v| !v.is_empty()),
+        "λ_min at step 0"
+    );
+    let again = dir.path().join("again");
+    let init = out.join("params_init.npz");
+    assert!(train(
+        &config,
+        &again,
+        &["--set", "seed=5", "--init", init.to_str().unwrap()]
+    )
+    .status
+    .success());
+    assert_eq!(
+        std::fs::read(&init).unwrap(),
+        std::fs::read(again.join("params_init.npz")).unwrap()
+    );
+}
+
+#[test]
+fn depth_settings_are_validated_with_the_key_named() {
+    let (dir, config) = workspace("[model]\nwidth = 8\nwidths = [4, 4]\n");
+    let out = dir.path().join("out");
+    assert_fails_with(&train(&config, &out, &[]), &["model.width", "model.widths"]);
+    let (dir, config) = workspace("[model]\nwidths = [4, 4]\n[train]\nlr = [1.0, 1.0]\n");
+    assert_fails_with(
+        &train(&config, &dir.path().join("out"), &[]),
+        &["train.lr", "3 entries"],
+    );
+    let (dir, config) = workspace("[model]\nwidths = [4, 4]\ntrain_layers = [true]\n");
+    assert_fails_with(
+        &train(&config, &dir.path().join("out"), &[]),
+        &["model.train_layers"],
+    );
 }

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Gradients, Tensor};
-use overparam_model::ParameterKind;
+use overparam_model::{layer_of, parameter_name, ParameterKind};
 
-/// Learning rates η_W, η_b, η_a, one per [`ParameterKind`].
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Learning rates: η_W, η_b, η_a per [`ParameterKind`], or one rate per layer.
+#[derive(Clone, Debug, PartialEq)]
 pub struct LearningRates {
     /// η for hidden weights (`lr_w`).
     pub hidden_weights: f64,
@@ -20,9 +20,40 @@ pub struct LearningRates {
     pub hidden_biases: f64,
     /// η for output weights (`lr_a`).
     pub output_weights: f64,
+    /// `[η_1, …, η_L, η_out]` (`[train] lr`): when not empty, layer l's weights and bias use
+    /// η_l and `a` uses η_out, overriding the three rates above.
+    pub per_layer: Vec<f64>,
 }
 
 impl LearningRates {
+    /// η_W, η_b, η_a for every layer.
+    pub const fn by_kind(hidden_weights: f64, hidden_biases: f64, output_weights: f64) -> Self {
+        Self {
+            hidden_weights,
+            hidden_biases,
+            output_weights,
+            per_layer: Vec::new(),
+        }
+    }
+
+    /// The rate of the parameter named `name` (`w1`, `b2`, `a`, …).
+    ///
+    /// # Panics
+    /// Panics on a name that is no parameter name, or a layer beyond `per_layer` (both
+    /// programming errors: names come from the networks, `per_layer` is validated against
+    /// the depth).
+    pub fn for_parameter(&self, name: &str) -> f64 {
+        let kind =
+            ParameterKind::of(name).unwrap_or_else(|| panic!("`{name}` is not a parameter name"));
+        if self.per_layer.is_empty() {
+            return self.for_kind(kind);
+        }
+        match layer_of(name) {
+            Some(layer) => self.per_layer[layer - 1],
+            None => *self.per_layer.last().expect("per_layer is not empty"),
+        }
+    }
+
     /// The rate of a parameter kind.
     pub fn for_kind(&self, kind: ParameterKind) -> f64 {
         match kind {
@@ -54,7 +85,7 @@ pub fn gradient_descent_step<M: Module>(
 ) -> (M, SquaredGradientNorms) {
     let mut step = DescentMapper {
         grads,
-        rates: *rates,
+        rates: rates.clone(),
         apply,
         record_norms,
         path: Vec::new(),
@@ -86,14 +117,12 @@ impl ModuleMapper for DescentMapper {
         let Some(grad) = param.grad_remove(&mut self.grads) else {
             return param; // frozen: no gradient was computed
         };
-        let name = self.path.join(".");
+        let name = parameter_name(&self.path.join("."));
         if self.record_norms {
             let squared_norm: f64 = grad.clone().square().sum().into_scalar();
             self.norms.insert(name.clone(), squared_norm);
         }
-        let kind = ParameterKind::of(&name)
-            .unwrap_or_else(|| panic!("parameter `{name}` has no learning-rate group"));
-        let rate = self.rates.for_kind(kind);
+        let rate = self.rates.for_parameter(&name);
         if !self.apply || rate == 0.0 {
             return param;
         }

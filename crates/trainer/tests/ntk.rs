@@ -131,11 +131,7 @@ fn jacobian_leaf_scheme_and_closed_form_equal_the_definition_to_1e_10() {
 #[test]
 fn lr_weighted_kernel_predicts_a_gradient_step() {
     let data = random_problem(6, 3, 4);
-    let rates = LearningRates {
-        hidden_weights: 3e-4,
-        hidden_biases: 1e-4,
-        output_weights: 7e-4,
-    };
+    let rates = LearningRates::by_kind(3e-4, 1e-4, 7e-4);
     for activation in Activation::ALL {
         let config = two_layer_config(
             3,
@@ -197,7 +193,7 @@ fn analytic_ntk_matches_three_points_worked_by_hand() {
         0.0,
         Trainable::ALL,
     );
-    let kernel = analytic_ntk(&inputs, &config, None).unwrap();
+    let kernel = analytic_ntk(&inputs, &config.into(), None).unwrap();
     let pi = std::f64::consts::PI;
     let off_12 = 1.0 / (2.0 * pi) + 0.25;
     let off_13 = h * (1.0 + 3.0 * pi / 4.0) / (2.0 * pi) + (1.0 + h) * 3.0 / 8.0;
@@ -242,7 +238,7 @@ fn closed_form_converges_to_the_analytic_limit_like_one_over_root_m() {
             bias_init,
             trainable,
         );
-        let limit = analytic_ntk(&data.inputs, &limit_config, None).unwrap();
+        let limit = analytic_ntk(&data.inputs, &limit_config.clone().into(), None).unwrap();
         let mean_error = |width: usize| {
             (0..3)
                 .map(|seed| {
@@ -291,7 +287,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &softplus, None)
+    assert!(analytic_ntk(&[1.0, 0.0], &softplus.into(), None)
         .unwrap_err()
         .to_string()
         .contains("softplus"));
@@ -303,7 +299,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &standard, None)
+    assert!(analytic_ntk(&[1.0, 0.0], &standard.into(), None)
         .unwrap_err()
         .to_string()
         .contains("standard"));

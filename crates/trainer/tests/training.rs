@@ -14,11 +14,7 @@ use overparam_trainer::{
     MetricRecord, Optimizer, TrainSpec, TrainerError,
 };
 
-const RATES: LearningRates = LearningRates {
-    hidden_weights: 0.3,
-    hidden_biases: 0.7,
-    output_weights: 1.1,
-};
+const RATES: LearningRates = LearningRates::by_kind(0.3, 0.7, 1.1);
 
 fn spec(optimizer: Optimizer, steps: usize, learning_rates: LearningRates) -> TrainSpec {
     TrainSpec {
@@ -116,7 +112,7 @@ fn frozen_tensors_and_zero_rates_leave_parameters_bit_identical() {
     let parameters = random_parameters(&config, 2);
     let zero_lr_a = LearningRates {
         output_weights: 0.0,
-        ..RATES
+        ..RATES.clone()
     };
     let stepped = one_step(&config, &parameters, &data, &zero_lr_a);
     assert_eq!(stepped[0], parameters[0], "frozen w1 changed");
@@ -256,11 +252,7 @@ fn divergence_names_the_step_and_keeps_earlier_records() {
         Trainable::ALL,
     );
     let parameters = random_parameters(&config, 1);
-    let huge = LearningRates {
-        hidden_weights: 1e6,
-        hidden_biases: 1e6,
-        output_weights: 1e6,
-    };
+    let huge = LearningRates::by_kind(1e6, 1e6, 1e6);
     let spec = TrainSpec {
         log_every: 1,
         ..spec(Optimizer::GradientDescent, 1000, huge)

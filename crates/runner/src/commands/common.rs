@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use overparam_model::{NamedArray, TwoLayer, TwoLayerConfig};
+use burn::tensor::Device;
+use overparam_model::{Mlp, MlpConfig, NamedArray, TwoLayer};
 use overparam_trainer::data::check_finite;
 use overparam_trainer::{read_npz_arrays, stream_rng, RngStream};
 use serde_json::{json, Value};
@@ -55,23 +56,74 @@ pub fn prepare_out_dir(args: &RunArgs, suffix: &str, outputs: &[&str]) -> anyhow
     Ok(out)
 }
 
-/// A random draw from the `Init` stream of `seed`, or the arrays of `--init FILE.npz`.
-pub fn initial_model(
-    config: &TwoLayerConfig,
+/// The network a config describes: the two-layer type for one hidden layer (the closed-form
+/// NTK needs it), the MLP otherwise.
+pub enum AnyNetwork {
+    /// One hidden layer.
+    TwoLayer(TwoLayer),
+    /// Two or more hidden layers.
+    Mlp(Mlp),
+}
+
+/// The parameter names of a network with `depth` hidden layers: `w1`, `b1`, …, `a`.
+pub fn parameter_names(depth: usize) -> Vec<String> {
+    (1..=depth)
+        .flat_map(|l| [format!("w{l}"), format!("b{l}")])
+        .chain(["a".to_string()])
+        .collect()
+}
+
+/// The initial parameters: a draw from the `Init` stream of `seed`, or the arrays of
+/// `--init FILE.npz` (checked for presence and finiteness; shapes are checked on building).
+pub fn initial_parameters(
+    config: &MlpConfig,
     init: Option<&Path>,
     seed: u64,
-    device: &burn::tensor::Device,
-) -> anyhow::Result<TwoLayer> {
+) -> anyhow::Result<Vec<NamedArray>> {
     let Some(path) = init else {
-        return Ok(config.init(&mut stream_rng(seed, RngStream::Init), device));
+        return Ok(config.init_parameters(&mut stream_rng(seed, RngStream::Init)));
     };
-    let arrays: Vec<NamedArray> = read_npz_arrays(path, &["w1", "b1", "a"])?;
+    let names = parameter_names(config.depth());
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let arrays = read_npz_arrays(path, &names)?;
     for array in &arrays {
         check_finite(&path.display().to_string(), array)?;
     }
-    config
-        .with_parameters(&arrays, device)
-        .with_context(|| format!("--init {}", path.display()))
+    Ok(arrays)
+}
+
+/// Builds the network of `config` from `parameters` on `device`; a shape mismatch names the
+/// array, both shapes and `source`.
+pub fn build_network(
+    config: &MlpConfig,
+    parameters: &[NamedArray],
+    device: &Device,
+    source: &str,
+) -> anyhow::Result<AnyNetwork> {
+    let network = match config.two_layer() {
+        Some(two_layer) => two_layer
+            .with_parameters(parameters, device)
+            .map(AnyNetwork::TwoLayer),
+        None => config
+            .with_parameters(parameters, device)
+            .map(AnyNetwork::Mlp),
+    };
+    network.with_context(|| source.to_string())
+}
+
+/// The initial network: `--init` arrays or a draw from `seed`.
+pub fn initial_network(
+    config: &MlpConfig,
+    init: Option<&Path>,
+    seed: u64,
+    device: &Device,
+) -> anyhow::Result<AnyNetwork> {
+    let parameters = initial_parameters(config, init, seed)?;
+    let source = init.map_or_else(
+        || "initial parameters".to_string(),
+        |p| format!("--init {}", p.display()),
+    );
+    build_network(config, &parameters, device, &source)
 }
 
 /// The fields every `summary.json` starts with: the resolved config, seed, backend, dtype,

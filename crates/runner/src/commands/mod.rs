@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
 mod common;
+pub mod gradcheck;
 pub mod ntk;
 pub mod train;

@@ -15,7 +15,7 @@ use overparam_trainer::ntk::{
 use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
 
-use super::common::{initial_model, load_config, prepare_out_dir, summary_header};
+use super::common::{initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork};
 use crate::backend::autodiff_device;
 use crate::cli::{NtkArgs, NtkMethodArg};
 use crate::output::{write_atomically, write_json};
@@ -28,6 +28,10 @@ const NTK_OUTPUTS: [&str; 5] = [
     "ntk_closed.npy",
     "ntk_analytic.npy",
 ];
+
+/// Why `--method closed` needs one hidden layer.
+const CLOSED_FORM_DEPTH: &str =
+    "the closed-form NTK is the two-layer formula: use --method jacobian for model.widths with more than one entry";
 
 /// One computed kernel `[n, n]`, on the host, and how long it took.
 struct Kernel {
@@ -50,7 +54,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             (dataset.inputs, dataset.num_samples)
         }
     };
-    let model = initial_model(&resolved.model, run.init.as_deref(), config.seed, &device)?;
+    let network = initial_network(&resolved.model, run.init.as_deref(), config.seed, &device)?;
     let rates = args.lr_weighted.then_some(&resolved.train.learning_rates);
     let setup_seconds = started.elapsed().as_secs_f64();
     let input_tensor = || {
@@ -65,14 +69,25 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     let mut notes = Map::new();
     if wanted(NtkMethodArg::Jacobian) {
         let block = usize::try_from(args.block_size).unwrap_or(usize::MAX);
-        kernels.push(timed("jacobian", || {
-            combine(&jacobian_ntk(&model, input_tensor(), block), rates)
+        kernels.push(timed("jacobian", || match &network {
+            AnyNetwork::TwoLayer(model) => {
+                combine(&jacobian_ntk(model, input_tensor(), block), rates)
+            }
+            AnyNetwork::Mlp(model) => combine(&jacobian_ntk(model, input_tensor(), block), rates),
         })?);
     }
     if wanted(NtkMethodArg::Closed) {
-        kernels.push(timed("closed", || {
-            combine(&closed_form_ntk(&model, input_tensor()), rates)
-        })?);
+        match &network {
+            AnyNetwork::TwoLayer(model) => {
+                kernels.push(timed("closed", || {
+                    combine(&closed_form_ntk(model, input_tensor()), rates)
+                })?);
+            }
+            AnyNetwork::Mlp(_) if args.method == NtkMethodArg::All => {
+                notes.insert("closed_skipped".into(), json!(CLOSED_FORM_DEPTH));
+            }
+            AnyNetwork::Mlp(_) => bail!(CLOSED_FORM_DEPTH),
+        }
     }
     if wanted(NtkMethodArg::Analytic) {
         let start = Instant::now();

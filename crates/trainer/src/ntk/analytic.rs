@@ -1,4 +1,5 @@
-//! The infinite-width NTK K∞ of the two-layer network in the `ntk` parameterization.
+//! The infinite-width NTK K∞ in the `ntk` parameterization (two-layer case below; deeper
+//! networks by the recursion documented on [`analytic_ntk`]).
 //!
 //! With W ~ N(0, I), a ~ N(0, 1) (or ±1: only E a² = 1 enters), every bias at the constant B,
 //! and s = 1/√m, the law of large numbers over the m neurons gives
@@ -20,7 +21,7 @@
 
 use std::f64::consts::PI;
 
-use overparam_model::{Activation, ParameterKind, Parameterization, TwoLayerConfig};
+use overparam_model::{Activation, MlpConfig, Parameterization};
 
 use crate::LearningRates;
 
@@ -36,11 +37,18 @@ pub enum AnalyticNtkError {
 }
 
 /// K∞ `[n, n]` (row-major, f64, on the host) for `inputs` `[n, d]` (row-major) under the
-/// architecture, bias and trainable flags of `config`. With `rates`, the learning-rate-weighted
-/// limit K∞_η = η_a E[σσ′] + (η_W x·x′ + η_b) E[σ′σ′] (frozen tensors still contribute nothing).
+/// architecture, bias and trainable flags of `config`, at any depth L, by the layer-wise
+/// recursion (Jacot et al. 2018; Arora et al. 2019), with Σ_1 = XXᵀ:
+///
+/// - E_l = E[σ(u)σ(u′)], Ė_l = E[σ′(u)σ′(u′)] for (u, u′) ~ N((B, B), Σ_l restricted to x, x′);
+/// - Θ_1 = 1_{W1} Σ_1 + 1_{b1};  Θ_{l+1} = Θ_l ∘ Ė_l + 1_{W_{l+1}} E_l + 1_{b_{l+1}},
+///   Σ_{l+1} = E_l (the `ntk` scaling makes each layer's input variance E_l);
+/// - K∞ = Θ_L ∘ Ė_L + 1_a E_L.
+///
+/// With `rates` each indicator 1_g becomes η_g (the learning-rate-weighted limit K∞_η).
 pub fn analytic_ntk(
     inputs: &[f64],
-    config: &TwoLayerConfig,
+    config: &MlpConfig,
     rates: Option<&LearningRates>,
 ) -> Result<Vec<f64>, AnalyticNtkError> {
     if config.parameterization != Parameterization::Ntk {
@@ -54,43 +62,78 @@ pub fn analytic_ntk(
     let d = config.input_dim;
     let rows: Vec<&[f64]> = inputs.chunks_exact(d).collect();
     let n = rows.len();
-    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
-    let trained = config.trainable;
-    let rate = |kind| rates.map_or(1.0, |r: &LearningRates| r.for_kind(kind));
-    let weight_w = if trained.w {
-        rate(ParameterKind::HiddenWeights)
-    } else {
-        0.0
+    let rate = |name: &str, trained: bool| {
+        if trained {
+            rates.map_or(1.0, |r| r.for_parameter(name))
+        } else {
+            0.0
+        }
     };
-    let weight_b = if trained.b {
-        rate(ParameterKind::HiddenBiases)
-    } else {
-        0.0
+    let layer_trained = |l: usize| config.trainable_layers.get(l).copied().unwrap_or(true);
+    let weight_rate = |l: usize| {
+        rate(
+            &format!("w{}", l + 1),
+            config.trainable.w && layer_trained(l),
+        )
     };
-    let weight_a = if trained.a {
-        rate(ParameterKind::OutputWeights)
-    } else {
-        0.0
+    let bias_rate = |l: usize| {
+        rate(
+            &format!("b{}", l + 1),
+            config.trainable.b && layer_trained(l),
+        )
     };
-    let mut kernel = vec![0.0; n * n];
+
+    let mut sigma = vec![0.0; n * n];
     for i in 0..n {
-        for j in 0..=i {
-            let (q1, q2, c) = (
-                dot(rows[i], rows[i]),
-                dot(rows[j], rows[j]),
-                dot(rows[i], rows[j]),
-            );
-            let (values, slopes) = if i == j {
-                diagonal_moments(config.activation, config.bias_init, q1)
-            } else {
-                moments(config.bias_init, q1, q2, c)
-            };
-            let k = weight_a * values + (weight_w * c + weight_b) * slopes;
-            kernel[i * n + j] = k;
-            kernel[j * n + i] = k;
+        for j in 0..n {
+            sigma[i * n + j] = rows[i].iter().zip(rows[j]).map(|(a, b)| a * b).sum();
         }
     }
-    Ok(kernel)
+    let mut theta: Vec<f64> = sigma
+        .iter()
+        .map(|s| weight_rate(0) * s + bias_rate(0))
+        .collect();
+    let depth = config.depth();
+    for l in 0..depth {
+        let (values, slopes) =
+            layer_moments(config.activation, moments, config.bias_init, &sigma, n);
+        let (next_w, next_b) = if l + 1 < depth {
+            (weight_rate(l + 1), bias_rate(l + 1))
+        } else {
+            (rate("a", config.trainable.a), 0.0)
+        };
+        for index in 0..n * n {
+            theta[index] = theta[index] * slopes[index] + next_w * values[index] + next_b;
+        }
+        sigma = values;
+    }
+    Ok(theta)
+}
+
+/// (E, Ė) `[n, n]` for pre-activations with mean B and covariance `sigma` `[n, n]`.
+fn layer_moments(
+    activation: Activation,
+    moments: fn(f64, f64, f64, f64) -> (f64, f64),
+    bias: f64,
+    sigma: &[f64],
+    n: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut values, mut slopes) = (vec![0.0; n * n], vec![0.0; n * n]);
+    for i in 0..n {
+        for j in 0..=i {
+            let (q1, q2, c) = (sigma[i * n + i], sigma[j * n + j], sigma[i * n + j]);
+            let (value, slope) = if i == j {
+                diagonal_moments(activation, bias, q1)
+            } else {
+                moments(bias, q1, q2, c)
+            };
+            for index in [i * n + j, j * n + i] {
+                values[index] = value;
+                slopes[index] = slope;
+            }
+        }
+    }
+    (values, slopes)
 }
 
 /// (E[σ(u)²], E[σ′(u)²]) for u ~ N(B, q).

@@ -9,7 +9,7 @@
 //! Cost: three `[n, m] × [m, n]`-sized products and one `[n, d] × [d, n]`, O(n² (m + d)).
 
 use burn::tensor::Tensor;
-use overparam_model::{ParameterKind, TwoLayer};
+use overparam_model::TwoLayer;
 
 use super::NtkParts;
 
@@ -29,19 +29,16 @@ pub fn closed_form_ntk(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
             .mul_scalar(s_squared);
         if model.trainable.w {
             let input_gram = inputs.clone().matmul(inputs.transpose());
-            parts.add(
-                ParameterKind::HiddenWeights,
-                slope_gram.clone().mul(input_gram),
-            );
+            parts.add("w1", slope_gram.clone().mul(input_gram));
         }
         if model.trainable.b {
-            parts.add(ParameterKind::HiddenBiases, slope_gram);
+            parts.add("b1", slope_gram);
         }
     }
     if model.trainable.a {
         let hidden = model.activation.apply(z); // R [n, m]
         parts.add(
-            ParameterKind::OutputWeights,
+            "a",
             hidden
                 .clone()
                 .matmul(hidden.transpose())

@@ -13,7 +13,7 @@
 //! O(n · Σ_l (m_l + fan_in_l) + n²) for δ, c·H_in and K, against O(n · P) for J itself.
 
 use burn::tensor::Tensor;
-use overparam_model::{LayerTap, Network, ParameterKind};
+use overparam_model::{LayerTap, Network};
 
 use super::NtkParts;
 
@@ -21,8 +21,8 @@ use super::NtkParts;
 struct MapFactors {
     deltas: Vec<Tensor<2>>,
     scaled_inputs: Vec<Tensor<2>>,
-    weight: Option<ParameterKind>,
-    bias: Option<ParameterKind>,
+    weight: Option<String>,
+    bias: Option<String>,
 }
 
 /// The empirical NTK of `model` (on an autodiff device) at `inputs` `[n, d]`, by group, each
@@ -67,13 +67,13 @@ pub fn jacobian_ntk<M: Network>(model: &M, inputs: Tensor<2>, block_size: usize)
     for map in maps {
         let delta = Tensor::cat(map.deltas, 0); // [n, fan_out]
         let delta_gram = delta.clone().matmul(delta.transpose()); // δδᵀ [n, n]
-        if let Some(kind) = map.weight {
+        if let Some(name) = &map.weight {
             let scaled_input = Tensor::cat(map.scaled_inputs, 0); // [n, fan_in]
             let input_gram = scaled_input.clone().matmul(scaled_input.transpose());
-            parts.add(kind, delta_gram.clone().mul(input_gram));
+            parts.add(name, delta_gram.clone().mul(input_gram));
         }
-        if let Some(kind) = map.bias {
-            parts.add(kind, delta_gram);
+        if let Some(name) = &map.bias {
+            parts.add(name, delta_gram);
         }
     }
     parts

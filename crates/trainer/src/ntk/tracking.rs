@@ -2,21 +2,30 @@
 //! plus λ_min of the learning-rate-weighted kernel at step 0 for the predicted linear rate.
 
 use burn::tensor::Tensor;
-use overparam_model::{host_values, Network, TwoLayer};
+use overparam_model::{host_values, Mlp, Network, TwoLayer};
 
-use super::{closed_form_ntk, ntk_spectrum, relative_frobenius_error, NtkParts};
+use super::{closed_form_ntk, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts};
 use crate::{LearningRates, TrainerError};
 
 /// A network whose empirical NTK the training loop can track: the two-layer network uses
 /// the closed form; deeper networks use [`jacobian_ntk`](super::jacobian_ntk).
 pub trait EmpiricalNtk: Network {
-    /// The empirical NTK by parameter group at `inputs` `[n, d]`, each part `[n, n]`.
+    /// The empirical NTK by parameter tensor at `inputs` `[n, d]`, each part `[n, n]`, for a
+    /// model on an autodiff device.
     fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts;
 }
 
 impl EmpiricalNtk for TwoLayer {
     fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
         closed_form_ntk(self, inputs)
+    }
+}
+
+impl EmpiricalNtk for Mlp {
+    /// The Jacobian (leaf) method in one block (the model must be on an autodiff device).
+    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
+        let [n, _] = inputs.dims();
+        jacobian_ntk(self, inputs, n.max(1))
     }
 }
 
@@ -49,7 +58,7 @@ impl KernelTracker {
         rates: &LearningRates,
     ) -> Result<Option<KernelRecord>, TrainerError> {
         let [n, _] = inputs.dims();
-        let parts = model.valid().empirical_ntk(inputs.inner());
+        let parts = model.empirical_ntk(inputs);
         let Some(total) = parts.total() else {
             return Ok(None);
         };

@@ -1,0 +1,268 @@
+//! The loss gradient three ways, in f64: Burn autodiff, the hand-derived backpropagation of
+//! [`Network::hand_gradients`], and central finite differences; plus the per-sample Jacobian
+//! rows the NTK is built from, against finite differences of f.
+//!
+//! Finite differences use θ_p ± h with h = 1e-5 · max(1, rms θ) per tensor: the truncation
+//! error O(h²) ≈ 1e-10 and the rounding error O(ε/h) ≈ 1e-11 stay far below the 1e-6 bar.
+//! ReLU's kink: an entry whose ±h perturbations change the sign of any hidden pre-activation
+//! straddles a kink, where the derivative does not exist; such entries are excluded and counted.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
+use overparam_model::{host_values, layer_of, parameter_name, LayerTap, NamedArray, Network};
+
+use crate::data::Dataset;
+use crate::loss::{loss_output_gradient, mean_squared_loss};
+
+/// Relative agreement of two gradients: max |a − b| / max |b| over the compared entries.
+pub fn relative_difference(a: &[f64], b: &[f64]) -> f64 {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    if scale == 0.0 {
+        diff
+    } else {
+        diff / scale
+    }
+}
+
+/// The three-way comparison for one parameter tensor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorCheck {
+    /// Parameter name (`w1`, …, `a`).
+    pub name: String,
+    /// Entries in the tensor.
+    pub entries: usize,
+    /// Entries compared with finite differences (all, or an evenly spaced subset).
+    pub checked_entries: usize,
+    /// Finite-difference step h used for this tensor.
+    pub step: f64,
+    /// Relative difference autodiff vs hand-derived (all entries).
+    pub autodiff_vs_hand: f64,
+    /// Relative difference autodiff vs finite differences (entries off the kink).
+    pub autodiff_vs_numeric: f64,
+    /// Relative difference hand-derived vs finite differences (entries off the kink).
+    pub hand_vs_numeric: f64,
+    /// Relative difference of the NTK's per-sample Jacobian columns vs finite differences of f.
+    pub jacobian_vs_numeric: f64,
+    /// Entries excluded because their ±h perturbation crossed a ReLU kink.
+    pub excluded_entries: usize,
+    /// Pre-activations whose sign differed between θ − h and θ + h, over the excluded entries.
+    pub kink_pre_activations: usize,
+}
+
+impl TensorCheck {
+    /// Whether the tensor passes: autodiff and hand agree to 1e-10 relative, and each agrees
+    /// with finite differences (as does the Jacobian) to 1e-6.
+    pub fn passes(&self) -> bool {
+        self.autodiff_vs_hand <= 1e-10
+            && self.autodiff_vs_numeric <= 1e-6
+            && self.hand_vs_numeric <= 1e-6
+            && self.jacobian_vs_numeric <= 1e-6
+    }
+}
+
+/// Checks every trained tensor of the network `build` makes from `parameters`, at `data`;
+/// finite differences cover at most `max_entries` evenly spaced entries per tensor.
+///
+/// `device` must be an f64 device without autodiff (its autodiff twin is used for the
+/// autodiff side); `hand` computes the hand-derived gradients (normally
+/// [`Network::hand_gradients`]; tests pass a deliberately wrong one).
+pub fn gradient_check<M: Network>(
+    build: impl Fn(&[NamedArray], &Device) -> M,
+    parameters: &[NamedArray],
+    data: &Dataset,
+    device: &Device,
+    max_entries: usize,
+    hand: impl Fn(&M, Tensor<2>, Tensor<1>) -> Vec<NamedArray>,
+) -> Vec<TensorCheck> {
+    let autodiff_device = device.clone().autodiff();
+    let model = build(parameters, &autodiff_device);
+    let (inputs, targets) = (
+        data.inputs_tensor(&autodiff_device),
+        data.targets_tensor(&autodiff_device),
+    );
+    let predictions = model.forward(inputs.clone());
+    let grads = mean_squared_loss(predictions.clone(), targets.clone()).backward();
+    let mut autodiff = named_gradients(&model, &grads);
+    // Report in layer order: w1, b1, w2, b2, …, a.
+    autodiff.sort_by_key(|g| {
+        (
+            layer_of(&g.name).unwrap_or(usize::MAX),
+            g.name.starts_with('b'),
+        )
+    });
+    let hand = hand(
+        &model,
+        inputs.clone(),
+        loss_output_gradient(predictions.inner(), targets.inner()),
+    );
+    let jacobian = jacobian_columns(&model, inputs);
+
+    let plain_inputs = data.inputs_tensor(device);
+    let plain_targets = data.targets_tensor(device);
+    let evaluate = |moved: &[NamedArray]| {
+        let model = build(moved, device);
+        let outputs = model.forward(plain_inputs.clone());
+        let loss = host_values(mean_squared_loss(outputs.clone(), plain_targets.clone()))[0];
+        let signs: Vec<bool> = model
+            .hidden_pre_activations(plain_inputs.clone())
+            .into_iter()
+            .flat_map(|z| host_values(z).into_iter().map(|v| v > 0.0))
+            .collect();
+        (loss, host_values(outputs), signs)
+    };
+
+    autodiff
+        .iter()
+        .map(|ad| {
+            let index = parameters
+                .iter()
+                .position(|p| p.name == ad.name)
+                .expect("autodiff names a parameter");
+            let theta = &parameters[index];
+            let hand_values = &hand
+                .iter()
+                .find(|h| h.name == ad.name)
+                .expect("hand gradient for every tensor")
+                .values;
+            let rms = (theta.values.iter().map(|v| v * v).sum::<f64>() / theta.values.len() as f64)
+                .sqrt();
+            let step = 1e-5 * rms.max(1.0);
+            let (mut kept, mut numeric, mut numeric_columns) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut excluded, mut flipped) = (0, 0);
+            let stride = theta.values.len().div_ceil(max_entries.max(1));
+            let checked: Vec<usize> = (0..theta.values.len()).step_by(stride).collect();
+            for &entry in &checked {
+                let at = |delta: f64| {
+                    let mut moved = parameters.to_vec();
+                    moved[index].values[entry] += delta;
+                    evaluate(&moved)
+                };
+                let ((plus_loss, plus_f, plus_signs), (minus_loss, minus_f, minus_signs)) =
+                    (at(step), at(-step));
+                let crossings = plus_signs
+                    .iter()
+                    .zip(&minus_signs)
+                    .filter(|(p, m)| p != m)
+                    .count();
+                if crossings > 0 {
+                    excluded += 1;
+                    flipped += crossings;
+                    continue;
+                }
+                kept.push(entry);
+                numeric.push((plus_loss - minus_loss) / (2.0 * step));
+                numeric_columns.extend(
+                    plus_f
+                        .iter()
+                        .zip(&minus_f)
+                        .map(|(p, m)| (p - m) / (2.0 * step)),
+                );
+            }
+            let pick = |values: &[f64]| kept.iter().map(|&e| values[e]).collect::<Vec<f64>>();
+            let columns = &jacobian
+                .iter()
+                .find(|j| j.name == ad.name)
+                .expect("a Jacobian for every trained tensor")
+                .values;
+            let n = data.num_samples;
+            let entries = theta.values.len();
+            let jacobian_kept: Vec<f64> = kept
+                .iter()
+                .flat_map(|&e| (0..n).map(move |i| columns[i * entries + e]))
+                .collect();
+            TensorCheck {
+                name: ad.name.clone(),
+                entries,
+                checked_entries: checked.len(),
+                step,
+                autodiff_vs_hand: relative_difference(&ad.values, hand_values),
+                autodiff_vs_numeric: relative_difference(&pick(&ad.values), &numeric),
+                hand_vs_numeric: relative_difference(&pick(hand_values), &numeric),
+                jacobian_vs_numeric: relative_difference(&jacobian_kept, &numeric_columns),
+                excluded_entries: excluded,
+                kink_pre_activations: flipped,
+            }
+        })
+        .collect()
+}
+
+/// ∂f(x_i)/∂θ for every sample i and trained tensor, from the same zero-leaf backward pass the
+/// Jacobian NTK uses: row i of a map's W is δ_i ⊗ (c h_i), of its b is δ_i. Each array is
+/// `[n, entries]` (row-major), named like the parameter.
+fn jacobian_columns<M: Network>(model: &M, inputs: Tensor<2>) -> Vec<NamedArray> {
+    let [n, _] = inputs.dims();
+    let (outputs, taps) = model.forward_tapped(inputs);
+    let grads = outputs.sum().backward();
+    let mut arrays = Vec::new();
+    for LayerTap {
+        scaled_input,
+        leaf,
+        weight,
+        bias,
+    } in taps
+    {
+        let delta = host_values(leaf.grad(&grads).expect("the leaf reaches the output"));
+        let fan_out = delta.len() / n;
+        if let Some(name) = weight {
+            let input = host_values(scaled_input);
+            let fan_in = input.len() / n;
+            let values = (0..n)
+                .flat_map(|i| {
+                    let (delta, input) = (&delta, &input);
+                    (0..fan_out).flat_map(move |r| {
+                        (0..fan_in).map(move |k| delta[i * fan_out + r] * input[i * fan_in + k])
+                    })
+                })
+                .collect();
+            arrays.push(NamedArray {
+                name,
+                shape: vec![n, fan_out * fan_in],
+                values,
+            });
+        }
+        if let Some(name) = bias {
+            arrays.push(NamedArray {
+                name,
+                shape: vec![n, fan_out],
+                values: delta.clone(),
+            });
+        }
+    }
+    arrays
+}
+
+/// The autodiff gradient of every tensor that has one, named like the parameter.
+fn named_gradients<M: Module>(model: &M, grads: &burn::tensor::Gradients) -> Vec<NamedArray> {
+    struct Collector<'a> {
+        grads: &'a burn::tensor::Gradients,
+        path: Vec<String>,
+        found: Vec<NamedArray>,
+    }
+    impl ModuleVisitor for Collector<'_> {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(grad) = param.grad(self.grads) {
+                self.found.push(NamedArray::from_tensor(
+                    &parameter_name(&self.path.join(".")),
+                    grad,
+                ));
+            }
+        }
+    }
+    let mut collector = Collector {
+        grads,
+        path: Vec::new(),
+        found: Vec::new(),
+    };
+    model.visit(&mut collector);
+    collector.found
+}
