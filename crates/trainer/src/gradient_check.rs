@@ -14,17 +14,29 @@ use overparam_model::{host_values, layer_of, parameter_name, LayerTap, NamedArra
 use crate::data::Dataset;
 use crate::loss::{loss_output_gradient, mean_squared_loss};
 
-/// Relative agreement of two gradients: max |a − b| / max |b| over the compared entries.
-pub fn relative_difference(a: &[f64], b: &[f64]) -> f64 {
+/// How far apart two gradients are over the compared entries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Discrepancy {
+    /// max_p |a_p − b_p|.
+    pub max_abs: f64,
+    /// max_p |a_p − b_p| / max_p |b_p| (the absolute value when b = 0).
+    pub relative: f64,
+}
+
+/// The [`Discrepancy`] of `a` from the reference `b`.
+pub fn discrepancy(a: &[f64], b: &[f64]) -> Discrepancy {
     let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = a
+    let max_abs = a
         .iter()
         .zip(b)
         .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    if scale == 0.0 {
-        diff
-    } else {
-        diff / scale
+    Discrepancy {
+        max_abs,
+        relative: if scale == 0.0 {
+            max_abs
+        } else {
+            max_abs / scale
+        },
     }
 }
 
@@ -40,13 +52,13 @@ pub struct TensorCheck {
     /// Finite-difference step h used for this tensor.
     pub step: f64,
     /// Relative difference autodiff vs hand-derived (all entries).
-    pub autodiff_vs_hand: f64,
+    pub autodiff_vs_hand: Discrepancy,
     /// Relative difference autodiff vs finite differences (entries off the kink).
-    pub autodiff_vs_numeric: f64,
+    pub autodiff_vs_numeric: Discrepancy,
     /// Relative difference hand-derived vs finite differences (entries off the kink).
-    pub hand_vs_numeric: f64,
+    pub hand_vs_numeric: Discrepancy,
     /// Relative difference of the NTK's per-sample Jacobian columns vs finite differences of f.
-    pub jacobian_vs_numeric: f64,
+    pub jacobian_vs_numeric: Discrepancy,
     /// Entries excluded because their ±h perturbation crossed a ReLU kink.
     pub excluded_entries: usize,
     /// Pre-activations whose sign differed between θ − h and θ + h, over the excluded entries.
@@ -57,10 +69,10 @@ impl TensorCheck {
     /// Whether the tensor passes: autodiff and hand agree to 1e-10 relative, and each agrees
     /// with finite differences (as does the Jacobian) to 1e-6.
     pub fn passes(&self) -> bool {
-        self.autodiff_vs_hand <= 1e-10
-            && self.autodiff_vs_numeric <= 1e-6
-            && self.hand_vs_numeric <= 1e-6
-            && self.jacobian_vs_numeric <= 1e-6
+        self.autodiff_vs_hand.relative <= 1e-10
+            && self.autodiff_vs_numeric.relative <= 1e-6
+            && self.hand_vs_numeric.relative <= 1e-6
+            && self.jacobian_vs_numeric.relative <= 1e-6
     }
 }
 
@@ -179,10 +191,10 @@ pub fn gradient_check<M: Network>(
                 entries,
                 checked_entries: checked.len(),
                 step,
-                autodiff_vs_hand: relative_difference(&ad.values, hand_values),
-                autodiff_vs_numeric: relative_difference(&pick(&ad.values), &numeric),
-                hand_vs_numeric: relative_difference(&pick(hand_values), &numeric),
-                jacobian_vs_numeric: relative_difference(&jacobian_kept, &numeric_columns),
+                autodiff_vs_hand: discrepancy(&ad.values, hand_values),
+                autodiff_vs_numeric: discrepancy(&pick(&ad.values), &numeric),
+                hand_vs_numeric: discrepancy(&pick(hand_values), &numeric),
+                jacobian_vs_numeric: discrepancy(&jacobian_kept, &numeric_columns),
                 excluded_entries: excluded,
                 kink_pre_activations: flipped,
             }

@@ -16,7 +16,7 @@ mod rng;
 mod train;
 
 pub use error::TrainerError;
-pub use gradient_check::{gradient_check, relative_difference, TensorCheck};
+pub use gradient_check::{discrepancy, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
 pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};

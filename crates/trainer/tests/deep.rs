@@ -237,3 +237,37 @@ fn deep_kernel_converges_to_the_analytic_recursion() {
         );
     }
 }
+
+/// A pre-activation placed exactly on ReLU's kink (z = w₁·x₀ + b₁ = 0): the entries whose ±h
+/// perturbation moves it across 0 are excluded and counted, and the rest still pass.
+#[test]
+fn entries_straddling_a_relu_kink_are_excluded_and_counted() {
+    let data = random_problem(5, 3, 9);
+    let config = mlp_config(&[4], Activation::Relu, Parameterization::Ntk, 0.0, true);
+    let mut start = parameters(&config, 4);
+    let w1 = start
+        .iter()
+        .find(|a| a.name == "w1")
+        .unwrap()
+        .values
+        .clone();
+    let on_kink = -(0..3).map(|k| w1[k] * data.inputs[k]).sum::<f64>();
+    start.iter_mut().find(|a| a.name == "b1").unwrap().values[0] = on_kink;
+    let build = |p: &[NamedArray], device: &burn::tensor::Device| {
+        config.with_parameters(p, device).unwrap()
+    };
+    let checks = gradient_check(
+        build,
+        &start,
+        &data,
+        &f64_device(),
+        usize::MAX,
+        |m: &Mlp, x, g| m.hand_gradients(x, g),
+    );
+    let b1 = checks.iter().find(|c| c.name == "b1").unwrap();
+    assert!(
+        b1.excluded_entries >= 1 && b1.kink_pre_activations >= 1,
+        "{b1:?}"
+    );
+    assert!(checks.iter().all(TensorCheck::passes), "{checks:?}");
+}

@@ -6,7 +6,7 @@
 use anyhow::{bail, Context as _};
 use overparam_model::{Mlp, Network, TwoLayer};
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{gradient_check, TensorCheck};
+use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
 
 use super::common::{build_network, initial_parameters};
 use crate::backend::{autodiff_device, DTypeKind};
@@ -67,8 +67,9 @@ pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
 }
 
 fn print_table(checks: &[TensorCheck]) {
+    println!("each pair: max absolute / relative difference (relative to the second's max |·|)");
     println!(
-        "{:<6} {:>8} {:>8} {:>10} {:>12} {:>12} {:>12} {:>12} {:>9}",
+        "{:<6} {:>7} {:>7} {:>8} {:>17} {:>17} {:>17} {:>17} {:>8}",
         "tensor",
         "entries",
         "checked",
@@ -79,17 +80,18 @@ fn print_table(checks: &[TensorCheck]) {
         "jacobian~fd",
         "excluded"
     );
+    let pair = |d: Discrepancy| format!("{:.1e}/{:.1e}", d.max_abs, d.relative);
     for c in checks {
         println!(
-            "{:<6} {:>8} {:>8} {:>10.1e} {:>12.2e} {:>12.2e} {:>12.2e} {:>12.2e} {:>9} {}",
+            "{:<6} {:>7} {:>7} {:>8.1e} {:>17} {:>17} {:>17} {:>17} {:>8} {}",
             c.name,
             c.entries,
             c.checked_entries,
             c.step,
-            c.autodiff_vs_hand,
-            c.autodiff_vs_numeric,
-            c.hand_vs_numeric,
-            c.jacobian_vs_numeric,
+            pair(c.autodiff_vs_hand),
+            pair(c.autodiff_vs_numeric),
+            pair(c.hand_vs_numeric),
+            pair(c.jacobian_vs_numeric),
             c.excluded_entries,
             if c.passes() { "ok" } else { "FAIL" }
         );
