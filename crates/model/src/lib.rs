@@ -36,7 +36,7 @@ pub use hand_gradients::{
 };
 pub use layer::{affine, layer_of, parameter_name, readout};
 pub use mlp::{LayerSettings, Mlp, MlpConfig};
-pub use named_array::{host_values, NamedArray};
+pub use named_array::{find_parameter, host_values, NamedArray};
 pub use network::{LayerTap, Network, ParameterKind};
 pub use parameterization::{OutputInit, Parameterization};
 pub use two_layer::{Trainable, TwoLayer, TwoLayerConfig};

@@ -16,6 +16,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::layer::{affine, readout};
+use crate::named_array::find_parameter;
 use crate::{
     Activation, LayerTap, ModelError, NamedArray, OutputInit, Parameterization, Trainable,
     TwoLayerConfig,
@@ -139,15 +140,7 @@ impl MlpConfig {
         parameters: &[NamedArray],
         device: &Device,
     ) -> Result<Mlp, ModelError> {
-        let find = |name: &str, shape: &[usize]| -> Result<&NamedArray, ModelError> {
-            let array = parameters.iter().find(|p| p.name == name).ok_or_else(|| {
-                ModelError::MissingParameter {
-                    name: name.to_string(),
-                }
-            })?;
-            array.expect_shape(shape)?;
-            Ok(array)
-        };
+        let find = |name: &str, shape: &[usize]| find_parameter(parameters, name, shape);
         let mut w = Vec::new();
         let mut b = Vec::new();
         let mut layers = Vec::new();

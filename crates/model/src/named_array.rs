@@ -70,6 +70,23 @@ impl NamedArray {
     }
 }
 
+/// The array named `name` in `parameters`, checked to have `shape`; an error names it otherwise.
+pub fn find_parameter<'a>(
+    parameters: &'a [NamedArray],
+    name: &str,
+    shape: &[usize],
+) -> Result<&'a NamedArray, ModelError> {
+    let array =
+        parameters
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| ModelError::MissingParameter {
+                name: name.to_string(),
+            })?;
+    array.expect_shape(shape)?;
+    Ok(array)
+}
+
 /// Reads any float tensor to the host as f64 values, row-major.
 pub fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
     tensor

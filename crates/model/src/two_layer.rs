@@ -3,10 +3,12 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::layer::{affine, readout};
-use crate::{Activation, LayerTap, ModelError, NamedArray, OutputInit, Parameterization};
+use crate::named_array::find_parameter;
+use crate::{
+    Activation, LayerTap, MlpConfig, ModelError, NamedArray, OutputInit, Parameterization,
+};
 
 /// Which of the three parameter tensors gradient descent may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,34 +56,7 @@ impl TwoLayerConfig {
     /// Drawing on the host (not with the backend's RNG) makes the initial network the same
     /// numbers on every backend and dtype for the same seed.
     pub fn init_parameters(&self, rng: &mut impl Rng) -> Vec<NamedArray> {
-        let (m, d) = (self.width, self.input_dim);
-        let w_std = self.parameterization.hidden_weight_std(d);
-        let a_std = self.parameterization.output_weight_std(m);
-        let mut normal = || -> f64 { StandardNormal.sample(rng) };
-        let w1: Vec<f64> = (0..m * d).map(|_| w_std * normal()).collect();
-        let a: Vec<f64> = match self.output_init {
-            OutputInit::Gaussian => (0..m).map(|_| a_std * normal()).collect(),
-            OutputInit::Sign => (0..m)
-                .map(|_| if normal() >= 0.0 { a_std } else { -a_std })
-                .collect(),
-        };
-        vec![
-            NamedArray {
-                name: "w1".into(),
-                shape: vec![m, d],
-                values: w1,
-            },
-            NamedArray {
-                name: "b1".into(),
-                shape: vec![m],
-                values: vec![self.bias_init; m],
-            },
-            NamedArray {
-                name: "a".into(),
-                shape: vec![m],
-                values: a,
-            },
-        ]
+        MlpConfig::from(self.clone()).init_parameters(rng)
     }
 
     /// Draws initial parameters from `rng` and builds the network on `device`.
@@ -99,15 +74,7 @@ impl TwoLayerConfig {
         device: &Device,
     ) -> Result<TwoLayer, ModelError> {
         let (m, d) = (self.width, self.input_dim);
-        let find = |name: &str, shape: &[usize]| -> Result<&NamedArray, ModelError> {
-            let array = parameters.iter().find(|p| p.name == name).ok_or_else(|| {
-                ModelError::MissingParameter {
-                    name: name.to_string(),
-                }
-            })?;
-            array.expect_shape(shape)?;
-            Ok(array)
-        };
+        let find = |name: &str, shape: &[usize]| find_parameter(parameters, name, shape);
         let w1 = find("w1", &[m, d])?.to_tensor::<2>(device);
         let b1 = find("b1", &[m])?.to_tensor::<1>(device);
         let a = find("a", &[m])?.to_tensor::<1>(device);
