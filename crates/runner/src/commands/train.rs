@@ -71,8 +71,8 @@ impl Run<'_> {
         let started = Instant::now();
         let result = train(
             model,
-            dataset.inputs_tensor(&device),
-            dataset.targets_tensor(&device),
+            dataset.inputs_tensor(device),
+            dataset.targets_tensor(device),
             &resolved.train,
             |record| {
                 progress.set_position(record.step as u64);
