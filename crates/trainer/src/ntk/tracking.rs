@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use overparam_model::{host_values, Mlp, Network, TwoLayer};
 
-use super::{closed_form_ntk, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts};
+use super::{closed_form_ntk, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts};
 use crate::{LearningRates, TrainerError};
 
 /// A network whose empirical NTK the training loop can track: the two-layer network uses
@@ -75,7 +75,7 @@ impl KernelTracker {
         Ok(Some(KernelRecord {
             lambda_min: spectrum.ntk_min_eigenvalue(),
             lambda_max: spectrum.ntk_max_eigenvalue(),
-            drift: relative_frobenius_error(&kernel, initial),
+            drift: kernel_drift(&kernel, initial),
         }))
     }
 }
