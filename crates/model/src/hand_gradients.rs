@@ -13,6 +13,7 @@ use burn::tensor::Tensor;
 
 use burn::module::Module;
 
+use crate::layer::affine;
 use crate::{Mlp, NamedArray, TwoLayer};
 
 /// The loss gradient with respect to each parameter tensor, same shapes as the parameters.
@@ -40,7 +41,7 @@ pub fn two_layer_hand_gradients(
     let a = model.a.val().inner();
     let s = model.output_scale;
 
-    let z = inputs.clone().matmul(w1.transpose()) + b1.unsqueeze_dim(0); // [n, m]
+    let z = affine(inputs.clone(), w1, b1, 1.0); // [n, m]
     let hidden = model.activation.apply(z.clone()); // σ(Z) [n, m]
     let slope = model.activation.derivative(z); // σ′(Z) [n, m]
     let g_column: Tensor<2> = g.unsqueeze_dim(1); // [n, 1]

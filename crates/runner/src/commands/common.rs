@@ -25,10 +25,18 @@ pub const TRAIN_OUTPUTS: [&str; 5] = [
 
 /// Reads and validates `--config` with its `--set` overrides.
 pub fn load_config(args: &RunArgs) -> anyhow::Result<(RunConfig, ResolvedRun)> {
-    let config = RunConfig::load(&args.config, &args.overrides)?;
+    load_config_file(&args.config, &args.overrides)
+}
+
+/// Reads and validates the config at `path` with `overrides` applied in order.
+pub fn load_config_file(
+    path: &Path,
+    overrides: &[String],
+) -> anyhow::Result<(RunConfig, ResolvedRun)> {
+    let config = RunConfig::load(path, overrides)?;
     let resolved = config
         .resolve()
-        .with_context(|| format!("config {}", args.config.display()))?;
+        .with_context(|| format!("config {}", path.display()))?;
     Ok((config, resolved))
 }
 
@@ -93,12 +101,12 @@ pub fn initial_parameters(
 }
 
 /// Builds the network of `config` from `parameters` on `device`; a shape mismatch names the
-/// array, both shapes and `source`.
+/// array, both shapes and where the parameters came from (`--init FILE` or the initial draw).
 pub fn build_network(
     config: &MlpConfig,
     parameters: &[NamedArray],
     device: &Device,
-    source: &str,
+    init: Option<&Path>,
 ) -> anyhow::Result<AnyNetwork> {
     let network = match config.two_layer() {
         Some(two_layer) => two_layer
@@ -108,7 +116,12 @@ pub fn build_network(
             .with_parameters(parameters, device)
             .map(AnyNetwork::Mlp),
     };
-    network.with_context(|| source.to_string())
+    network.with_context(|| {
+        init.map_or_else(
+            || "initial parameters".to_string(),
+            |p| format!("--init {}", p.display()),
+        )
+    })
 }
 
 /// The initial network: `--init` arrays or a draw from `seed`.
@@ -119,11 +132,7 @@ pub fn initial_network(
     device: &Device,
 ) -> anyhow::Result<AnyNetwork> {
     let parameters = initial_parameters(config, init, seed)?;
-    let source = init.map_or_else(
-        || "initial parameters".to_string(),
-        |p| format!("--init {}", p.display()),
-    );
-    build_network(config, &parameters, device, &source)
+    build_network(config, &parameters, device, init)
 }
 
 /// The fields every `summary.json` starts with: the resolved config, seed, backend, dtype,

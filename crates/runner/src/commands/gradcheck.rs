@@ -3,30 +3,22 @@
 //! more than 1e-10 relative or either (or the NTK's Jacobian rows) differs from central finite
 //! differences by more than 1e-6.
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use overparam_model::{Mlp, Network, TwoLayer};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
 
-use super::common::{build_network, initial_parameters};
+use super::common::{build_network, initial_parameters, load_config_file};
 use crate::backend::{autodiff_device, DTypeKind};
 use crate::cli::GradcheckArgs;
-use crate::config::RunConfig;
 
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
-    let config = RunConfig::load(&args.config, &args.overrides)?;
-    let resolved = config
-        .resolve()
-        .with_context(|| format!("config {}", args.config.display()))?;
+    let (config, resolved) = load_config_file(&args.config, &args.overrides)?;
     let device = autodiff_device(args.backend, DTypeKind::F64)?.without_autodiff();
     let dataset = Dataset::from_spec(&resolved.data)?;
     let parameters = initial_parameters(&resolved.model, args.init.as_deref(), config.seed)?;
-    let source = args.init.as_ref().map_or_else(
-        || "initial parameters".to_string(),
-        |p| format!("--init {}", p.display()),
-    );
-    build_network(&resolved.model, &parameters, &device, &source)?; // shapes checked once, here
+    build_network(&resolved.model, &parameters, &device, args.init.as_deref())?; // shapes checked once, here
     let model = &resolved.model;
     let checks = match model.two_layer() {
         Some(two_layer) => gradient_check(

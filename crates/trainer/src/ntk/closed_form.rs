@@ -9,7 +9,7 @@
 //! Cost: three `[n, m] × [m, n]`-sized products and one `[n, d] × [d, n]`, O(n² (m + d)).
 
 use burn::tensor::Tensor;
-use overparam_model::TwoLayer;
+use overparam_model::{affine, TwoLayer};
 
 use super::NtkParts;
 
@@ -18,7 +18,14 @@ use super::NtkParts;
 pub fn closed_form_ntk(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
     let inputs = inputs.inner();
     let s_squared = model.output_scale * model.output_scale;
-    let z = model.pre_activations(inputs.clone()).inner(); // [n, m]
+    // Parameters read without their autodiff association: no graph is recorded, also when the
+    // model lives on an autodiff device (as during training).
+    let z = affine(
+        inputs.clone(),
+        model.w1.val().inner(),
+        model.b1.val().inner(),
+        1.0,
+    ); // [n, m]
     let mut parts = NtkParts::empty();
     if model.trainable.w || model.trainable.b {
         let a = model.a.val().inner().unsqueeze_dim::<2>(0); // [1, m]
