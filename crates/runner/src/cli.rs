@@ -28,6 +28,9 @@ pub enum Command {
     /// hand-derived backpropagation, central finite differences (and the NTK's per-sample
     /// Jacobian rows); exits non-zero if they disagree.
     Gradcheck(GradcheckArgs),
+    /// List the compute backends built into this binary, the device each opens on this
+    /// machine and the dtypes it supports.
+    Backends(BackendsArgs),
 }
 
 /// Where the computation runs.
@@ -120,4 +123,12 @@ pub struct GradcheckArgs {
     /// Finite differences for at most this many evenly spaced entries per tensor.
     #[arg(long, default_value_t = 200)]
     pub max_entries: usize,
+}
+
+/// `overparam backends`.
+#[derive(Debug, Args)]
+pub struct BackendsArgs {
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

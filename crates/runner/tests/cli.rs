@@ -262,9 +262,24 @@ fn divergence_exits_non_zero_naming_the_step_and_keeps_the_metrics() {
 #[test]
 fn unavailable_backend_is_a_clear_error() {
     let (dir, config) = workspace(TINY);
-    if cfg!(not(feature = "wgpu")) {
-        let output = train(&config, &dir.path().join("out"), &["--backend", "wgpu"]);
-        assert_fails_with(&output, &["wgpu", "--features wgpu"]);
+    for (backend, built) in [
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("cuda", cfg!(feature = "cuda")),
+    ] {
+        if !built {
+            let output = train(&config, &dir.path().join("out"), &["--backend", backend]);
+            assert_fails_with(
+                &output,
+                &[backend, "not built", &format!("--features {backend}")],
+            );
+            let output = subcommand(
+                "ntk",
+                &config,
+                &dir.path().join("ntk"),
+                &["--backend", backend],
+            );
+            assert_fails_with(&output, &[backend, "not built"]);
+        }
     }
     let output = train(&config, &dir.path().join("out"), &["--dtype", "f16"]);
     assert_fails_with(&output, &["f16"]);
@@ -334,9 +349,10 @@ fn gradcheck_passes_and_prints_a_row_per_tensor() {
     let output = overparam(&["gradcheck", "--config", config.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.starts_with("backend flex on CPU"), "{table}");
     let names: Vec<&str> = table
         .lines()
-        .skip(2)
+        .skip(3)
         .filter_map(|l| l.split_whitespace().next())
         .take(5)
         .collect();
@@ -397,5 +413,39 @@ fn depth_settings_are_validated_with_the_key_named() {
     assert_fails_with(
         &train(&config, &dir.path().join("out"), &[]),
         &["model.train_layers"],
+    );
+}
+
+#[test]
+fn backends_lists_every_backend_with_its_build_status() {
+    let output = overparam(&["backends", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reports = reports.as_array().unwrap();
+    let names: Vec<&str> = reports
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["flex", "ndarray", "wgpu", "cuda"]);
+    for report in &reports[..2] {
+        assert_eq!(report["built"], true);
+        assert_eq!(
+            report["dtypes"],
+            serde_json::json!(["f32", "f64"]),
+            "{report}"
+        );
+        assert!(
+            report["device"].as_str().unwrap().starts_with("CPU"),
+            "{report}"
+        );
+    }
+    assert_eq!(reports[2]["built"], cfg!(feature = "wgpu"));
+    assert_eq!(reports[3]["built"], cfg!(feature = "cuda"));
+    let table = overparam(&["backends"]);
+    assert!(table.status.success());
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.lines().count() == 5 && table.contains("flex"),
+        "{table}"
     );
 }

@@ -10,6 +10,9 @@ use overparam_trainer::data::check_finite;
 use overparam_trainer::{read_npz_arrays, stream_rng, RngStream};
 use serde_json::{json, Value};
 
+use crate::backend::{
+    autodiff_device, device_name, require_accurate_activation, BackendKind, DTypeKind,
+};
 use crate::cli::RunArgs;
 use crate::config::{ResolvedRun, RunConfig};
 use crate::provenance::provenance;
@@ -22,6 +25,18 @@ pub const TRAIN_OUTPUTS: [&str; 5] = [
     "params_init.npz",
     "params_final.npz",
 ];
+
+/// The autodiff device for `backend` and `dtype`, checked to compute `model`'s activation to
+/// the dtype's precision.
+pub fn device_for(
+    backend: BackendKind,
+    dtype: DTypeKind,
+    model: &MlpConfig,
+) -> anyhow::Result<Device> {
+    let device = autodiff_device(backend, dtype)?;
+    require_accurate_activation(&device, dtype, model.activation)?;
+    Ok(device)
+}
 
 /// Reads and validates `--config` with its `--set` overrides.
 pub fn load_config(args: &RunArgs) -> anyhow::Result<(RunConfig, ResolvedRun)> {
@@ -135,13 +150,14 @@ pub fn initial_network(
     build_network(config, &parameters, device, init)
 }
 
-/// The fields every `summary.json` starts with: the resolved config, seed, backend, dtype,
-/// `--init`, and provenance.
-pub fn summary_header(args: &RunArgs, config: &RunConfig) -> Value {
+/// The fields every `summary.json` starts with: the resolved config, seed, backend, the
+/// device's own name, dtype, `--init`, and provenance.
+pub fn summary_header(args: &RunArgs, config: &RunConfig, device: &Device) -> Value {
     json!({
         "config": config,
         "seed": config.seed,
         "backend": args.device.backend,
+        "device": device_name(device),
         "dtype": args.device.dtype,
         "init": args.init.as_ref().map(|p| p.display().to_string()),
         "provenance": provenance(),

@@ -8,14 +8,19 @@ use overparam_model::{Mlp, Network, TwoLayer};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
 
-use super::common::{build_network, initial_parameters, load_config_file};
-use crate::backend::{autodiff_device, DTypeKind};
+use super::common::{build_network, device_for, initial_parameters, load_config_file};
+use crate::backend::{device_name, DTypeKind};
 use crate::cli::GradcheckArgs;
 
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
     let (config, resolved) = load_config_file(&args.config, &args.overrides)?;
-    let device = autodiff_device(args.backend, DTypeKind::F64)?.without_autodiff();
+    let device = device_for(args.backend, DTypeKind::F64, &resolved.model)?.without_autodiff();
+    println!(
+        "backend {} on {}, f64",
+        args.backend.name(),
+        device_name(&device)
+    );
     let dataset = Dataset::from_spec(&resolved.data)?;
     let parameters = initial_parameters(&resolved.model, args.init.as_deref(), config.seed)?;
     build_network(&resolved.model, &parameters, &device, args.init.as_deref())?; // shapes checked once, here

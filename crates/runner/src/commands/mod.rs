@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod backends;
 mod common;
 pub mod gradcheck;
 pub mod ntk;

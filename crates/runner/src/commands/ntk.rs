@@ -15,8 +15,10 @@ use overparam_trainer::ntk::{
 use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
 
-use super::common::{initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork};
-use crate::backend::autodiff_device;
+use super::common::{
+    device_for, initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork,
+};
+
 use crate::cli::{NtkArgs, NtkMethodArg};
 use crate::output::{write_atomically, write_json};
 
@@ -46,7 +48,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let (config, resolved) = load_config(run)?;
     let out = prepare_out_dir(run, "-ntk", &NTK_OUTPUTS)?;
-    let device = autodiff_device(run.device.backend, run.device.dtype)?;
+    let device = device_for(run.device.backend, run.device.dtype, &resolved.model)?;
     let (inputs, num_samples) = match &args.data {
         Some(path) => read_inputs(path, resolved.model.input_dim)?,
         None => {
@@ -133,7 +135,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         write_npy_array(w, &eigenvalues)
     })?;
 
-    let mut summary = summary_header(run, &config);
+    let mut summary = summary_header(run, &config, &device);
     summary["status"] = json!("ok");
     summary["data"] = json!(args.data.as_ref().map(|p| p.display().to_string()));
     summary["num_samples"] = json!(num_samples);

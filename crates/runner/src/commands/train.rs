@@ -14,9 +14,10 @@ use burn::tensor::Device;
 use overparam_trainer::ntk::EmpiricalNtk;
 
 use super::common::{
-    initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork, TRAIN_OUTPUTS,
+    device_for, initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork,
+    TRAIN_OUTPUTS,
 };
-use crate::backend::autodiff_device;
+
 use crate::cli::{RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::output::{write_json, write_params, MetricsCsv};
@@ -26,7 +27,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let args = &args.run;
     let (config, resolved) = load_config(args)?;
     let out = prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
-    let device = autodiff_device(args.device.backend, args.device.dtype)?;
+    let device = device_for(args.device.backend, args.device.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let run = Run {
         args,
@@ -85,7 +86,7 @@ impl Run<'_> {
         progress.finish_and_clear();
         metrics.finish()?;
 
-        let mut summary = summary_header(args, config);
+        let mut summary = summary_header(args, config, device);
         summary["wall_time_s"] = json!(wall_time_s);
         let summary_path = out.join("summary.json");
         match result {

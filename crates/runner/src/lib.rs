@@ -1,0 +1,21 @@
+//! The `overparam` command-line tool as a library: the binary parses the command line and
+//! calls [`run`]; the integration tests reach the backend dispatch ([`backend`]) through here.
+
+pub mod backend;
+pub mod cli;
+mod commands;
+mod config;
+mod output;
+mod provenance;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the subcommand `cli` names.
+pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Train(args) => commands::train::run(args),
+        Command::Ntk(args) => commands::ntk::run(args),
+        Command::Gradcheck(args) => commands::gradcheck::run(args),
+        Command::Backends(args) => commands::backends::run(args),
+    }
+}
