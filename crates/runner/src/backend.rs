@@ -9,10 +9,10 @@ use anyhow::{bail, Context};
 use burn::tensor::{Device, FloatDType};
 use clap::ValueEnum;
 use overparam_model::Activation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Compute backend, chosen at run time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// Burn's `flex` CPU backend (pure Rust, SIMD, multi-threaded). The default: see README.
@@ -57,7 +57,7 @@ impl BackendKind {
 }
 
 /// Floating-point precision of every tensor in the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DTypeKind {
     /// 32-bit floats.

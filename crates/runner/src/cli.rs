@@ -47,9 +47,10 @@ pub struct DeviceArgs {
 /// What every subcommand that builds a network from a config takes.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run configuration (TOML; see configs/quickstart.toml).
+    /// Run configuration (TOML; see configs/quickstart.toml). Required, except with
+    /// `train --resume`.
     #[arg(long)]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
     /// Backend and dtype.
     #[command(flatten)]
     pub device: DeviceArgs,
@@ -70,6 +71,11 @@ pub struct TrainArgs {
     /// Config, device, outputs, overrides, initial parameters.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Continue the interrupted run in this directory from its checkpoint (written when the
+    /// config sets train.checkpoint_every); the result is bit-identical to an uninterrupted
+    /// run. Takes the config from the checkpoint; pass the run's --backend and --dtype.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 /// Which NTK computations `overparam ntk` runs.

@@ -104,6 +104,9 @@ pub struct TrainSection {
     /// Per-layer rates [η_1, …, η_L, η_out] overriding lr_w/lr_b/lr_a (layer l's weights and
     /// bias share η_l); empty: use lr_w/lr_b/lr_a. Default [].
     pub lr: Vec<f64>,
+    /// Write a checkpoint (parameters, loop state, step) every this many steps, so that
+    /// `train --resume DIR` can continue bit-identically (0: never). Default 0.
+    pub checkpoint_every: usize,
 }
 
 /// Values of `data.inputs`.
@@ -191,6 +194,7 @@ impl Default for TrainSection {
             target_loss: 0.0,
             ntk_every: 0,
             lr: Vec::new(),
+            checkpoint_every: 0,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! calls [`run`]; the integration tests reach the backend dispatch ([`backend`]) through here.
 
 pub mod backend;
+mod checkpoint;
 pub mod cli;
 mod commands;
 mod config;

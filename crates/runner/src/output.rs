@@ -65,6 +65,50 @@ impl MetricsCsv {
         Ok(csv)
     }
 
+    /// Reopens the metrics of an interrupted run at `path` keeping the header and the first
+    /// `rows` rows (those logged before the checkpoint; a row half-written when the run was
+    /// killed is dropped with everything after it). Reads the partial file, or the finished
+    /// one where the run had ended (e.g. diverged). Returns the file and the kept rows.
+    pub fn resume(path: &Path, rows: usize) -> anyhow::Result<(MetricsCsv, Vec<String>)> {
+        let partial = path.with_extension("csv.partial");
+        let source = if partial.exists() { &partial } else { path };
+        let text = std::fs::read_to_string(source)
+            .with_context(|| format!("reading {} to resume the run", source.display()))?;
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        anyhow::ensure!(
+            header == METRIC_COLUMNS.join(","),
+            "{}: the header is not this version's metrics columns; cannot resume",
+            source.display()
+        );
+        let kept: Vec<String> = lines.take(rows).map(str::to_string).collect();
+        anyhow::ensure!(
+            kept.len() == rows,
+            "{} holds {} rows but the checkpoint was taken after {rows}",
+            source.display(),
+            kept.len()
+        );
+        let mut contents = format!("{header}\n");
+        for line in &kept {
+            contents.push_str(line);
+            contents.push('\n');
+        }
+        write_atomically(&partial, |w| w.write_all(contents.as_bytes()))?;
+        if source != &partial {
+            std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&partial)
+            .with_context(|| format!("opening {}", partial.display()))?;
+        let csv = MetricsCsv {
+            partial,
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        };
+        Ok((csv, kept))
+    }
+
     /// Appends one row and flushes it to disk.
     pub fn append(&mut self, record: &MetricRecord) -> std::io::Result<()> {
         writeln!(self.writer, "{}", record.csv_row())?;

@@ -58,6 +58,14 @@ pub enum TrainerError {
     /// The kernel's spectrum could not be computed (e.g. non-finite entries).
     #[error("NTK spectrum: {0}")]
     Kernel(String),
+    /// A checkpoint could not be written.
+    #[error("writing the checkpoint at step {step}: {source}")]
+    Checkpoint {
+        /// The step the checkpoint was for.
+        step: usize,
+        /// What went wrong.
+        source: std::io::Error,
+    },
     /// The loss became NaN or ±Inf.
     #[error("training diverged at step {step}: loss = {loss}")]
     Diverged {

@@ -12,6 +12,7 @@ mod npz;
 pub mod ntk;
 mod optimizer;
 mod rate;
+mod resume;
 mod rng;
 mod train;
 
@@ -23,4 +24,5 @@ pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
 pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use rng::{stream_rng, RngStream};
-pub use train::{train, Optimizer, TrainOutcome, TrainSpec};
+pub use resume::{BatchOrderState, Checkpointing, LoopState};
+pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

@@ -8,6 +8,7 @@ use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
 use crate::ntk::{EmpiricalNtk, KernelTracker};
 use crate::optimizer::{gradient_descent_step, LearningRates};
+use crate::resume::{BatchOrderState, Checkpointing, LoopState};
 use crate::rng::{stream_rng, RngStream};
 use crate::TrainerError;
 
@@ -63,22 +64,77 @@ pub struct TrainOutcome {
 /// On a NaN/±Inf loss the step is recorded and [`TrainerError::Diverged`] names it; records
 /// already passed to `record` stay wherever it put them.
 pub fn train<M: EmpiricalNtk>(
-    mut model: M,
+    model: M,
+    inputs: Tensor<2>,
+    targets: Tensor<1>,
+    spec: &TrainSpec,
+    record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
+) -> Result<(M, TrainOutcome), TrainerError> {
+    let baseline = Baseline::new(&model, inputs.clone());
+    let start = TrainStart {
+        model,
+        baseline,
+        state: LoopState::default(),
+    };
+    let mut no_checkpoints = |_: &M, _: &LoopState| Ok(());
+    let checkpointing = Checkpointing {
+        every: 0,
+        save: &mut no_checkpoints,
+    };
+    train_from(start, inputs, targets, spec, record, checkpointing)
+}
+
+/// Where [`train_from`] begins: θ_t, the baseline θ_0 and the loop state of step t (the
+/// default state for a fresh run).
+pub struct TrainStart<M> {
+    /// The network at the start step.
+    pub model: M,
+    /// θ_0 and its sign pattern, measured on the initial network.
+    pub baseline: Baseline,
+    /// The loop's state at the start step.
+    pub state: LoopState,
+}
+
+/// [`train`] from any step, handing θ_t and the loop state to `checkpointing` when due.
+///
+/// Resumed from a state that `checkpointing.save` received, it records exactly the rows and
+/// returns exactly the network the uninterrupted run would have (same backend and dtype):
+/// every quantity the loop carries is in the state.
+pub fn train_from<M: EmpiricalNtk>(
+    start: TrainStart<M>,
     inputs: Tensor<2>,
     targets: Tensor<1>,
     spec: &TrainSpec,
     mut record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
+    checkpointing: Checkpointing<'_, M>,
 ) -> Result<(M, TrainOutcome), TrainerError> {
-    let baseline = Baseline::new(&model, inputs.clone());
-    let mut kernels = KernelTracker::default();
+    let TrainStart {
+        mut model,
+        baseline,
+        state,
+    } = start;
+    let first_step = state.step;
+    let mut kernels =
+        KernelTracker::resumed(state.initial_kernel, state.initial_lr_weighted_lambda_min);
     let ntk_due = |step: usize| spec.ntk_every > 0 && step.is_multiple_of(spec.ntk_every);
     let mut batches = match spec.optimizer {
         Optimizer::GradientDescent => None,
-        Optimizer::StochasticGradientDescent { batch_size } => {
-            Some(BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed))
-        }
+        Optimizer::StochasticGradientDescent { batch_size } => Some(match state.batch_order {
+            Some(order) => BatchSchedule::resumed(batch_size, order, spec.seed),
+            None => BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed),
+        }),
     };
-    for step in 0.. {
+    for step in first_step.. {
+        if checkpointing.due(step, first_step, spec.steps) {
+            let state = LoopState {
+                step,
+                initial_kernel: kernels.initial_kernel().map(<[f64]>::to_vec),
+                initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
+                batch_order: batches.as_ref().map(BatchSchedule::state),
+            };
+            (checkpointing.save)(&model, &state)
+                .map_err(|source| TrainerError::Checkpoint { step, source })?;
+        }
         // Full-batch loss and gradient: every step under GD, at logged steps under SGD.
         let scheduled = step % spec.log_every == 0 || ntk_due(step) || step == spec.steps;
         if batches.is_none() || scheduled {
@@ -148,6 +204,7 @@ struct BatchSchedule {
 }
 
 impl BatchSchedule {
+    /// A schedule that shuffles before its first batch.
     fn new(batch_size: usize, num_samples: usize, seed: u64) -> Self {
         let order = (0..num_samples as i64).collect();
         let rng = stream_rng(seed, RngStream::Batches);
@@ -156,6 +213,27 @@ impl BatchSchedule {
             order,
             position: num_samples,
             rng,
+        }
+    }
+
+    /// The schedule where a checkpoint left it.
+    fn resumed(batch_size: usize, state: BatchOrderState, seed: u64) -> Self {
+        let mut rng = stream_rng(seed, RngStream::Batches);
+        rng.set_word_pos(state.rng_word_position);
+        Self {
+            batch_size,
+            order: state.order,
+            position: state.position,
+            rng,
+        }
+    }
+
+    /// What [`BatchSchedule::resumed`] needs to continue from here.
+    fn state(&self) -> BatchOrderState {
+        BatchOrderState {
+            order: self.order.clone(),
+            position: self.position,
+            rng_word_position: self.rng.get_word_pos(),
         }
     }
 

@@ -18,8 +18,9 @@ use crate::config::{ResolvedRun, RunConfig};
 use crate::provenance::provenance;
 
 /// The files `train` writes into its output directory.
-pub const TRAIN_OUTPUTS: [&str; 5] = [
+pub const TRAIN_OUTPUTS: [&str; 6] = [
     "summary.json",
+    "checkpoint.json",
     "metrics.csv",
     "metrics.csv.partial",
     "params_init.npz",
@@ -40,7 +41,10 @@ pub fn device_for(
 
 /// Reads and validates `--config` with its `--set` overrides.
 pub fn load_config(args: &RunArgs) -> anyhow::Result<(RunConfig, ResolvedRun)> {
-    load_config_file(&args.config, &args.overrides)
+    let Some(path) = &args.config else {
+        anyhow::bail!("--config FILE is required (a TOML run configuration, e.g. configs/quickstart.toml)");
+    };
+    load_config_file(path, &args.overrides)
 }
 
 /// Reads and validates the config at `path` with `overrides` applied in order.
@@ -61,7 +65,8 @@ pub fn prepare_out_dir(args: &RunArgs, suffix: &str, outputs: &[&str]) -> anyhow
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .config
-            .file_stem()
+            .as_deref()
+            .and_then(Path::file_stem)
             .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(format!("{stem}{suffix}"))
     });

@@ -1,32 +1,48 @@
 //! `overparam train`: config → data and network on the chosen device → training loop →
-//! metrics.csv, summary.json, params_init.npz, params_final.npz.
+//! metrics.csv, summary.json, params_init.npz, params_final.npz; with `checkpoint_every`, a
+//! checkpoint that `train --resume DIR` continues from bit-identically.
 
+use std::cell::Cell;
+use std::path::Path;
 use std::time::Instant;
 
+use anyhow::{bail, ensure, Context as _};
+use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{fitted_loss_rate, predicted_loss_rate, train, TrainOutcome};
+use overparam_trainer::ntk::EmpiricalNtk;
+use overparam_trainer::{
+    fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, LoopState,
+    TrainOutcome, TrainStart,
+};
 use serde_json::json;
 
-use std::path::Path;
-
-use burn::tensor::Device;
-use overparam_trainer::ntk::EmpiricalNtk;
-
 use super::common::{
-    device_for, initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork,
-    TRAIN_OUTPUTS,
+    build_network, device_for, initial_network, load_config, parameter_names, prepare_out_dir,
+    summary_header, AnyNetwork, TRAIN_OUTPUTS,
 };
-
+use crate::checkpoint::{
+    read_checkpoint_record, read_checkpoint_state, remove_checkpoint, save_checkpoint,
+    CheckpointRecord,
+};
 use crate::cli::{RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::output::{write_json, write_params, MetricsCsv};
+use overparam_trainer::read_npz_arrays;
 
-/// Runs `overparam train`.
+/// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let args = &args.run;
+    match &args.resume {
+        Some(dir) => resume(&args.run, dir),
+        None => start(&args.run),
+    }
+}
+
+/// A fresh run from the config.
+fn start(args: &RunArgs) -> anyhow::Result<()> {
     let (config, resolved) = load_config(args)?;
     let out = prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
+    remove_checkpoint(&out)?;
     let device = device_for(args.device.backend, args.device.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let run = Run {
@@ -38,8 +54,92 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         dataset: &dataset,
     };
     match initial_network(&resolved.model, args.init.as_deref(), config.seed, &device)? {
-        AnyNetwork::TwoLayer(model) => run.train(model),
-        AnyNetwork::Mlp(model) => run.train(model),
+        AnyNetwork::TwoLayer(model) => run.start(model),
+        AnyNetwork::Mlp(model) => run.start(model),
+    }
+}
+
+/// Continues the run in `dir` from its checkpoint.
+fn resume(args: &RunArgs, dir: &Path) -> anyhow::Result<()> {
+    let record = read_checkpoint_record(dir)?;
+    if args.config.is_some() {
+        let (config, _) = load_config(args)?;
+        ensure!(
+            config == record.config,
+            "--config with its --set overrides differs from the config the run in {} started \
+             with; resume with no --config (the checkpoint has it), or start a fresh run",
+            dir.display()
+        );
+    }
+    ensure!(
+        args.device.backend == record.backend && args.device.dtype == record.dtype,
+        "the run in {} computes on --backend {} --dtype {}; resume it with those (another \
+         backend or dtype would not continue it bit-identically)",
+        dir.display(),
+        record.backend.name(),
+        record.dtype.name()
+    );
+    ensure!(
+        args.init.is_none(),
+        "--init does not apply to --resume (the run's initial parameters are in {})",
+        dir.join("params_init.npz").display()
+    );
+    if let Some(out) = &args.out {
+        ensure!(
+            out == dir,
+            "--out {} differs from --resume {}; a resumed run writes where it started",
+            out.display(),
+            dir.display()
+        );
+    }
+    let resolved = record
+        .config
+        .resolve()
+        .with_context(|| format!("the config in {}", dir.join("checkpoint.json").display()))?;
+    let device = device_for(record.backend, record.dtype, &resolved.model)?;
+    let dataset = Dataset::from_spec(&resolved.data)?;
+    let names = parameter_names(resolved.model.depth());
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let init_path = dir.join("params_init.npz");
+    let initial = read_npz_arrays(&init_path, &name_refs)?;
+    let initial = build_network(&resolved.model, &initial, &device, Some(&init_path))?;
+    let (current, state) = read_checkpoint_state(dir, &record, &names)?;
+    let checkpoint_path = dir.join(&record.archive);
+    let current = build_network(&resolved.model, &current, &device, Some(&checkpoint_path))?;
+    let (metrics, kept_rows) = MetricsCsv::resume(&dir.join("metrics.csv"), record.metrics_rows)?;
+    let resumed = Resumed {
+        state,
+        metrics,
+        kept_rows,
+        elapsed_s: record.elapsed_s,
+    };
+    let out = dir.to_path_buf();
+    let run_args = RunArgs {
+        config: None,
+        device: crate::cli::DeviceArgs {
+            backend: record.backend,
+            dtype: record.dtype,
+        },
+        out: Some(out.clone()),
+        overrides: Vec::new(),
+        init: record.init.clone(),
+    };
+    let run = Run {
+        args: &run_args,
+        config: &record.config,
+        resolved: &resolved,
+        out: &out,
+        device: &device,
+        dataset: &dataset,
+    };
+    match (initial, current) {
+        (AnyNetwork::TwoLayer(initial), AnyNetwork::TwoLayer(current)) => {
+            run.continue_from(&initial, current, resumed)
+        }
+        (AnyNetwork::Mlp(initial), AnyNetwork::Mlp(current)) => {
+            run.continue_from(&initial, current, resumed)
+        }
+        _ => bail!("{}: the checkpoint's network has another depth", dir.display()),
     }
 }
 
@@ -53,9 +153,35 @@ struct Run<'a> {
     dataset: &'a Dataset,
 }
 
+/// Where a resumed run picks up.
+struct Resumed {
+    state: LoopState,
+    metrics: MetricsCsv,
+    kept_rows: Vec<String>,
+    elapsed_s: f64,
+}
+
 impl Run<'_> {
-    /// Trains `model` and writes every output.
-    fn train<M: EmpiricalNtk>(&self, model: M) -> anyhow::Result<()> {
+    /// Writes the initial parameters and trains `model` from step 0.
+    fn start<M: EmpiricalNtk>(&self, model: M) -> anyhow::Result<()> {
+        write_params(&self.out.join("params_init.npz"), &model.to_named_arrays())?;
+        let metrics = MetricsCsv::create(&self.out.join("metrics.csv"))?;
+        let resumed = Resumed {
+            state: LoopState::default(),
+            metrics,
+            kept_rows: Vec::new(),
+            elapsed_s: 0.0,
+        };
+        self.continue_from(&model.clone(), model, resumed)
+    }
+
+    /// Trains `model` from `resumed.state.step` (θ_0 = `initial`) and writes every output.
+    fn continue_from<M: EmpiricalNtk>(
+        &self,
+        initial: &M,
+        model: M,
+        resumed: Resumed,
+    ) -> anyhow::Result<()> {
         let Run {
             args,
             config,
@@ -64,30 +190,66 @@ impl Run<'_> {
             device,
             dataset,
         } = *self;
-        write_params(&out.join("params_init.npz"), &model.to_named_arrays())?;
-
-        let mut metrics = MetricsCsv::create(&out.join("metrics.csv"))?;
-        let progress = progress_bar(resolved.train.steps);
-        let mut loss_curve: Vec<(usize, f64)> = Vec::new();
-        let started = Instant::now();
-        let result = train(
+        let inputs = dataset.inputs_tensor(device);
+        let Resumed {
+            state,
+            mut metrics,
+            kept_rows,
+            elapsed_s: elapsed_before,
+        } = resumed;
+        let resumed_from = (state.step > 0).then_some(state.step);
+        let mut loss_curve = logged_losses(&kept_rows)?;
+        let rows_logged = Cell::new(kept_rows.len());
+        let progress = progress_bar(resolved.train.steps, state.step);
+        let start = TrainStart {
+            baseline: Baseline::new(initial, inputs.clone()),
             model,
-            dataset.inputs_tensor(device),
+            state,
+        };
+        let started = Instant::now();
+        let elapsed = || elapsed_before + started.elapsed().as_secs_f64();
+        let mut save = |model: &M, state: &LoopState| -> std::io::Result<()> {
+            let record = CheckpointRecord {
+                step: state.step,
+                archive: String::new(),
+                loop_state: LoopState::default(),
+                has_initial_kernel: false,
+                metrics_rows: rows_logged.get(),
+                elapsed_s: elapsed(),
+                config: config.clone(),
+                backend: args.device.backend,
+                dtype: args.device.dtype,
+                init: args.init.clone(),
+            };
+            save_checkpoint(out, record, model.to_named_arrays(), state)
+                .map_err(|error| std::io::Error::other(format!("{error:#}")))
+        };
+        let checkpointing = Checkpointing {
+            every: config.train.checkpoint_every,
+            save: &mut save,
+        };
+        let result = train_from(
+            start,
+            inputs,
             dataset.targets_tensor(device),
             &resolved.train,
             |record| {
                 progress.set_position(record.step as u64);
                 progress.set_message(format!("loss {:.3e}", record.loss));
                 loss_curve.push((record.step, record.loss));
-                metrics.append(record)
+                metrics.append(record)?;
+                rows_logged.set(rows_logged.get() + 1);
+                Ok(())
             },
+            checkpointing,
         );
-        let wall_time_s = started.elapsed().as_secs_f64();
+        let wall_time_s = elapsed();
         progress.finish_and_clear();
         metrics.finish()?;
 
         let mut summary = summary_header(args, config, device);
         summary["wall_time_s"] = json!(wall_time_s);
+        summary["resumed_from_step"] = json!(resumed_from);
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
@@ -98,6 +260,7 @@ impl Run<'_> {
                 summary["reached_target"] = json!(outcome.reached_target);
                 summary["linear_rate"] = linear_rate(&outcome, &loss_curve, dataset.num_samples);
                 write_json(&summary_path, &summary)?;
+                remove_checkpoint(out)?;
                 println!(
                     "loss {:.3e} after {} steps in {:.1} s ({}); outputs in {}",
                     outcome.final_loss,
@@ -125,6 +288,19 @@ impl Run<'_> {
     }
 }
 
+/// (step, loss) of metrics rows already logged (a resumed run's first part).
+fn logged_losses(rows: &[String]) -> anyhow::Result<Vec<(usize, f64)>> {
+    rows.iter()
+        .map(|row| {
+            let mut fields = row.split(',');
+            let step = fields.next().and_then(|s| s.parse().ok());
+            let loss = fields.next().and_then(|s| s.parse().ok());
+            step.zip(loss)
+                .with_context(|| format!("metrics row `{row}` has no step and loss"))
+        })
+        .collect()
+}
+
 /// The per-step loss factor predicted by λ_min(K_η) at step 0 (when `ntk_every` > 0) beside
 /// the one fitted to the second half of the logged loss curve.
 fn linear_rate(
@@ -140,9 +316,10 @@ fn linear_rate(
     })
 }
 
-/// A bar over the steps on a terminal; hidden when stderr is not one.
-fn progress_bar(steps: usize) -> ProgressBar {
+/// A bar over the steps on a terminal, starting at `first_step`; hidden when stderr is not one.
+fn progress_bar(steps: usize, first_step: usize) -> ProgressBar {
     let bar = ProgressBar::new(steps as u64);
+    bar.set_position(first_step as u64);
     if let Ok(style) =
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} [{elapsed} < {eta}]")
     {

@@ -49,6 +49,20 @@ pub struct KernelTracker {
 }
 
 impl KernelTracker {
+    /// A tracker that already knows K_0 (row-major `[n, n]`) and λ_min(K_η) at step 0, as a
+    /// resumed run's checkpoint records them.
+    pub fn resumed(initial: Option<Vec<f64>>, initial_lr_weighted_lambda_min: Option<f64>) -> Self {
+        Self {
+            initial,
+            initial_lr_weighted_lambda_min,
+        }
+    }
+
+    /// K_0 row-major `[n, n]`, once measured.
+    pub fn initial_kernel(&self) -> Option<&[f64]> {
+        self.initial.as_deref()
+    }
+
     /// Measures the kernel of `model` at `inputs` `[n, d]`; the first call fixes K_0 (and
     /// λ_min(K_η) with `rates`). A model with every tensor frozen has no kernel: `Ok(None)`.
     pub fn measure<M: EmpiricalNtk>(
