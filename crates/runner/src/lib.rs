@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod output;
 mod provenance;
+pub mod run_lock;
 
 use crate::cli::{Cli, Command};
 
@@ -18,5 +19,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Ntk(args) => commands::ntk::run(args),
         Command::Gradcheck(args) => commands::gradcheck::run(args),
         Command::Backends(args) => commands::backends::run(args),
+        Command::Sweep(command) => commands::sweep::run(command),
+        Command::Analyze(command) => commands::analyze::run(command),
+        Command::Plot(args) => commands::plot::run(args),
     }
 }

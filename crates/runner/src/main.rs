@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use overparam_runner::cli::Cli;
+use overparam_runner::run_lock::{RunDirBusy, BUSY_EXIT_CODE};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,7 +13,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if error.is::<RunDirBusy>() {
+                ExitCode::from(BUSY_EXIT_CODE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

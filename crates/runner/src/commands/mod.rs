@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod backends;
 mod common;
 pub mod gradcheck;
 pub mod ntk;
+pub mod plot;
+pub mod sweep;
 pub mod train;

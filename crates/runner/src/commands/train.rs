@@ -27,6 +27,7 @@ use crate::checkpoint::{
 };
 use crate::cli::{RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
+use crate::run_lock::lock_run_dir;
 use crate::output::{write_json, write_params, MetricsCsv};
 use overparam_trainer::read_npz_arrays;
 
@@ -41,7 +42,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 /// A fresh run from the config.
 fn start(args: &RunArgs) -> anyhow::Result<()> {
     let (config, resolved) = load_config(args)?;
-    let out = prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
+    let out = prepare_out_dir(args, "", &[])?;
+    let _lock = lock_run_dir(&out)?;
+    prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
     remove_checkpoint(&out)?;
     let device = device_for(args.device.backend, args.device.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
@@ -61,6 +64,8 @@ fn start(args: &RunArgs) -> anyhow::Result<()> {
 
 /// Continues the run in `dir` from its checkpoint.
 fn resume(args: &RunArgs, dir: &Path) -> anyhow::Result<()> {
+    ensure!(dir.is_dir(), "--resume {}: no such run directory", dir.display());
+    let _lock = lock_run_dir(dir)?;
     let record = read_checkpoint_record(dir)?;
     if args.config.is_some() {
         let (config, _) = load_config(args)?;

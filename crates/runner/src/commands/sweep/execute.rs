@@ -1,0 +1,247 @@
+//! `overparam sweep run`: each selected run is an ordinary `overparam train` child process
+//! writing `DIR/runs/<run id>/` (its own config.toml and train.log there); `--jobs` of them
+//! at a time. Finished runs are skipped, checkpointed ones resumed, runs another process is
+//! writing left to it; the manifest records each outcome as it comes.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, ensure, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use overparam_sweep::files::write_atomically;
+use overparam_sweep::manifest::{Manifest, Shard};
+
+use super::plan::{plan_sweep, run_dir, run_status, save_plan, with_manifest_lock, Plan};
+use crate::backend::{BackendKind, DTypeKind};
+use crate::checkpoint::read_checkpoint_record;
+use crate::cli::SweepRunArgs;
+use crate::config::RunConfig;
+use crate::run_lock::{run_dir_busy, BUSY_EXIT_CODE};
+
+/// How one run ended.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    /// Finished now.
+    Ok,
+    /// Had already finished with this config, backend and dtype.
+    AlreadyDone,
+    /// Another process is writing it.
+    Busy,
+    /// Failed, with the error `train` printed.
+    Failed(String),
+}
+
+/// Runs `overparam sweep run`.
+pub fn run(args: &SweepRunArgs) -> anyhow::Result<()> {
+    let plan = plan_sweep(&args.spec, &args.out)?;
+    save_plan(&args.out, &plan)?;
+    let count = plan.manifest.entries.len();
+    let selected: Vec<usize> = match (&args.shard, args.index) {
+        (_, Some(index)) => {
+            ensure!(
+                index < count,
+                "--index {index}: the manifest has runs 0..{} ({count} runs)",
+                count.saturating_sub(1)
+            );
+            vec![index]
+        }
+        (Some(shard), None) => {
+            let shard = Shard::parse(shard)?;
+            (0..count).filter(|&i| shard.contains(i)).collect()
+        }
+        (None, None) => (0..count).collect(),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let jobs = args
+        .jobs
+        .map_or(cores, |j| j as usize)
+        .min(selected.len())
+        .max(1);
+    let runner = Runner {
+        dir: &args.out,
+        plan: &plan,
+        backend: args.device.backend,
+        dtype: args.device.dtype,
+        threads_per_run: (cores / jobs).max(1),
+        executable: std::env::current_exe().context("locating the overparam executable")?,
+    };
+    let started = Instant::now();
+    let outcomes = runner.run_all(&selected, jobs)?;
+    report(&outcomes, &args.out, started.elapsed().as_secs_f64())
+}
+
+/// Prints the tally; an error when any run failed (after all have run).
+fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Result<()> {
+    let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count();
+    let failed = count(|o| matches!(o, Outcome::Failed(_)));
+    println!(
+        "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} busy elsewhere, {failed} failed; manifest {}",
+        outcomes.len(),
+        count(|o| *o == Outcome::Ok),
+        count(|o| *o == Outcome::AlreadyDone),
+        count(|o| *o == Outcome::Busy),
+        dir.join("manifest.csv").display()
+    );
+    for (index, outcome) in outcomes {
+        if let Outcome::Failed(error) = outcome {
+            println!("  run {index} failed: {error}");
+        }
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} of {} runs failed (their errors are in the manifest's error column and each run's train.log)",
+            outcomes.len()
+        );
+    }
+    Ok(())
+}
+
+/// What every run of this invocation shares.
+struct Runner<'a> {
+    dir: &'a Path,
+    plan: &'a Plan,
+    backend: BackendKind,
+    dtype: DTypeKind,
+    threads_per_run: usize,
+    executable: PathBuf,
+}
+
+impl Runner<'_> {
+    /// Runs `selected` (manifest indices) on `jobs` worker threads, with a progress bar.
+    fn run_all(&self, selected: &[usize], jobs: usize) -> anyhow::Result<Vec<(usize, Outcome)>> {
+        let progress = progress_bar(selected.len());
+        let next = AtomicUsize::new(0);
+        let outcomes = Mutex::new(Vec::with_capacity(selected.len()));
+        let failures = AtomicUsize::new(0);
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let workers: Vec<_> = (0..jobs)
+                .map(|_| {
+                    scope.spawn(|| -> anyhow::Result<()> {
+                        while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst))
+                        {
+                            let outcome = self.run_one(index)?;
+                            self.record(index, &outcome)?;
+                            if matches!(outcome, Outcome::Failed(_)) {
+                                failures.fetch_add(1, Ordering::SeqCst);
+                            }
+                            progress.set_message(format!(
+                                "{} failed",
+                                failures.load(Ordering::SeqCst)
+                            ));
+                            progress.inc(1);
+                            outcomes
+                                .lock()
+                                .map_err(|_| anyhow::anyhow!("a worker panicked"))?
+                                .push((index, outcome));
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))??;
+            }
+            Ok(())
+        })?;
+        progress.finish_and_clear();
+        let mut outcomes = outcomes
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("a worker panicked"))?;
+        outcomes.sort_by_key(|(index, _)| *index);
+        Ok(outcomes)
+    }
+
+    /// Runs manifest entry `index` unless it is done or busy.
+    fn run_one(&self, index: usize) -> anyhow::Result<Outcome> {
+        let entry = &self.plan.manifest.entries[index];
+        let config = &self.plan.configs[index];
+        let dir = run_dir(self.dir, &entry.run_id);
+        let device = Some((self.backend, self.dtype));
+        if run_status(&dir, config, device).0 == "ok" {
+            return Ok(Outcome::AlreadyDone);
+        }
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        if run_dir_busy(&dir)? {
+            return Ok(Outcome::Busy);
+        }
+        let config_path = dir.join("config.toml");
+        let text = toml::to_string(config).context("encoding a run config as TOML")?;
+        write_atomically(&config_path, text.as_bytes())?;
+        let mut command = Command::new(&self.executable);
+        command.arg("train");
+        if self.resumable(&dir, config) {
+            command.arg("--resume").arg(&dir);
+        } else {
+            command.arg("--config").arg(&config_path).arg("--out").arg(&dir);
+        }
+        command
+            .args(["--backend", self.backend.name(), "--dtype", self.dtype.name()])
+            .env("RAYON_NUM_THREADS", self.threads_per_run.to_string());
+        let log_path = dir.join("train.log");
+        let log = File::create(&log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
+        let status = command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .status()
+            .with_context(|| format!("starting {}", self.executable.display()))?;
+        Ok(if status.success() {
+            Outcome::Ok
+        } else if status.code() == Some(i32::from(BUSY_EXIT_CODE)) {
+            Outcome::Busy
+        } else {
+            Outcome::Failed(logged_error(&log_path).unwrap_or_else(|| format!("train {status}")))
+        })
+    }
+
+    /// Whether `dir` holds a checkpoint of this very run to continue from.
+    fn resumable(&self, dir: &Path, config: &RunConfig) -> bool {
+        read_checkpoint_record(dir).is_ok_and(|record| {
+            &record.config == config && record.backend == self.backend && record.dtype == self.dtype
+        })
+    }
+
+    /// Writes `outcome` into the manifest's status and error for run `index`.
+    fn record(&self, index: usize, outcome: &Outcome) -> anyhow::Result<()> {
+        let (status, error) = match outcome {
+            Outcome::Ok | Outcome::AlreadyDone => ("ok", String::new()),
+            Outcome::Failed(error) => ("failed", error.clone()),
+            Outcome::Busy => return Ok(()),
+        };
+        with_manifest_lock(self.dir, || {
+            let mut manifest = Manifest::read(self.dir)?;
+            let entry = &mut manifest.entries[index];
+            entry.status = status.to_string();
+            entry.error = error;
+            manifest.write(self.dir)
+        })
+    }
+}
+
+/// The error a failed `train` printed (its last `error: ` line), if any.
+fn logged_error(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("error: "))
+        .map(str::to_string)
+}
+
+/// Runs done / total, failures and an ETA; hidden when stderr is not a terminal.
+fn progress_bar(runs: usize) -> ProgressBar {
+    let bar = ProgressBar::new(runs as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg} [{elapsed} < {eta}]")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message("0 failed");
+    bar
+}

@@ -1,0 +1,20 @@
+//! `overparam sweep plan | run | merge`: a grid of ordinary `train` runs in one directory,
+//! coordinated only through the filesystem (manifest.csv, runs/<run id>/, lock files), so
+//! that it scales from `--jobs` on a laptop to Slurm array shards on a shared filesystem.
+
+mod execute;
+mod merge;
+mod plan;
+
+pub use merge::{merge_results, RESULTS_FILE};
+
+use crate::cli::SweepCommand;
+
+/// Runs `overparam sweep …`.
+pub fn run(command: &SweepCommand) -> anyhow::Result<()> {
+    match command {
+        SweepCommand::Plan(args) => plan::run(args),
+        SweepCommand::Run(args) => execute::run(args),
+        SweepCommand::Merge(args) => merge_results(&args.dir).map(|_| ()),
+    }
+}

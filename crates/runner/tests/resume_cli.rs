@@ -1,0 +1,164 @@
+//! `train` checkpoints: a run SIGKILLed mid-way and continued with `train --resume DIR`
+//! ends with metrics.csv and params_final.npz byte-identical to an uninterrupted run (GD and
+//! SGD, with the NTK tracked so that K_0 travels in the checkpoint too); and the errors
+//! around resuming and busy run directories.
+
+mod common;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{overparam, stderr};
+
+/// Long enough (≈ 1 s) that the first checkpoint (step 300) comes well before the end.
+const LONG: &str = r#"
+seed = 5
+[data]
+n = 64
+d = 8
+[model]
+width = 256
+[train]
+steps = 3000
+log_every = 10
+ntk_every = 250
+checkpoint_every = 300
+"#;
+
+fn workspace(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("{LONG}{extra}")).unwrap();
+    (dir, config)
+}
+
+fn train_args<'a>(config: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
+/// Starts `train`, SIGKILLs it as soon as its first checkpoint exists and returns the
+/// checkpoint's step.
+fn train_and_kill(config: &Path, out: &Path) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(train_args(config, out))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = out.join("checkpoint.json");
+    let started = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its first checkpoint"
+        );
+        assert!(started.elapsed() < Duration::from_secs(120), "no checkpoint");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !out.join("summary.json").exists(),
+        "the run finished before it was killed"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    record["step"].as_u64().unwrap()
+}
+
+fn assert_resume_is_bit_identical(extra: &str) {
+    let (dir, config) = workspace(extra);
+    let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
+    let output = overparam(&train_args(&config, &full));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let step = train_and_kill(&config, &cut);
+    assert!(step >= 300 && step < 3000, "checkpoint at step {step}");
+    let output = overparam(&["train", "--resume", cut.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    for file in ["metrics.csv", "params_final.npz", "params_init.npz"] {
+        let (a, b) = (
+            std::fs::read(full.join(file)).unwrap(),
+            std::fs::read(cut.join(file)).unwrap(),
+        );
+        assert!(a == b, "{file} differs after resuming from step {step}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cut.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["resumed_from_step"], step);
+    assert_eq!(summary["status"], "ok");
+    // A finished run no longer needs its checkpoint.
+    let left: Vec<String> = std::fs::read_dir(&cut)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("checkpoint"))
+        .collect();
+    assert!(left.is_empty(), "checkpoint files left: {left:?}");
+}
+
+#[test]
+fn gradient_descent_resumes_bit_identically() {
+    assert_resume_is_bit_identical("");
+}
+
+#[test]
+fn sgd_resumes_bit_identically() {
+    // The batch order (permutation, position, RNG word) must travel in the checkpoint.
+    assert_resume_is_bit_identical("optimizer = \"sgd\"\nbatch_size = 20\n");
+}
+
+#[test]
+fn resume_errors_name_what_is_wrong() {
+    let (dir, config) = workspace("");
+    let out = dir.path().join("out");
+    let missing = overparam(&["train", "--resume", out.to_str().unwrap()]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no such run directory"), "{}", stderr(&missing));
+
+    train_and_kill(&config, &out);
+    let other_dtype = overparam(&["train", "--resume", out.to_str().unwrap(), "--dtype", "f64"]);
+    assert!(!other_dtype.status.success());
+    let message = stderr(&other_dtype);
+    assert!(message.contains("--backend flex --dtype f32"), "{message}");
+
+    let mut args = train_args(&config, &out);
+    args.extend(["--resume", out.to_str().unwrap(), "--set", "train.lr_a=0.5"]);
+    let other_config = overparam(&args);
+    assert!(!other_config.status.success());
+    assert!(stderr(&other_config).contains("differs from the config"), "{}", stderr(&other_config));
+
+    // A train output directory without a checkpoint.
+    let finished = dir.path().join("finished");
+    let mut args = train_args(&config, &finished);
+    args.extend(["--set", "train.checkpoint_every=0", "--set", "train.steps=20"]);
+    assert!(overparam(&args).status.success());
+    let nothing = overparam(&["train", "--resume", finished.to_str().unwrap()]);
+    assert!(stderr(&nothing).contains("checkpoint_every > 0"), "{}", stderr(&nothing));
+}
+
+#[test]
+fn a_locked_run_directory_is_refused_as_busy() {
+    let (dir, config) = workspace("");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = File::create(out.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let output = overparam(&train_args(&config, &out));
+    assert_eq!(output.status.code(), Some(75), "{}", stderr(&output));
+    assert!(stderr(&output).contains("another overparam process is writing"));
+    assert!(!out.join("metrics.csv").exists() && !out.join("summary.json").exists());
+    drop(lock);
+    let mut args = train_args(&config, &out);
+    args.extend(["--set", "train.steps=20"]);
+    assert!(overparam(&args).status.success(), "the lock dies with its holder");
+}
