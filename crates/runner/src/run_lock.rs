@@ -26,15 +26,20 @@ pub struct RunDirLock {
     _file: File,
 }
 
-/// Takes the lock on `dir` (which must exist), or fails with [`RunDirBusy`] at once.
-pub fn lock_run_dir(dir: &Path) -> anyhow::Result<RunDirLock> {
-    let path = dir.join(LOCK_FILE);
-    let file = File::options()
+/// Opens (creating if needed, never truncating) the lock file at `path`.
+pub fn open_lock_file(path: &Path) -> anyhow::Result<File> {
+    File::options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// Takes the lock on `dir` (which must exist), or fails with [`RunDirBusy`] at once.
+pub fn lock_run_dir(dir: &Path) -> anyhow::Result<RunDirLock> {
+    let path = dir.join(LOCK_FILE);
+    let file = open_lock_file(&path)?;
     match file.try_lock() {
         Ok(()) => Ok(RunDirLock { _file: file }),
         Err(TryLockError::WouldBlock) => Err(RunDirBusy(dir.display().to_string()).into()),

@@ -1,7 +1,6 @@
 //! `overparam sweep plan`: the spec's runs as resolved configs, checked, hashed into run ids
 //! and listed in `DIR/manifest.csv` with each run's status on disk.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -12,6 +11,7 @@ use serde_json::Value;
 use crate::backend::{BackendKind, DTypeKind};
 use crate::cli::SweepPlanArgs;
 use crate::config::RunConfig;
+use crate::run_lock::open_lock_file;
 
 /// The runs of a sweep: the manifest and, by index, each run's config.
 pub struct Plan {
@@ -130,12 +130,7 @@ pub fn with_manifest_lock<T>(
     body: impl FnOnce() -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let path = dir.join("manifest.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let file = open_lock_file(&path)?;
     file.lock()
         .with_context(|| format!("locking {}", path.display()))?;
     body()
