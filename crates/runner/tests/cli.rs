@@ -66,7 +66,7 @@ fn train_writes_every_output_and_same_seed_gives_identical_metrics() {
     let lines: Vec<&str> = metrics.lines().collect();
     assert_eq!(
         lines[0],
-        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift"
+        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift,pl_ratio,teacher_alignment"
     );
     assert_eq!(lines.len(), 1 + 4, "steps 0, 10, 20, 30");
     assert!(!first.join("metrics.csv.partial").exists());

@@ -3,6 +3,7 @@
 //! The loss is L = (1/2n) Σ_i (f(x_i) − y_i)² throughout ([`mean_squared_loss`]). Every
 //! function takes Burn tensors and a `&Device`; none names a backend.
 
+mod alignment;
 pub mod data;
 mod error;
 mod gradient_check;
@@ -16,6 +17,7 @@ mod resume;
 mod rng;
 mod train;
 
+pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
 pub use error::TrainerError;
 pub use gradient_check::{discrepancy, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};

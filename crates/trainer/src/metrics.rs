@@ -4,11 +4,12 @@
 use burn::tensor::{Bool, Tensor};
 use overparam_model::{NamedArray, Network, ParameterKind};
 
+use crate::alignment::network_teacher_alignment;
 use crate::ntk::KernelRecord;
 use crate::optimizer::SquaredGradientNorms;
 
 /// Column names of `metrics.csv`, in order. Scripts depend on these names.
-pub const METRIC_COLUMNS: [&str; 13] = [
+pub const METRIC_COLUMNS: [&str; 15] = [
     "step",
     "loss",
     "grad_norm_w",
@@ -22,6 +23,8 @@ pub const METRIC_COLUMNS: [&str; 13] = [
     "lambda_min",
     "lambda_max",
     "ntk_drift",
+    "pl_ratio",
+    "teacher_alignment",
 ];
 
 /// One logged step.
@@ -42,6 +45,11 @@ pub struct MetricRecord {
     pub flipped_fraction: f64,
     /// λ_min, λ_max and drift of the NTK at this step, on steps where it is tracked.
     pub kernel: Option<KernelRecord>,
+    /// The Polyak–Łojasiewicz ratio ‖∇L‖² / (2L) over the trained tensors; `None` when L = 0
+    /// or nothing trains. GD converges linearly while it stays bounded below.
+    pub pl_ratio: Option<f64>,
+    /// See [`Snapshot::teacher_alignment`].
+    pub teacher_alignment: Option<f64>,
 }
 
 impl MetricRecord {
@@ -53,6 +61,9 @@ impl MetricRecord {
         snapshot: Snapshot,
         kernel: Option<KernelRecord>,
     ) -> Self {
+        let trained: Vec<f64> = grad_norms.iter().flatten().copied().collect();
+        let squared_gradient: f64 = trained.iter().map(|g| g * g).sum();
+        let pl_ratio = (loss > 0.0 && !trained.is_empty()).then(|| squared_gradient / (2.0 * loss));
         Self {
             kernel,
             step,
@@ -61,6 +72,8 @@ impl MetricRecord {
             movements: snapshot.movements,
             active_fraction: snapshot.active_fraction,
             flipped_fraction: snapshot.flipped_fraction,
+            pl_ratio,
+            teacher_alignment: snapshot.teacher_alignment,
         }
     }
 
@@ -83,6 +96,8 @@ impl MetricRecord {
             optional(self.kernel.map(|k| k.lambda_min)),
             optional(self.kernel.map(|k| k.lambda_max)),
             optional(self.kernel.map(|k| k.drift)),
+            optional(self.pl_ratio),
+            optional(self.teacher_alignment),
         ];
         fields.join(",")
     }
@@ -110,12 +125,15 @@ pub struct Snapshot {
     pub active_fraction: f64,
     /// See [`MetricRecord::flipped_fraction`].
     pub flipped_fraction: f64,
+    /// With a teacher: Σ_r |a_r| max_j cos∠(w_r, w*_j) / Σ_r |a_r| (one hidden layer only).
+    pub teacher_alignment: Option<f64>,
 }
 
 /// The state at step 0 that movement and flips are measured against.
 pub struct Baseline {
     initial_parameters: Vec<NamedArray>,
     initial_signs: Vec<Tensor<2, Bool>>,
+    teacher: Option<Vec<Vec<f64>>>,
 }
 
 impl Baseline {
@@ -130,22 +148,37 @@ impl Baseline {
         Self {
             initial_parameters: model.to_named_arrays(),
             initial_signs,
+            teacher: None,
+        }
+    }
+
+    /// The same baseline, also measuring alignment with the teacher directions w*_j (k rows
+    /// of length d).
+    pub fn with_teacher(self, directions: Vec<Vec<f64>>) -> Self {
+        Self {
+            teacher: Some(directions),
+            ..self
         }
     }
 
     /// Movement and activity of `model` on `inputs` `[n, d]` relative to step 0.
     pub fn measure<M: Network>(&self, model: &M, inputs: Tensor<2>) -> Snapshot {
         let (active_fraction, flipped_fraction) = self.activity(model, inputs);
+        let current = model.to_named_arrays();
         Snapshot {
-            movements: self.movements(model),
+            movements: self.movements(&current),
             active_fraction,
             flipped_fraction,
+            teacher_alignment: self
+                .teacher
+                .as_ref()
+                .and_then(|teacher| network_teacher_alignment(&current, teacher)),
         }
     }
 
-    /// Relative movement per group (see [`MetricRecord::movements`]).
-    pub fn movements<M: Network>(&self, model: &M) -> [f64; 3] {
-        let current = model.to_named_arrays();
+    /// Relative movement per group (see [`MetricRecord::movements`]) of the parameters
+    /// `current` (as from `to_named_arrays`).
+    pub fn movements(&self, current: &[NamedArray]) -> [f64; 3] {
         ParameterKind::ALL.map(|kind| {
             let (mut moved, mut initial) = (0.0, 0.0);
             for (now, start) in current.iter().zip(&self.initial_parameters) {

@@ -18,8 +18,10 @@ use crate::config::{ResolvedRun, RunConfig};
 use crate::provenance::provenance;
 
 /// The files `train` writes into its output directory.
-pub const TRAIN_OUTPUTS: [&str; 6] = [
+pub const TRAIN_OUTPUTS: [&str; 8] = [
     "summary.json",
+    "teacher.npz",
+    "alignment.npy",
     "checkpoint.json",
     "metrics.csv",
     "metrics.csv.partial",

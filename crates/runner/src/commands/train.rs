@@ -28,8 +28,9 @@ use crate::checkpoint::{
 use crate::cli::{RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::run_lock::lock_run_dir;
-use crate::output::{write_json, write_params, MetricsCsv};
-use overparam_trainer::read_npz_arrays;
+use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
+use overparam_model::NamedArray;
+use overparam_trainer::{read_npz_arrays, teacher_cosines, write_npy_array};
 
 /// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
@@ -206,8 +207,13 @@ impl Run<'_> {
         let mut loss_curve = logged_losses(&kept_rows)?;
         let rows_logged = Cell::new(kept_rows.len());
         let progress = progress_bar(resolved.train.steps, state.step);
+        let mut baseline = Baseline::new(initial, inputs.clone());
+        if let Some(teacher) = &dataset.teacher {
+            write_params(&out.join("teacher.npz"), &teacher.to_named_arrays())?;
+            baseline = baseline.with_teacher(teacher.directions.clone());
+        }
         let start = TrainStart {
-            baseline: Baseline::new(initial, inputs.clone()),
+            baseline,
             model,
             state,
         };
@@ -258,7 +264,11 @@ impl Run<'_> {
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
-                write_params(&out.join("params_final.npz"), &model.to_named_arrays())?;
+                let final_parameters = model.to_named_arrays();
+                write_params(&out.join("params_final.npz"), &final_parameters)?;
+                if let Some(teacher) = &dataset.teacher {
+                    write_alignment(out, &final_parameters, &teacher.directions)?;
+                }
                 summary["status"] = json!("ok");
                 summary["steps_run"] = json!(outcome.steps_run);
                 summary["final_loss"] = json!(outcome.final_loss);
@@ -291,6 +301,25 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// `alignment.npy`: cos∠(w_r, w*_j) `[m, k]` of the final student neurons against the
+/// teacher's (one hidden layer only).
+fn write_alignment(
+    out: &Path,
+    parameters: &[NamedArray],
+    teacher: &[Vec<f64>],
+) -> anyhow::Result<()> {
+    let Some(w1) = parameters.iter().find(|p| p.name == "w1") else {
+        return Ok(());
+    };
+    if parameters.iter().any(|p| p.name == "w2") {
+        return Ok(());
+    }
+    let cosines = teacher_cosines(w1, teacher);
+    let shape = vec![w1.shape[0], teacher.len()];
+    let array = NamedArray::new("alignment", shape, cosines)?;
+    write_atomically(&out.join("alignment.npy"), |w| write_npy_array(w, &array))
 }
 
 /// (step, loss) of metrics rows already logged (a resumed run's first part).
