@@ -6,5 +6,7 @@ pub mod critical_width;
 pub mod files;
 pub mod manifest;
 pub mod plot;
+pub mod report;
+pub mod reproduce;
 pub mod results;
 pub mod spec;

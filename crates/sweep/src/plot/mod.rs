@@ -17,19 +17,19 @@
 //! Plots without data are skipped, with the reason in the [`PlotReport`].
 
 mod active_fraction;
-mod axis;
+pub(crate) mod axis;
 mod critical_width;
-mod curves;
-mod data;
-mod figure;
+pub(crate) mod curves;
+pub mod data;
+pub(crate) mod figure;
 pub mod fit;
 mod lambda_min;
 mod loss_curves;
 mod movement;
 pub mod normal;
-mod render;
-mod series;
-mod style;
+pub(crate) mod render;
+pub(crate) mod series;
+pub(crate) mod style;
 
 use std::fs;
 use std::path::{Path, PathBuf};
