@@ -110,6 +110,9 @@ impl MlpConfig {
             OutputInit::Sign => (0..m)
                 .map(|_| if normal() >= 0.0 { a_std } else { -a_std })
                 .collect(),
+            OutputInit::BalancedSign => (0..m)
+                .map(|r| if r < m.div_ceil(2) { a_std } else { -a_std })
+                .collect(),
         };
         for (layer, &width) in self.widths.iter().enumerate() {
             arrays.push(NamedArray {

@@ -87,4 +87,7 @@ pub enum OutputInit {
     Gaussian,
     /// a_r = ±std with probability ½ each (Du et al. 2019 fix |a_r| = 1).
     Sign,
+    /// a_r = +std for the first ⌈m/2⌉ units and −std for the rest: both signs in equal
+    /// numbers (Soltanolkotabi–Javanmard–Lee 2017 need at least d of each).
+    BalancedSign,
 }

@@ -39,6 +39,44 @@ pub enum Command {
     Analyze(AnalyzeCommand),
     /// Draw a sweep's (or one train run's) plots as SVG and PNG into DIR/plots/.
     Plot(PlotArgs),
+    /// Check a seed paper's claim in one command: its sweeps, analysis, plots and a report
+    /// (DIR/report.md, report.html, report.json) with verdicts computed from the data.
+    Reproduce(ReproduceArgs),
+}
+
+/// How big a reproduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScaleArg {
+    /// A few runs (under 90 s on 2 cores): checks the pipeline, not the claim.
+    Small,
+    /// The experiment.
+    Full,
+}
+
+/// `overparam reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Which reproduction (see --list).
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+    /// List the reproductions.
+    #[arg(long)]
+    pub list: bool,
+    /// Scale of the experiment.
+    #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
+    pub scale: ScaleArg,
+    /// Runs in parallel (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
+    /// Output directory. Default: reproductions/NAME-SCALE.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Where the sweep specs are (NAME.toml, NAME.small.toml).
+    #[arg(long, default_value = "configs/papers")]
+    pub specs: PathBuf,
+    /// Compute backend of the runs (each part fixes its dtype).
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    pub backend: BackendKind,
 }
 
 /// `overparam sweep …`.

@@ -77,6 +77,22 @@ pub struct ModelSection {
     /// Per hidden layer, whether its W_l and b_l may train (with train_w/train_b); empty: all.
     /// Default [].
     pub train_layers: Vec<bool>,
+    /// Initial parameters: `random` (drawn from `seed`) or `teacher` (the teacher itself, with
+    /// labels = "teacher" and width = data.teacher_width, perturbed by `init_noise`).
+    /// Default `random`.
+    pub init: InitKey,
+    /// With init = "teacher": relative size of the perturbation (0: exactly the teacher).
+    /// Default 0.0.
+    pub init_noise: f64,
+}
+
+/// Values of `model.init`.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitKey {
+    Random,
+    Teacher,
 }
 
 /// `[train]`: the optimisation.
@@ -177,6 +193,8 @@ impl Default for ModelSection {
             train_a: true,
             widths: Vec::new(),
             train_layers: Vec::new(),
+            init: InitKey::Random,
+            init_noise: 0.0,
         }
     }
 }
@@ -208,6 +226,8 @@ pub struct ResolvedRun {
     pub model: MlpConfig,
     /// Schedule to train with.
     pub train: TrainSpec,
+    /// With model.init = "teacher": the perturbation's relative size.
+    pub near_teacher_noise: Option<f64>,
 }
 
 impl RunConfig {
@@ -336,6 +356,27 @@ impl RunConfig {
                 }
             }
         };
+        let near_teacher_noise = match model.init {
+            InitKey::Random => None,
+            InitKey::Teacher => {
+                ensure!(
+                    data.labels == LabelsKey::Teacher,
+                    "model.init = \"teacher\" needs data.labels = \"teacher\""
+                );
+                ensure!(
+                    depth == 1 && widths[0] == data.teacher_width,
+                    "model.init = \"teacher\" needs one hidden layer with model.width = \
+                     data.teacher_width = {}",
+                    data.teacher_width
+                );
+                ensure!(
+                    model.init_noise.is_finite() && model.init_noise >= 0.0,
+                    "model.init_noise must be finite and ≥ 0, got {}",
+                    model.init_noise
+                );
+                Some(model.init_noise)
+            }
+        };
         let file = || -> anyhow::Result<PathBuf> {
             data.path.clone().context(
                 "data.path must name an .npz file when data.inputs or data.labels is \"file\"",
@@ -412,6 +453,7 @@ impl RunConfig {
                 seed: self.seed,
                 ntk_every: train.ntk_every,
             },
+            near_teacher_noise,
         })
     }
 }

@@ -22,5 +22,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Sweep(command) => commands::sweep::run(command),
         Command::Analyze(command) => commands::analyze::run(command),
         Command::Plot(args) => commands::plot::run(args),
+        Command::Reproduce(args) => commands::reproduce::run(args),
     }
 }

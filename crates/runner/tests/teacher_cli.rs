@@ -94,3 +94,35 @@ fn runs_without_a_teacher_leave_the_column_empty() {
     assert!(metrics.rows.iter().all(|row| row[column].is_empty()));
     assert!(!out.join("teacher.npz").exists() && !out.join("alignment.npy").exists());
 }
+
+#[test]
+fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, TEACHER.replace("width = 12", "width = 3\ninit = \"teacher\"")).unwrap();
+    for parameterization in ["ntk", "standard", "mean_field"] {
+        let out = dir.path().join(parameterization);
+        let set = format!("model.parameterization=\"{parameterization}\"");
+        let output = subcommand("train", &config, &out, &["--dtype", "f64", "--set", &set]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let metrics = Table::read(&out.join("metrics.csv")).unwrap();
+        let loss = metrics.number(0, metrics.column("loss").unwrap()).unwrap().unwrap();
+        assert!(loss < 1e-28, "{parameterization}: the exact teacher has loss {loss}");
+    }
+    let out = dir.path().join("noisy");
+    let output = subcommand("train", &config, &out, &["--set", "model.init_noise=0.1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let metrics = Table::read(&out.join("metrics.csv")).unwrap();
+    let loss = metrics.number(0, metrics.column("loss").unwrap()).unwrap().unwrap();
+    assert!(loss > 1e-6, "a perturbed start is not the teacher: {loss}");
+
+    for (set, message) in [
+        ("model.width=5", "model.width = data.teacher_width = 3"),
+        ("data.labels=\"random\"", "needs data.labels = \"teacher\""),
+        ("model.init_noise=-1", "model.init_noise must be finite"),
+    ] {
+        let output = subcommand("train", &config, &out, &["--set", set]);
+        assert!(!output.status.success());
+        assert!(stderr(&output).contains(message), "{set}: {}", stderr(&output));
+    }
+}

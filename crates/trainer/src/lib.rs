@@ -15,6 +15,7 @@ mod optimizer;
 mod rate;
 mod resume;
 mod rng;
+mod teacher_init;
 mod train;
 
 pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
@@ -27,4 +28,5 @@ pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use rng::{stream_rng, RngStream};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
+pub use teacher_init::near_teacher_parameters;
 pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

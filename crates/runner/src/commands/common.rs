@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use burn::tensor::Device;
 use overparam_model::{Mlp, MlpConfig, NamedArray, TwoLayer};
-use overparam_trainer::data::check_finite;
-use overparam_trainer::{read_npz_arrays, stream_rng, RngStream};
+use overparam_trainer::data::{check_finite, Dataset, Teacher};
+use overparam_trainer::{near_teacher_parameters, read_npz_arrays, stream_rng, RngStream};
 use serde_json::{json, Value};
 
 use crate::backend::{
@@ -103,16 +103,40 @@ pub fn parameter_names(depth: usize) -> Vec<String> {
         .collect()
 }
 
-/// The initial parameters: a draw from the `Init` stream of `seed`, or the arrays of
-/// `--init FILE.npz` (checked for presence and finiteness; shapes are checked on building).
+/// The teacher and perturbation size when the config starts the student at its teacher
+/// (`model.init = "teacher"`), else `None`.
+pub fn near_teacher(resolved: &ResolvedRun) -> anyhow::Result<Option<(Teacher, f64)>> {
+    let Some(noise) = resolved.near_teacher_noise else {
+        return Ok(None);
+    };
+    let teacher = Dataset::from_spec(&resolved.data)?
+        .teacher
+        .context("model.init = \"teacher\" needs a teacher (data.labels = \"teacher\")")?;
+    Ok(Some((teacher, noise)))
+}
+
+/// The initial parameters: a draw from the `Init` stream of `seed`, the teacher perturbed by
+/// the same stream (`near_teacher`), or the arrays of `--init FILE.npz` (checked for presence
+/// and finiteness; shapes are checked on building).
 pub fn initial_parameters(
     config: &MlpConfig,
     init: Option<&Path>,
     seed: u64,
+    near_teacher: Option<&(Teacher, f64)>,
 ) -> anyhow::Result<Vec<NamedArray>> {
     let Some(path) = init else {
-        return Ok(config.init_parameters(&mut stream_rng(seed, RngStream::Init)));
+        let mut rng = stream_rng(seed, RngStream::Init);
+        return match near_teacher {
+            Some((teacher, noise)) => near_teacher_parameters(config, teacher, *noise, &mut rng)
+                .map_err(|message| anyhow::anyhow!("model.init = \"teacher\": {message}")),
+            None => Ok(config.init_parameters(&mut rng)),
+        };
     };
+    anyhow::ensure!(
+        near_teacher.is_none(),
+        "--init {} and model.init = \"teacher\" both choose the initial parameters; keep one",
+        path.display()
+    );
     let names = parameter_names(config.depth());
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let arrays = read_npz_arrays(path, &names)?;
@@ -146,14 +170,15 @@ pub fn build_network(
     })
 }
 
-/// The initial network: `--init` arrays or a draw from `seed`.
+/// The initial network: `--init` arrays, the perturbed teacher or a draw from `seed`.
 pub fn initial_network(
     config: &MlpConfig,
     init: Option<&Path>,
     seed: u64,
+    near_teacher: Option<&(Teacher, f64)>,
     device: &Device,
 ) -> anyhow::Result<AnyNetwork> {
-    let parameters = initial_parameters(config, init, seed)?;
+    let parameters = initial_parameters(config, init, seed, near_teacher)?;
     build_network(config, &parameters, device, init)
 }
 

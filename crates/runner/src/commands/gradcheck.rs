@@ -8,7 +8,9 @@ use overparam_model::{Mlp, Network, TwoLayer};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
 
-use super::common::{build_network, device_for, initial_parameters, load_config_file};
+use super::common::{
+    build_network, device_for, initial_parameters, load_config_file, near_teacher,
+};
 use crate::backend::{device_name, DTypeKind};
 use crate::cli::GradcheckArgs;
 
@@ -22,7 +24,9 @@ pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
         device_name(&device)
     );
     let dataset = Dataset::from_spec(&resolved.data)?;
-    let parameters = initial_parameters(&resolved.model, args.init.as_deref(), config.seed)?;
+    let teacher = near_teacher(&resolved)?;
+    let init = args.init.as_deref();
+    let parameters = initial_parameters(&resolved.model, init, config.seed, teacher.as_ref())?;
     build_network(&resolved.model, &parameters, &device, args.init.as_deref())?; // shapes checked once, here
     let model = &resolved.model;
     let checks = match model.two_layer() {

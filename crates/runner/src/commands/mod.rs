@@ -6,5 +6,6 @@ mod common;
 pub mod gradcheck;
 pub mod ntk;
 pub mod plot;
+pub mod reproduce;
 pub mod sweep;
 pub mod train;

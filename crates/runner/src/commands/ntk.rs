@@ -16,7 +16,7 @@ use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
 
 use super::common::{
-    device_for, initial_network, load_config, prepare_out_dir, summary_header, AnyNetwork,
+    device_for, initial_network, near_teacher, load_config, prepare_out_dir, summary_header, AnyNetwork,
 };
 
 use crate::cli::{NtkArgs, NtkMethodArg};
@@ -56,7 +56,9 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             (dataset.inputs, dataset.num_samples)
         }
     };
-    let network = initial_network(&resolved.model, run.init.as_deref(), config.seed, &device)?;
+    let teacher = near_teacher(&resolved)?;
+    let init = run.init.as_deref();
+    let network = initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)?;
     let rates = args.lr_weighted.then_some(&resolved.train.learning_rates);
     let setup_seconds = started.elapsed().as_secs_f64();
     let input_tensor = || {

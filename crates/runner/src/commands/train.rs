@@ -18,7 +18,7 @@ use overparam_trainer::{
 use serde_json::json;
 
 use super::common::{
-    build_network, device_for, initial_network, load_config, parameter_names, prepare_out_dir,
+    build_network, device_for, initial_network, near_teacher, load_config, parameter_names, prepare_out_dir,
     summary_header, AnyNetwork, TRAIN_OUTPUTS,
 };
 use crate::checkpoint::{
@@ -57,7 +57,9 @@ fn start(args: &RunArgs) -> anyhow::Result<()> {
         device: &device,
         dataset: &dataset,
     };
-    match initial_network(&resolved.model, args.init.as_deref(), config.seed, &device)? {
+    let teacher = near_teacher(&resolved)?;
+    let init = args.init.as_deref();
+    match initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)? {
         AnyNetwork::TwoLayer(model) => run.start(model),
         AnyNetwork::Mlp(model) => run.start(model),
     }

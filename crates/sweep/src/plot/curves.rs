@@ -103,6 +103,7 @@ pub fn curve_figures(
         .iter()
         .filter(|k| !colour_key.contains(k) && *k != "seed")
         .filter(|k| spec.panels.is_none_or(|keys| keys.contains(&k.as_str())))
+        .filter(|k| !determined_by(&measured, &colour_key, k))
         .cloned()
         .collect();
     let mut colour_values: Vec<String> = group_by(&measured, &colour_key)
@@ -271,6 +272,16 @@ fn colouring_label(colouring: &Colouring, v: &str) -> String {
         Some(label) => label(v),
         None => key_value(&colouring.key, v),
     }
+}
+
+/// Whether `key` takes one value for each value of `keys` among `runs` (as a rate zipped
+/// with the width does): such a key says nothing a panel of its own would add.
+fn determined_by(runs: &[&Run], keys: &[String], key: &str) -> bool {
+    !keys.is_empty()
+        && group_by(runs, keys).iter().all(|(_, members)| {
+            let first = members.first().and_then(|r| r.value(key));
+            members.iter().all(|r| r.value(key) == first)
+        })
 }
 
 /// The colour key of a sweep: the width when it is swept, else the first swept key other than

@@ -7,7 +7,10 @@
 //! Polyak–Łojasiewicz ratio ‖∇L‖²/(2L) along the runs at the critical width: its minimum over
 //! training (the constant the analysis needs bounded below).
 
-use crate::critical_width::{critical_width, CriticalWidthOptions, GridStatus};
+use crate::critical_width::{
+    critical_width, write_critical_width, CriticalWidthOptions, GridStatus,
+};
+use crate::plot::plot_sweep;
 use crate::report::{ClaimVerdict, Section, TextTable, Verdict};
 
 use super::{metric_minimum, number, Findings, Parts};
@@ -18,7 +21,11 @@ const PART: &str = "sweep";
 /// Analyses the `sweep` part.
 pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
     let results = parts.results(PART)?;
+    let dir = parts.part(PART)?;
     let report = critical_width(&results, &CriticalWidthOptions::default())?;
+    write_critical_width(dir, &report)?;
+    // Redraw: the critical-width figure needs critical_width.json.
+    plot_sweep(dir)?;
     let (verdict, measured, reason) = match (report.alpha, report.alpha_low, report.alpha_high) {
         (Some(alpha), Some(low), Some(high)) => {
             let measured = format!(
@@ -57,7 +64,6 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
         reason,
     };
 
-    let dir = parts.part(PART)?;
     let (n_column, width_column, id_column) = (
         results.column("data.n")?,
         results.column("model.width")?,

@@ -24,7 +24,7 @@ use crate::run_lock::{run_dir_busy, BUSY_EXIT_CODE};
 
 /// How one run ended.
 #[derive(Clone, Debug, PartialEq)]
-enum Outcome {
+pub enum Outcome {
     /// Finished now.
     Ok,
     /// Had already finished with this config, backend and dtype.
@@ -37,10 +37,40 @@ enum Outcome {
 
 /// Runs `overparam sweep run`.
 pub fn run(args: &SweepRunArgs) -> anyhow::Result<()> {
-    let plan = plan_sweep(&args.spec, &args.out)?;
-    save_plan(&args.out, &plan)?;
+    let started = Instant::now();
+    let device = (args.device.backend, args.device.dtype);
+    let jobs = args.jobs.map(|j| j as usize);
+    let selection = Selection {
+        shard: args.shard.as_deref().map(Shard::parse).transpose()?,
+        index: args.index,
+    };
+    let outcomes = execute_sweep(&args.spec, &args.out, &selection, jobs, device)?;
+    report(&outcomes, &args.out, started.elapsed().as_secs_f64())
+}
+
+/// Which runs of the manifest to run: all, a shard, or one index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Selection {
+    /// `--shard I/N`.
+    pub shard: Option<Shard>,
+    /// `--index K`.
+    pub index: Option<usize>,
+}
+
+/// Plans the sweep `spec` into `out` and runs the selected runs, `jobs` at a time (default:
+/// the number of cores) on `device`; returns each run's outcome by manifest index. Failed runs
+/// are outcomes, not errors.
+pub fn execute_sweep(
+    spec: &Path,
+    out: &Path,
+    selection: &Selection,
+    jobs: Option<usize>,
+    (backend, dtype): (BackendKind, DTypeKind),
+) -> anyhow::Result<Vec<(usize, Outcome)>> {
+    let plan = plan_sweep(spec, out)?;
+    save_plan(out, &plan)?;
     let count = plan.manifest.entries.len();
-    let selected: Vec<usize> = match (&args.shard, args.index) {
+    let selected: Vec<usize> = match (selection.shard, selection.index) {
         (_, Some(index)) => {
             ensure!(
                 index < count,
@@ -49,29 +79,20 @@ pub fn run(args: &SweepRunArgs) -> anyhow::Result<()> {
             );
             vec![index]
         }
-        (Some(shard), None) => {
-            let shard = Shard::parse(shard)?;
-            (0..count).filter(|&i| shard.contains(i)).collect()
-        }
+        (Some(shard), None) => (0..count).filter(|&i| shard.contains(i)).collect(),
         (None, None) => (0..count).collect(),
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let jobs = args
-        .jobs
-        .map_or(cores, |j| j as usize)
-        .min(selected.len())
-        .max(1);
+    let jobs = jobs.unwrap_or(cores).min(selected.len()).max(1);
     let runner = Runner {
-        dir: &args.out,
+        dir: out,
         plan: &plan,
-        backend: args.device.backend,
-        dtype: args.device.dtype,
+        backend,
+        dtype,
         threads_per_run: (cores / jobs).max(1),
         executable: std::env::current_exe().context("locating the overparam executable")?,
     };
-    let started = Instant::now();
-    let outcomes = runner.run_all(&selected, jobs)?;
-    report(&outcomes, &args.out, started.elapsed().as_secs_f64())
+    runner.run_all(&selected, jobs)
 }
 
 /// Prints the tally; an error when any run failed (after all have run).

@@ -6,6 +6,7 @@ mod execute;
 mod merge;
 mod plan;
 
+pub use execute::{execute_sweep, Outcome, Selection};
 pub use merge::{merge_results, RESULTS_FILE};
 
 use crate::cli::SweepCommand;

@@ -1,0 +1,92 @@
+//! `overparam reproduce`: every reproduction at `--scale small` produces its report, with
+//! every verdict computed (one of the three outcomes, with the criterion and the measurement).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{overparam, stderr};
+
+/// The committed sweep specs.
+fn specs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/papers")
+}
+
+fn reproduce_small(name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(name);
+    let output = overparam(&[
+        "reproduce",
+        name,
+        "--scale",
+        "small",
+        "--specs",
+        specs().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{name}: {}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let verdicts = report["verdicts"].as_array().unwrap();
+    assert!(!verdicts.is_empty(), "{name}: no verdicts");
+    for verdict in verdicts {
+        let outcome = verdict["verdict"].as_str().unwrap();
+        assert!(
+            ["holds", "does_not_hold", "inconclusive"].contains(&outcome),
+            "{name}: {verdict}"
+        );
+        for field in ["claim", "criterion", "measured"] {
+            assert!(
+                !verdict[field].as_str().unwrap().trim().is_empty(),
+                "{name}: empty {field} in {verdict}"
+            );
+        }
+        if outcome == "inconclusive" {
+            assert!(!verdict["reason"].as_str().unwrap().is_empty(), "{name}: {verdict}");
+        }
+    }
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(markdown.contains("## Verdicts") && html.contains("<h2>Verdicts</h2>"));
+    // Every figure the Markdown links exists, and the HTML inlines it.
+    for link in markdown.split("](").skip(1) {
+        let target = link.split(')').next().unwrap();
+        assert!(out.join(target).is_file(), "{name}: {target} is linked but missing");
+        assert!(html.contains("<svg"), "{name}: figures are inlined");
+    }
+}
+
+#[test]
+fn list_names_every_reproduction_and_unknown_names_are_explained() {
+    let output = overparam(&["reproduce", "--list"]);
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+    for name in ["subquadratic", "teacher-student", "two-rates", "sparse-bias"] {
+        assert!(listed.contains(name), "{listed}");
+    }
+    let output = overparam(&["reproduce", "nonesuch", "--scale", "small"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("there are: subquadratic"), "{}", stderr(&output));
+    let output = overparam(&["reproduce", "subquadratic", "--specs", "/nonexistent"]);
+    assert!(stderr(&output).contains("--specs"), "{}", stderr(&output));
+}
+
+#[test]
+fn subquadratic_small() {
+    reproduce_small("subquadratic");
+}
+
+#[test]
+fn teacher_student_small() {
+    reproduce_small("teacher-student");
+}
+
+#[test]
+fn two_rates_small() {
+    reproduce_small("two-rates");
+}
+
+#[test]
+fn sparse_bias_small() {
+    reproduce_small("sparse-bias");
+}
