@@ -61,7 +61,7 @@ fn reproduce_small(name: &str) {
 fn list_names_every_reproduction_and_unknown_names_are_explained() {
     let output = overparam(&["reproduce", "--list"]);
     let listed = String::from_utf8_lossy(&output.stdout).into_owned();
-    for name in ["subquadratic", "teacher-student", "two-rates", "sparse-bias"] {
+    for name in ["subquadratic", "teacher-student", "quadratic", "two-rates", "sparse-bias"] {
         assert!(listed.contains(name), "{listed}");
     }
     let output = overparam(&["reproduce", "nonesuch", "--scale", "small"]);
@@ -79,6 +79,11 @@ fn subquadratic_small() {
 #[test]
 fn teacher_student_small() {
     reproduce_small("teacher-student");
+}
+
+#[test]
+fn quadratic_small() {
+    reproduce_small("quadratic");
 }
 
 #[test]

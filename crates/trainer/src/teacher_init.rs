@@ -8,9 +8,10 @@ use rand_distr::StandardNormal;
 use crate::data::Teacher;
 
 /// A one-hidden-layer student equal to `teacher` up to a perturbation of relative size
-/// `noise`: w_r = w*_r + noise·g/√d, b_r = noise·g′/√d, a_r = (1 + noise·g″)/s with
-/// g ~ N(0, I_d), g′, g″ ~ N(0, 1) and s the parameterization's output scale, so that at
-/// noise = 0 the student computes exactly the teacher f*(x) = Σ_j σ(w*_j·x).
+/// `noise`: w_r = w*_r + noise·g/√d, a_r = (1 + noise·g′)/s with g ~ N(0, I_d),
+/// g′ ~ N(0, 1) and s the parameterization's output scale, and b_r = `config.bias_init`
+/// (the teacher has no bias: at 0 it starts at the truth), so that at noise = 0 and
+/// bias_init = 0 the student computes exactly the teacher f*(x) = Σ_j σ(w*_j·x).
 ///
 /// The student needs one hidden layer of the teacher's width k.
 pub fn near_teacher_parameters(
@@ -35,7 +36,7 @@ pub fn near_teacher_parameters(
         .iter()
         .flat_map(|w| w.iter().map(|&v| v + scale * gaussian()).collect::<Vec<_>>())
         .collect();
-    let b1: Vec<f64> = (0..k).map(|_| scale * gaussian()).collect();
+    let b1 = vec![config.bias_init; k];
     let output_scale = config.parameterization.output_scale(k);
     let a: Vec<f64> = (0..k)
         .map(|_| (1.0 + noise * gaussian()) / output_scale)

@@ -253,7 +253,20 @@ pub(super) fn pooled_columns(table: &Table) -> Vec<(String, usize)> {
         .filter_map(|(column, name)| {
             let values = table.rows.iter().map(|row| row[column].trim());
             let distinct = values.collect::<std::collections::BTreeSet<_>>().len();
-            (distinct > 1).then(|| (name.clone(), distinct))
+            (distinct > 1 && !tied_to_width(table, column)).then(|| (name.clone(), distinct))
         })
         .collect()
+}
+
+/// Whether `column` takes one value per width (a rate zipped with the width, say): such a
+/// key is part of what "width" means in this sweep, not a separate factor pooled over.
+fn tied_to_width(table: &Table, column: usize) -> bool {
+    let Ok(width) = table.column(WIDTH_COLUMN) else {
+        return false;
+    };
+    let mut value_of_width: std::collections::BTreeMap<&str, &str> = Default::default();
+    table.rows.iter().all(|row| {
+        let value = row[column].trim();
+        *value_of_width.entry(row[width].trim()).or_insert(value) == value
+    })
 }

@@ -16,25 +16,53 @@ impl PowerLaw {
     }
 }
 
+/// A least-squares straight line y = intercept + slope · x and how well it fits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Line {
+    /// dy/dx.
+    pub slope: f64,
+    /// y at x = 0.
+    pub intercept: f64,
+    /// The coefficient of determination R² = 1 − SS_res/SS_tot (1 when y is constant).
+    pub r_squared: f64,
+}
+
+/// The ordinary least-squares line through finite `points`; `None` unless there are at
+/// least two distinct x.
+pub fn least_squares_line(points: &[(f64, f64)]) -> Option<Line> {
+    let points: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let count = points.len() as f64;
+    let mean = |f: fn(&(f64, f64)) -> f64| points.iter().map(f).sum::<f64>() / count;
+    let (mx, my) = (mean(|p| p.0), mean(|p| p.1));
+    let sxx: f64 = points.iter().map(|(u, _)| (u - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|(u, v)| (u - mx) * (v - my)).sum();
+    let syy: f64 = points.iter().map(|(_, v)| (v - my).powi(2)).sum();
+    if points.len() < 2 || sxx <= 1e-12 * count * (1.0 + mx * mx) {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let residual = syy - slope * sxy;
+    Some(Line {
+        slope,
+        intercept: my - slope * mx,
+        r_squared: if syy > 0.0 { 1.0 - residual / syy } else { 1.0 },
+    })
+}
+
 /// The least-squares line through (ln x, ln y) over the points with x, y > 0; `None` unless
 /// there are at least two distinct x.
 pub fn loglog_fit(points: &[(f64, f64)]) -> Option<PowerLaw> {
     let logs: Vec<(f64, f64)> = points
         .iter()
-        .filter(|(x, y)| *x > 0.0 && *y > 0.0 && x.is_finite() && y.is_finite())
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
         .map(|(x, y)| (x.ln(), y.ln()))
         .collect();
-    let count = logs.len() as f64;
-    let mean = |f: fn(&(f64, f64)) -> f64| logs.iter().map(f).sum::<f64>() / count;
-    let (mx, my) = (mean(|p| p.0), mean(|p| p.1));
-    let sxx: f64 = logs.iter().map(|(u, _)| (u - mx).powi(2)).sum();
-    let sxy: f64 = logs.iter().map(|(u, v)| (u - mx) * (v - my)).sum();
-    if logs.len() < 2 || sxx <= 1e-12 * count {
-        return None;
-    }
-    let slope = sxy / sxx;
-    Some(PowerLaw {
-        slope,
-        intercept: my - slope * mx,
+    least_squares_line(&logs).map(|line| PowerLaw {
+        slope: line.slope,
+        intercept: line.intercept,
     })
 }

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-pub use fit::{loglog_fit, PowerLaw};
+pub use fit::{least_squares_line, loglog_fit, Line, PowerLaw};
 pub use normal::{erfc, normal_cdf};
 
 use data::{Run, Sweep};

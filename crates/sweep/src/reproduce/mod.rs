@@ -5,6 +5,7 @@
 //! Every part of a reproduction is an ordinary sweep directory (`manifest.csv`,
 //! `results.csv`, `runs/<id>/…`, `plots/`) under the reproduction's directory.
 
+pub mod quadratic;
 pub mod sparse_bias;
 pub mod subquadratic;
 pub mod teacher_student;

@@ -2,7 +2,7 @@
 //! sweeps it runs (specs under `configs/papers/`) and the analysis that decides the verdicts.
 
 use overparam_sweep::reproduce::{
-    sparse_bias, subquadratic, teacher_student, two_rates, Analysis,
+    quadratic, sparse_bias, subquadratic, teacher_student, two_rates, Analysis,
 };
 
 use crate::backend::DTypeKind;
@@ -66,6 +66,30 @@ pub const REPRODUCTIONS: &[Reproduction] = &[
             analytic_ntk: false,
         }],
         analyse: teacher_student::analyse,
+    },
+    Reproduction {
+        name: "quadratic",
+        title: "The landscape of quadratic-activation networks (seed paper 002)",
+        summary: "With quadratic activations and output weights fixed with at least d positive \
+                  and d negative entries (m ≥ 2d), the training loss has no spurious local \
+                  minima, so gradient descent reaches the global minimum from a random start; \
+                  for smooth activations with a planted teacher, gradient descent started near \
+                  the truth converges linearly.",
+        parts: &[
+            Part {
+                name: "landscape",
+                spec: "quadratic-landscape",
+                dtype: DTypeKind::F64,
+                analytic_ntk: false,
+            },
+            Part {
+                name: "softplus",
+                spec: "quadratic-softplus",
+                dtype: DTypeKind::F64,
+                analytic_ntk: false,
+            },
+        ],
+        analyse: quadratic::analyse,
     },
     Reproduction {
         name: "two-rates",

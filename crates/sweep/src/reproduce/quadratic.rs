@@ -1,0 +1,196 @@
+//! Seed paper 002 — Soltanolkotabi, Javanmard, Lee (2017), arXiv:1707.04926.
+//!
+//! Part `landscape`: quadratic activation, output weights fixed at ±1 in equal numbers, the
+//! hidden layer trained on planted quadratic labels. The paper: with at least d positive and d
+//! negative output weights (m ≥ 2d) there are no spurious local minima, so gradient descent
+//! from a random start reaches the global minimum (here: loss < the runs' target 1e-10, f64).
+//! Verdict: holds when every seed at every m ≥ 2d reaches it.
+//!
+//! Part `softplus`: a softplus student started near a softplus teacher of the same width.
+//! The paper: locally, gradient descent converges linearly. Verdict: holds when, for every
+//! run, a straight line through log L over the second half of training fits with R² ≥ 0.99
+//! and a per-step factor below 1.
+
+use std::collections::BTreeMap;
+
+use crate::plot::data::Sweep;
+use crate::plot::least_squares_line;
+use crate::report::{ClaimVerdict, Section, TextTable, Verdict};
+
+use super::{number, Findings, Parts};
+
+/// The landscape part's name.
+const LANDSCAPE: &str = "landscape";
+/// The local-convergence part's name.
+const SOFTPLUS: &str = "softplus";
+/// The loss counted as the global minimum.
+const GLOBAL_MINIMUM_LOSS: f64 = 1e-10;
+/// The smallest R² of a linear fit of log L that counts as linear convergence.
+const LINEAR_R_SQUARED: f64 = 0.99;
+
+/// Analyses both parts.
+pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
+    let (landscape_verdict, landscape) = landscape(parts)?;
+    let (softplus_verdict, softplus) = softplus(parts)?;
+    let mut sections = vec![landscape, softplus];
+    sections[0].figures.extend(parts.figure(
+        LANDSCAPE,
+        "loss_curves",
+        "Training loss of the quadratic networks by width",
+    ));
+    sections[1].figures.extend(parts.figure(
+        SOFTPLUS,
+        "loss_curves",
+        "Training loss of the softplus students started near the teacher",
+    ));
+    Ok(Findings {
+        verdicts: vec![landscape_verdict, softplus_verdict],
+        sections,
+    })
+}
+
+/// Per width: seeds that reached the global minimum, of how many, and the final losses.
+fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
+    let results = parts.results(LANDSCAPE)?;
+    let sweep = Sweep::read(parts.part(LANDSCAPE)?)?;
+    let d = sweep
+        .runs
+        .first()
+        .and_then(|run| run.number("data.d"))
+        .ok_or_else(|| anyhow::anyhow!("{LANDSCAPE}: no finished run to read data.d from"))?;
+    let (width, loss) = (results.column("model.width")?, results.column("final_loss")?);
+    let status = results.column("status")?;
+    let mut by_width: BTreeMap<u64, (usize, usize, Vec<f64>)> = BTreeMap::new();
+    for (row, fields) in results.rows.iter().enumerate() {
+        let m: u64 = fields[width].parse()?;
+        let final_loss = results.number(row, loss)?.unwrap_or(f64::INFINITY);
+        let entry = by_width.entry(m).or_default();
+        entry.1 += 1;
+        if fields[status] == "ok" && final_loss < GLOBAL_MINIMUM_LOSS {
+            entry.0 += 1;
+        }
+        entry.2.push(final_loss);
+    }
+    let mut table = TextTable {
+        columns: ["m", "m/d", "seeds at the global minimum", "largest final loss"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    for (m, (reached, seeds, losses)) in &by_width {
+        let worst = losses.iter().copied().fold(0.0, f64::max);
+        table.rows.push(vec![
+            m.to_string(),
+            number(*m as f64 / d),
+            format!("{reached}/{seeds}"),
+            number(worst),
+        ]);
+    }
+    let at_least_2d: Vec<_> = by_width.iter().filter(|(m, _)| **m as f64 >= 2.0 * d).collect();
+    let failing_below: Vec<u64> = by_width
+        .iter()
+        .filter(|(m, (reached, seeds, _))| (**m as f64) < 2.0 * d && reached < seeds)
+        .map(|(m, _)| *m)
+        .collect();
+    let all_reach = at_least_2d.iter().all(|(_, (r, s, _))| r == s);
+    let (verdict, reason) = if at_least_2d.is_empty() {
+        (Verdict::Inconclusive, format!("no width m ≥ 2d = {} in the grid", 2.0 * d))
+    } else {
+        (Verdict::from_condition(all_reach), String::new())
+    };
+    let failures = match failing_below.last() {
+        Some(m) => format!("below 2d, some seeds fail up to m = {m}"),
+        None => "below 2d no seed failed".to_string(),
+    };
+    let measured = format!(
+        "{} of {} runs with m ≥ 2d = {} reached loss < {GLOBAL_MINIMUM_LOSS:e}; {failures}",
+        at_least_2d.iter().map(|(_, (r, _, _))| r).sum::<usize>(),
+        at_least_2d.iter().map(|(_, (_, s, _))| s).sum::<usize>(),
+        2.0 * d
+    );
+    let verdict = ClaimVerdict {
+        claim: "With at least d positive and d negative output weights (m ≥ 2d), gradient \
+                descent on the hidden layer reaches the global minimum from a random start"
+            .into(),
+        verdict,
+        criterion: format!(
+            "every seed at every m ≥ 2d ends with loss < {GLOBAL_MINIMUM_LOSS:e} (f64) within \
+             the step budget"
+        ),
+        measured,
+        reason,
+    };
+    let section = Section {
+        title: "Quadratic activation: reaching the global minimum".into(),
+        paragraphs: vec![format!(
+            "d = {d}. A run below 2d that misses the target need not sit at a spurious local \
+             minimum: its loss may still be falling, slowly; the curves below show which."
+        )],
+        tables: vec![table],
+        figures: Vec::new(),
+    };
+    Ok((verdict, section))
+}
+
+/// Per run: the fitted per-step loss factor and R² over the second half of training.
+fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
+    let sweep = Sweep::read(parts.part(SOFTPLUS)?)?;
+    let mut table = TextTable {
+        columns: ["run", "seed", "initial loss", "final loss", "per-step factor", "R²"]
+            .map(String::from)
+            .to_vec(),
+        rows: Vec::new(),
+    };
+    let mut linear = 0;
+    for run in &sweep.runs {
+        let curve: Vec<(f64, f64)> = run
+            .curve("loss")?
+            .into_iter()
+            .filter(|(_, loss)| *loss > 0.0)
+            .collect();
+        let half = &curve[curve.len() / 2..];
+        let logs: Vec<(f64, f64)> = half.iter().map(|(s, l)| (*s, l.ln())).collect();
+        let fit = least_squares_line(&logs);
+        let (factor, r_squared) = fit.map_or((f64::NAN, f64::NAN), |f| (f.slope.exp(), f.r_squared));
+        if factor < 1.0 && r_squared >= LINEAR_R_SQUARED {
+            linear += 1;
+        }
+        table.rows.push(vec![
+            run.id.clone(),
+            run.value("seed").unwrap_or_default(),
+            curve.first().map_or("–".into(), |(_, l)| number(*l)),
+            curve.last().map_or("–".into(), |(_, l)| number(*l)),
+            format!("{factor:.6}"),
+            format!("{r_squared:.4}"),
+        ]);
+    }
+    let runs = sweep.runs.len();
+    let (verdict, reason) = if runs == 0 {
+        (Verdict::Inconclusive, "no finished run".to_string())
+    } else {
+        (Verdict::from_condition(linear == runs), String::new())
+    };
+    let verdict = ClaimVerdict {
+        claim: "Started near a softplus teacher, gradient descent converges at a linear rate"
+            .into(),
+        verdict,
+        criterion: format!(
+            "for every run, log L over the second half of training fits a straight line with \
+             R² ≥ {LINEAR_R_SQUARED} and a per-step factor below 1"
+        ),
+        measured: format!("{linear} of {runs} runs converge linearly by that test"),
+        reason,
+    };
+    let section = Section {
+        title: "Softplus near the truth: linear convergence".into(),
+        paragraphs: vec![
+            "The student has the teacher's width and starts at the teacher with its weights \
+             perturbed (model.init = \"teacher\"); the per-step factor is e^slope of the \
+             least-squares line through (step, ln L)."
+                .into(),
+        ],
+        tables: vec![table],
+        figures: Vec::new(),
+    };
+    Ok((verdict, section))
+}
