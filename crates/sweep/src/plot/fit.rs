@@ -66,3 +66,22 @@ pub fn loglog_fit(points: &[(f64, f64)]) -> Option<PowerLaw> {
         intercept: line.intercept,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn least_squares_line_recovers_an_exact_line_and_measures_scatter() {
+        let exact: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.0 - 0.5 * i as f64)).collect();
+        let line = least_squares_line(&exact).unwrap();
+        assert!((line.slope + 0.5).abs() < 1e-12 && (line.intercept - 2.0).abs() < 1e-12);
+        assert!((line.r_squared - 1.0).abs() < 1e-12);
+        // Worked by hand: (0,1), (1,0), (2,3), (3,2): slope 0.6, intercept 0.6, R² = 0.36.
+        let scattered = [(0.0, 1.0), (1.0, 0.0), (2.0, 3.0), (3.0, 2.0)];
+        let line = least_squares_line(&scattered).unwrap();
+        assert!((line.slope - 0.6).abs() < 1e-12 && (line.intercept - 0.6).abs() < 1e-12);
+        assert!((line.r_squared - 0.36).abs() < 1e-12, "{line:?}");
+        assert!(least_squares_line(&[(1.0, 1.0), (1.0, 2.0)]).is_none());
+    }
+}
