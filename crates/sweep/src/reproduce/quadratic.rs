@@ -25,6 +25,9 @@ const LANDSCAPE: &str = "landscape";
 const SOFTPLUS: &str = "softplus";
 /// The loss counted as the global minimum.
 const GLOBAL_MINIMUM_LOSS: f64 = 1e-10;
+/// L_end / L at 80% of the budget at or above which a run that missed the target counts as
+/// stalled rather than still descending.
+const STALL_RATIO: f64 = 0.9;
 /// The smallest R² of a linear fit of log L that counts as linear convergence.
 const LINEAR_R_SQUARED: f64 = 0.99;
 
@@ -60,7 +63,9 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         .ok_or_else(|| anyhow::anyhow!("{LANDSCAPE}: no finished run to read data.d from"))?;
     let (width, loss) = (results.column("model.width")?, results.column("final_loss")?);
     let status = results.column("status")?;
+    let id = results.column("run_id")?;
     let mut by_width: BTreeMap<u64, (usize, usize, Vec<f64>)> = BTreeMap::new();
+    let mut still_falling: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
     for (row, fields) in results.rows.iter().enumerate() {
         let m: u64 = fields[width].parse()?;
         let final_loss = results.number(row, loss)?.unwrap_or(f64::INFINITY);
@@ -68,22 +73,36 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         entry.1 += 1;
         if fields[status] == "ok" && final_loss < GLOBAL_MINIMUM_LOSS {
             entry.0 += 1;
+        } else if let Some(run) = sweep.runs.iter().find(|run| run.id == fields[id]) {
+            still_falling
+                .entry(m)
+                .or_default()
+                .extend(late_loss_ratio(&run.curve("loss")?));
         }
         entry.2.push(final_loss);
     }
     let mut table = TextTable {
-        columns: ["m", "m/d", "seeds at the global minimum", "largest final loss"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "m",
+            "m/d",
+            "seeds at the global minimum",
+            "largest final loss",
+            "others: L_end / L at 80% of training (median)",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: Vec::new(),
     };
     for (m, (reached, seeds, losses)) in &by_width {
         let worst = losses.iter().copied().fold(0.0, f64::max);
+        let mut ratios = still_falling.get(m).cloned().unwrap_or_default();
+        ratios.sort_by(f64::total_cmp);
         table.rows.push(vec![
             m.to_string(),
             number(*m as f64 / d),
             format!("{reached}/{seeds}"),
             number(worst),
+            ratios.get(ratios.len() / 2).map_or("–".into(), |r| number(*r)),
         ]);
     }
     let at_least_2d: Vec<_> = by_width.iter().filter(|(m, _)| **m as f64 >= 2.0 * d).collect();
@@ -93,10 +112,26 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         .map(|(m, _)| *m)
         .collect();
     let all_reach = at_least_2d.iter().all(|(_, (r, s, _))| r == s);
+    // A run at m ≥ 2d that missed the target but whose loss still fell by more than
+    // STALL_RATIO over the last fifth of its budget ran out of steps; it is no evidence of a
+    // spurious minimum. One whose loss stopped falling is.
+    let late_ratios: Vec<f64> = still_falling
+        .iter()
+        .filter(|(m, _)| **m as f64 >= 2.0 * d)
+        .flat_map(|(_, ratios)| ratios.iter().copied())
+        .collect();
+    let stalled = late_ratios.iter().filter(|r| **r >= STALL_RATIO).count();
     let (verdict, reason) = if at_least_2d.is_empty() {
         (Verdict::Inconclusive, format!("no width m ≥ 2d = {} in the grid", 2.0 * d))
-    } else {
+    } else if all_reach || stalled > 0 {
         (Verdict::from_condition(all_reach), String::new())
+    } else {
+        let reason = format!(
+            "the {} run(s) at m ≥ 2d that missed the target were still descending (L_end / L at \
+             80% of the budget ≤ {STALL_RATIO}): out of steps, not stuck at a spurious minimum",
+            late_ratios.len()
+        );
+        (Verdict::Inconclusive, reason)
     };
     let failures = match failing_below.last() {
         Some(m) => format!("below 2d, some seeds fail up to m = {m}"),
@@ -114,8 +149,10 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
             .into(),
         verdict,
         criterion: format!(
-            "every seed at every m ≥ 2d ends with loss < {GLOBAL_MINIMUM_LOSS:e} (f64) within \
-             the step budget"
+            "holds: every seed at every m ≥ 2d ends with loss < {GLOBAL_MINIMUM_LOSS:e} (f64) \
+             within the step budget; does not hold: some run at m ≥ 2d misses it with its loss \
+             no longer falling (L_end / L at 80% of the budget ≥ {STALL_RATIO}); inconclusive \
+             when the runs that miss it are still falling"
         ),
         measured,
         reason,
@@ -124,12 +161,20 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         title: "Quadratic activation: reaching the global minimum".into(),
         paragraphs: vec![format!(
             "d = {d}. A run below 2d that misses the target need not sit at a spurious local \
-             minimum: its loss may still be falling, slowly; the curves below show which."
+             minimum: its loss may still be falling, slowly — the last column says by how \
+             much over the last fifth of the step budget (1 would be a stall)."
         )],
         tables: vec![table],
         figures: Vec::new(),
     };
     Ok((verdict, section))
+}
+
+/// L at the end over L at 80% of the logged steps: below 1 while the loss is still falling.
+fn late_loss_ratio(curve: &[(f64, f64)]) -> Option<f64> {
+    let (_, last) = curve.last()?;
+    let (_, earlier) = curve.get(curve.len() * 4 / 5)?;
+    (*earlier > 0.0).then(|| last / earlier)
 }
 
 /// Per run: the fitted per-step loss factor and R² over the second half of training.
