@@ -23,6 +23,7 @@ pub(crate) mod curves;
 pub mod data;
 pub(crate) mod figure;
 pub mod fit;
+pub(crate) mod heatmap;
 mod lambda_min;
 mod loss_curves;
 mod movement;
