@@ -18,6 +18,7 @@
 
 mod active_fraction;
 pub(crate) mod axis;
+pub(crate) mod bias_kernel;
 mod critical_width;
 pub(crate) mod curves;
 pub mod data;
