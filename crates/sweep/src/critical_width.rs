@@ -20,7 +20,8 @@ use serde::Serialize;
 
 use crate::results::Table;
 
-use fit::{bootstrap_slopes, critical_index, least_squares, log_log_points, quantile};
+use crate::plot::least_squares_line;
+use fit::{bootstrap_slopes, critical_index, log_log_points, quantile};
 use grid::{pooled_columns, Grid, WidthTally};
 pub use output::{report_text, write_critical_width};
 
@@ -187,7 +188,7 @@ pub fn critical_width(
     let points: Vec<CriticalWidthPoint> = (0..grid.ns.len())
         .map(|n_index| point(&grid, n_index, &every_seed_once, options.success))
         .collect();
-    let line = least_squares(&log_log_points(&grid, &every_seed_once, options.success));
+    let line = least_squares_line(&log_log_points(&grid, &every_seed_once, options.success));
     let slopes = match line {
         Some(_) => bootstrap_slopes(
             &grid,

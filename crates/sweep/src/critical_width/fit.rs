@@ -4,16 +4,9 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::grid::{Grid, WidthTally};
+use crate::plot::least_squares_line;
 
-/// A fitted line y = slope · x + intercept.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Line {
-    /// The slope (α).
-    pub slope: f64,
-    /// The intercept (c).
-    pub intercept: f64,
-}
+use super::grid::{Grid, WidthTally};
 
 /// The index of m* in `tallies` (ascending in width): the first width at which at least the
 /// fraction `success` of runs succeeded; `None` when no width does.
@@ -43,26 +36,6 @@ pub(super) fn log_log_points(grid: &Grid, multiplicity: &[u32], success: f64) ->
         .collect()
 }
 
-/// Ordinary least squares through `points`; `None` with fewer than two distinct x.
-pub(super) fn least_squares(points: &[(f64, f64)]) -> Option<Line> {
-    if points.len() < 2 {
-        return None;
-    }
-    let count = points.len() as f64;
-    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / count;
-    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / count;
-    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-    if sxx <= 0.0 {
-        return None;
-    }
-    let slope = sxy / sxx;
-    Some(Line {
-        slope,
-        intercept: mean_y - slope * mean_x,
-    })
-}
-
 /// α of each of `samples` bootstrap resamples of the seeds that brackets m* for at least two
 /// n, ascending.
 ///
@@ -78,7 +51,7 @@ pub(super) fn bootstrap_slopes(grid: &Grid, success: f64, samples: usize, seed: 
             for _ in 0..seed_count {
                 multiplicity[rng.random_range(0..seed_count)] += 1;
             }
-            least_squares(&log_log_points(grid, &multiplicity, success)).map(|line| line.slope)
+            least_squares_line(&log_log_points(grid, &multiplicity, success)).map(|line| line.slope)
         })
         .collect();
     slopes.sort_by(f64::total_cmp);

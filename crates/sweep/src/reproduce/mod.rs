@@ -103,6 +103,19 @@ pub fn number(value: f64) -> String {
     }
 }
 
+/// The median of `values` without NaNs (the mean of the middle two for an even count);
+/// `None` when none is left.
+pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut values: Vec<f64> = values.into_iter().filter(|v| !v.is_nan()).collect();
+    values.sort_by(f64::total_cmp);
+    let count = values.len();
+    match count {
+        0 => None,
+        _ if count % 2 == 1 => Some(values[count / 2]),
+        _ => Some(0.5 * (values[count / 2 - 1] + values[count / 2])),
+    }
+}
+
 /// The minimum over training of column `column` in `run_dir/metrics.csv` (empty fields
 /// skipped); `None` when the column has no value.
 pub fn metric_minimum(run_dir: &Path, column: &str) -> anyhow::Result<Option<f64>> {

@@ -41,7 +41,9 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
     let (active_verdict, active_table) = claims::active_fraction(&levels);
     let (rate_verdict, rate_table) = claims::convergence_rate(&levels);
     let (kernel_verdict, kernel_table) = kernel::smallest_eigenvalue(&levels);
-    bias_kernel::save(&kernel::figure_levels(&levels), &dir.join("plots"))?;
+    let plots = dir.join("plots");
+    bias_kernel::save(&kernel::figure_levels(&levels), &plots)?;
+    bias_kernel::save_active_ratio(&claims::active_ratios(&levels), ACTIVE_TOLERANCE, &plots)?;
     // A plot with many panels is split over numbered files (`loss_curves_1`, `_2`, …).
     let figure = |stem: &str, caption: &str| {
         let numbered = (1..=4).map(|k| format!("{stem}_{k}"));
@@ -62,10 +64,17 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
                     .into(),
             ],
             tables: vec![active_table],
-            figures: figure(
+            figures: [
+                figure(
+                    bias_kernel::ACTIVE_STEM,
+                    "Active fraction over its prediction 1 − Φ(B) for every run, with the ±25% band",
+                ),
+                figure(
                 "active_fraction",
-                "Active fraction during training (solid) against 1 − Φ(B) (dashed), one panel per width",
+                "Active fraction during training (solid) against 1 − Φ(B) (dashed)",
             ),
+            ]
+            .concat(),
         },
         Section {
             title: "Convergence rate".into(),

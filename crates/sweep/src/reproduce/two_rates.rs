@@ -22,8 +22,8 @@ use anyhow::ensure;
 use crate::report::{Figure, Section, TextTable};
 
 use self::cells::{cell_table, ratio_label, save_heat_maps, write_runs_csv};
-use self::runs::{count, median, read_runs, Measured, EARLY_POINTS, LINEAR_PHASE};
-use super::{number, Findings, Parts};
+use self::runs::{count, read_runs, Measured, EARLY_POINTS, LINEAR_PHASE};
+use super::{median, number, Findings, Parts};
 
 /// The part's name.
 const PART: &str = "grid";
@@ -153,7 +153,7 @@ fn regime_table(runs: &[Measured]) -> TextTable {
             let members: Vec<&Measured> =
                 runs.iter().filter(|r| r.drift.is_some_and(keep)).collect();
             let of = |value: &dyn Fn(&Measured) -> Option<f64>| {
-                show(median(members.iter().filter_map(|r| value(r)).collect()))
+                show(median(members.iter().filter_map(|r| value(r))))
             };
             let converged = members.iter().filter(|r| r.converged(CONVERGED)).count();
             vec![

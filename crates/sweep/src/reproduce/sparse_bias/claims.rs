@@ -2,6 +2,7 @@
 //! it (the kernel's is in `kernel`), and the cell formats they share. The criteria are fixed
 //! here, before any data is read.
 
+use crate::plot::bias_kernel::ActiveRatio;
 use crate::report::{ClaimVerdict, TextTable, Verdict};
 use crate::reproduce::number;
 
@@ -252,4 +253,19 @@ pub fn drift_note(levels: &[Level]) -> Option<String> {
             moved.join(", ")
         )
     })
+}
+
+/// Every run's active fraction over its prediction 1 − Φ(B), for the figure.
+pub fn active_ratios(levels: &[Level]) -> Vec<ActiveRatio> {
+    let mut ratios = Vec::new();
+    for level in levels {
+        let p = level.active_probability();
+        for run in &level.runs {
+            ratios.push(ActiveRatio {
+                bias: level.bias,
+                ratio: run.active.iter().map(|&(step, a)| (step, a / p)).collect(),
+            });
+        }
+    }
+    ratios
 }

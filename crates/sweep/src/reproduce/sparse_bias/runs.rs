@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use crate::plot::data::{Run, Sweep};
 use crate::plot::normal_cdf;
+use crate::reproduce::median;
 
 /// The config key of the bias initialisation b₀ = −B.
 pub const BIAS_INIT: &str = "model.bias_init";
@@ -99,24 +100,12 @@ impl Level {
 
     /// The median over the runs of `value`, where defined.
     pub fn median(&self, value: impl Fn(&Measured) -> Option<f64>) -> Option<f64> {
-        median(self.runs.iter().filter_map(value).collect())
+        median(self.runs.iter().filter_map(value).filter(|v| v.is_finite()))
     }
 
     /// The maximum over the runs of `value`, where defined.
     pub fn maximum(&self, value: impl Fn(&Measured) -> Option<f64>) -> Option<f64> {
         self.runs.iter().filter_map(value).reduce(f64::max)
-    }
-}
-
-/// The median of `values` (the mean of the middle two for an even count); `None` when empty.
-pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.retain(|v| v.is_finite());
-    values.sort_by(f64::total_cmp);
-    let count = values.len();
-    match count {
-        0 => None,
-        _ if count % 2 == 1 => Some(values[count / 2]),
-        _ => Some(0.5 * (values[count / 2 - 1] + values[count / 2])),
     }
 }
 

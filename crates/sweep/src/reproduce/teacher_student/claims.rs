@@ -3,7 +3,7 @@
 
 use crate::plot::style::fmt_number;
 use crate::report::{ClaimVerdict, Verdict};
-use crate::reproduce::number;
+use crate::reproduce::{median, number};
 
 use super::student::{total_misalignment, Student};
 use super::{ALIGNED_COSINE, NEGLIGIBLE_SHARE, RATE_DECADES, RATE_FACTOR};
@@ -20,7 +20,7 @@ pub struct WidthRates {
 impl WidthRates {
     /// The median of 1 − ρ.
     pub fn median(&self) -> f64 {
-        median(&self.decreases).unwrap_or(f64::NAN)
+        median(self.decreases.iter().copied()).unwrap_or(f64::NAN)
     }
 
     /// The smallest and largest 1 − ρ.
@@ -33,18 +33,6 @@ impl WidthRates {
     pub fn range_text(&self) -> String {
         let (lo, hi) = self.range();
         format!("{}–{}", number(lo), number(hi))
-    }
-}
-
-/// The median of `values` (`None` when empty); sorts a copy.
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some(0.5 * (sorted[n / 2 - 1] + sorted[n / 2])),
     }
 }
 
@@ -223,7 +211,7 @@ fn slowdown_caveat(students: &[Student]) -> String {
             .filter(|s| s.reached_target() && (s.width > k) == wider);
         runs.filter_map(|s| s.rate?.slowdown).collect()
     };
-    let text = |values: Vec<f64>| median(&values).map(number);
+    let text = |values: Vec<f64>| median(values).map(number);
     match (text(slowdowns(false)), text(slowdowns(true))) {
         (Some(exact), Some(wider)) => format!(
             "caveat: a linear rate has slowdown 1 (1 − ρ equal over the upper and lower half of \

@@ -8,7 +8,9 @@ use crate::report::TextTable;
 use crate::reproduce::number;
 use crate::results::Table;
 
-use super::claims::{median, percent, WidthRates};
+use crate::reproduce::median;
+
+use super::claims::{percent, WidthRates};
 use super::student::{total_misalignment, Student};
 
 /// Text for a value that may be missing.
@@ -56,7 +58,7 @@ pub fn alignment_table(students: &[Student], runs_per_width: &[(usize, usize)]) 
                         .reduce(f64::min),
                     number,
                 ),
-                or_dash(median(&shares), percent),
+                or_dash(median(shares.iter().copied()), percent),
             ]
         })
         .collect();
@@ -90,8 +92,8 @@ pub fn rate_table(students: &[Student], rates: &[WidthRates]) -> TextTable {
                 rate.decreases.len().to_string(),
                 number(rate.median()),
                 rate.range_text(),
-                or_dash(median(&slowdowns), number),
-                or_dash(median(&steps), |s| format!("{s:.0}")),
+                or_dash(median(slowdowns.iter().copied()), number),
+                or_dash(median(steps.iter().copied()), |s| format!("{s:.0}")),
             ]
         })
         .collect();

@@ -8,7 +8,8 @@ use crate::plot::heatmap::{self, ColourScale, HeatMap, Overlay, OverlayStyle};
 use crate::report::TextTable;
 use crate::results::Table;
 
-use super::runs::{count, median, Measured};
+use super::super::median;
+use super::runs::{count, Measured};
 use super::{CONVERGED, LARGE_DRIFT};
 use crate::reproduce::number;
 
@@ -28,7 +29,7 @@ pub struct Cell<'a> {
 impl Cell<'_> {
     /// The median of `value` over the cell's runs.
     fn median(&self, value: impl Fn(&Measured) -> Option<f64>) -> Option<f64> {
-        median(self.runs.iter().filter_map(|r| value(r)).collect())
+        median(self.runs.iter().filter_map(|r| value(r)))
     }
 
     /// `k/N`: runs converged out of the cell's runs.

@@ -245,14 +245,3 @@ pub fn count(value: f64) -> String {
     }
 }
 
-/// The median of `values` (`None` when empty).
-pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.retain(|v| !v.is_nan());
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(values[n / 2]),
-        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
-    }
-}

@@ -4,7 +4,8 @@
 use crate::report::{ClaimVerdict, Verdict};
 use crate::reproduce::number;
 
-use super::runs::{count, median, Measured, EARLY_POINTS, LINEAR_PHASE};
+use super::super::median;
+use super::runs::{count, Measured, EARLY_POINTS, LINEAR_PHASE};
 use super::{CONVERGED, LARGE_DRIFT, LAZY_DRIFT};
 
 /// Share of the large-drift runs that must converge for the claim to hold.
