@@ -11,6 +11,10 @@ use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, Rand
 use overparam_trainer::{LearningRates, Optimizer, TrainSpec};
 use serde::{Deserialize, Serialize};
 
+mod keys;
+
+pub use keys::{InitKey, InputsKey, LabelsKey, OptimizerKey, RandomLabelsKey};
+
 /// A whole run configuration file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -86,15 +90,6 @@ pub struct ModelSection {
     pub init_noise: f64,
 }
 
-/// Values of `model.init`.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InitKey {
-    Random,
-    Teacher,
-}
-
 /// `[train]`: the optimisation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -123,45 +118,6 @@ pub struct TrainSection {
     /// Write a checkpoint (parameters, loop state, step) every this many steps, so that
     /// `train --resume DIR` can continue bit-identically (0: never). Default 0.
     pub checkpoint_every: usize,
-}
-
-/// Values of `data.inputs`.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputsKey {
-    Gaussian,
-    Sphere,
-    File,
-}
-
-/// Values of `data.labels`.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LabelsKey {
-    Teacher,
-    Random,
-    PlantedQuadratic,
-    File,
-}
-
-/// Values of `data.random_labels`.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RandomLabelsKey {
-    Gaussian,
-    Sign,
-}
-
-/// Values of `train.optimizer`.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OptimizerKey {
-    Gd,
-    Sgd,
 }
 
 impl Default for DataSection {
