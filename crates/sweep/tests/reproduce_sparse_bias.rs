@@ -177,7 +177,7 @@ fn agreeing_measurements_make_every_claim_hold_with_the_numbers_reported() {
             .all(|row| (per_unit(row) - 1.0).abs() < 1e-9),
         "{kernel_table:?}"
     );
-    // The λ_min-against-B figure is drawn and linked; so is active_fraction when plotted.
+    // The λ_min-against-B figure is drawn and linked.
     assert!(root.path().join("train/plots/bias_kernel.svg").is_file());
     assert!(root.path().join("train/plots/bias_kernel.png").is_file());
     let stems: Vec<String> = findings.sections[2]
@@ -186,6 +186,14 @@ fn agreeing_measurements_make_every_claim_hold_with_the_numbers_reported() {
         .map(|f| f.stem.display().to_string())
         .collect();
     assert_eq!(stems, ["train/plots/bias_kernel"]);
+    // So is the active fraction over its prediction (the sweep's own plots are not drawn here).
+    let active = &findings.sections[0].figures;
+    assert_eq!(active.len(), 1);
+    assert_eq!(
+        active[0].stem.display().to_string(),
+        "train/plots/active_ratio"
+    );
+    assert!(root.path().join("train/plots/active_ratio.png").is_file());
 }
 
 #[test]
