@@ -1,173 +1,11 @@
-//! The infinite-width NTK K∞ in the `ntk` parameterization (two-layer case below; deeper
-//! networks by the recursion documented on [`analytic_ntk`]).
-//!
-//! With W ~ N(0, I), a ~ N(0, 1) (or ±1: only E a² = 1 enters), every bias at the constant B,
-//! and s = 1/√m, the law of large numbers over the m neurons gives
-//!
-//! K∞(x, x′) = 1_a · E[σ(u)σ(u′)] + (1_W · x·x′ + 1_b) · E[σ′(u)σ′(u′)],
-//!
-//! where (u, u′) = (w·x + B, w·x′ + B) is Gaussian with means (B, B), variances ‖x‖², ‖x′‖² and
-//! covariance x·x′, and 1_W, 1_b, 1_a say which tensors are trained. Supported:
-//! - ReLU with B = 0: the arc-cosine kernels of degree 1 and 0 (Cho & Saul 2009), with
-//!   θ = ∠(x, x′): E[σσ′] = ‖x‖‖x′‖ (sin θ + (π − θ) cos θ)/(2π), E[σ′σ′] = (π − θ)/(2π);
-//! - ReLU with B ≠ 0: E[σσ′] is a truncated second moment and E[σ′σ′] a bivariate-normal
-//!   orthant probability; both are taken as one-dimensional integrals over u with the inner
-//!   expectation over u′ | u in closed form (E[max(v, 0)] = τψ(μ/τ), P(v > 0) = Φ(μ/τ) for
-//!   v ~ N(μ, τ²), ψ(t) = tΦ(t) + φ(t)), by adaptive Gauss–Legendre quadrature over a window
-//!   around the integrand's mode (see `ConditionedPair`); closed forms on the diagonal. Every
-//!   factor is evaluated without cancellation (Laplace's continued fraction in the left tail),
-//!   so each entry is accurate to ≤ 2e-14 relative (≤ 1e-13 for values below 1e-100; measured
-//!   against mpmath over B ∈ [−3, 3], |ρ| ≤ 0.999 in `tests/analytic_bias.rs`), at ~15 µs
-//!   per pair of inputs;
-//! - quadratic σ(z) = z², exactly by Isserlis' theorem: E[u²u′²] = B⁴ + B²(q + q′ + 4c) + qq′ + 2c²,
-//!   E[σ′σ′] = 4(B² + c), with q = ‖x‖², q′ = ‖x′‖², c = x·x′.
-//!
-//! Softplus has no closed form here, and under `standard` (s = 1) and `mean_field` (s = 1/m)
-//! the kernel has no finite non-zero limit (it grows like m, resp. vanishes like 1/m).
+//! ReLU's Gaussian expectations with a constant bias B: E[relu(u) relu(u′)] and
+//! P(u > 0, u′ > 0) for (u, u′) ~ N((B, B), [[q₁, c], [c, q₂]]), by adaptive quadrature over u
+//! with the inner expectation over u′ | u in closed form (see the parent module's docs).
 
 use std::f64::consts::PI;
 
-use overparam_model::{Activation, MlpConfig, Parameterization};
-
-use crate::LearningRates;
-
-/// Why K∞ cannot be computed for a configuration.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AnalyticNtkError {
-    /// Only `ntk` has a finite, non-zero infinite-width kernel.
-    #[error("the analytic NTK needs parameterization = \"ntk\" (got \"{0}\": its kernel has no finite non-zero limit as m grows)")]
-    Parameterization(Parameterization),
-    /// No closed form for this activation.
-    #[error("the analytic NTK supports activation = \"relu\" or \"quadratic\" (got \"{0}\"); compare against --method closed at a large width instead")]
-    Activation(Activation),
-}
-
-/// K∞ `[n, n]` (row-major, f64, on the host) for `inputs` `[n, d]` (row-major) under the
-/// architecture, bias and trainable flags of `config`, at any depth L, by the layer-wise
-/// recursion (Jacot et al. 2018; Arora et al. 2019), with Σ_1 = XXᵀ:
-///
-/// - E_l = E[σ(u)σ(u′)], Ė_l = E[σ′(u)σ′(u′)] for (u, u′) ~ N((B, B), Σ_l restricted to x, x′);
-/// - Θ_1 = 1_{W1} Σ_1 + 1_{b1};  Θ_{l+1} = Θ_l ∘ Ė_l + 1_{W_{l+1}} E_l + 1_{b_{l+1}},
-///   Σ_{l+1} = E_l (the `ntk` scaling makes each layer's input variance E_l);
-/// - K∞ = Θ_L ∘ Ė_L + 1_a E_L.
-///
-/// With `rates` each indicator 1_g becomes η_g (the learning-rate-weighted limit K∞_η).
-pub fn analytic_ntk(
-    inputs: &[f64],
-    config: &MlpConfig,
-    rates: Option<&LearningRates>,
-) -> Result<Vec<f64>, AnalyticNtkError> {
-    if config.parameterization != Parameterization::Ntk {
-        return Err(AnalyticNtkError::Parameterization(config.parameterization));
-    }
-    let moments: fn(f64, f64, f64, f64) -> (f64, f64) = match config.activation {
-        Activation::Relu => relu_moments,
-        Activation::Quadratic => quadratic_moments,
-        Activation::Softplus => return Err(AnalyticNtkError::Activation(config.activation)),
-    };
-    let d = config.input_dim;
-    let rows: Vec<&[f64]> = inputs.chunks_exact(d).collect();
-    let n = rows.len();
-    let rate = |name: &str, trained: bool| {
-        if trained {
-            rates.map_or(1.0, |r| r.for_parameter(name))
-        } else {
-            0.0
-        }
-    };
-    let layer_trained = |l: usize| config.trainable_layers.get(l).copied().unwrap_or(true);
-    let weight_rate = |l: usize| {
-        rate(
-            &format!("w{}", l + 1),
-            config.trainable.w && layer_trained(l),
-        )
-    };
-    let bias_rate = |l: usize| {
-        rate(
-            &format!("b{}", l + 1),
-            config.trainable.b && layer_trained(l),
-        )
-    };
-
-    let mut sigma = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            sigma[i * n + j] = rows[i].iter().zip(rows[j]).map(|(a, b)| a * b).sum();
-        }
-    }
-    let mut theta: Vec<f64> = sigma
-        .iter()
-        .map(|s| weight_rate(0) * s + bias_rate(0))
-        .collect();
-    let depth = config.depth();
-    for l in 0..depth {
-        let (values, slopes) =
-            layer_moments(config.activation, moments, config.bias_init, &sigma, n);
-        let (next_w, next_b) = if l + 1 < depth {
-            (weight_rate(l + 1), bias_rate(l + 1))
-        } else {
-            (rate("a", config.trainable.a), 0.0)
-        };
-        for index in 0..n * n {
-            theta[index] = theta[index] * slopes[index] + next_w * values[index] + next_b;
-        }
-        sigma = values;
-    }
-    Ok(theta)
-}
-
-/// (E, Ė) `[n, n]` for pre-activations with mean B and covariance `sigma` `[n, n]`.
-fn layer_moments(
-    activation: Activation,
-    moments: fn(f64, f64, f64, f64) -> (f64, f64),
-    bias: f64,
-    sigma: &[f64],
-    n: usize,
-) -> (Vec<f64>, Vec<f64>) {
-    let (mut values, mut slopes) = (vec![0.0; n * n], vec![0.0; n * n]);
-    for i in 0..n {
-        for j in 0..=i {
-            let (q1, q2, c) = (sigma[i * n + i], sigma[j * n + j], sigma[i * n + j]);
-            let (value, slope) = if i == j {
-                diagonal_moments(activation, bias, q1)
-            } else {
-                moments(bias, q1, q2, c)
-            };
-            for index in [i * n + j, j * n + i] {
-                values[index] = value;
-                slopes[index] = slope;
-            }
-        }
-    }
-    (values, slopes)
-}
-
-/// (E[σ(u)²], E[σ′(u)²]) for u ~ N(B, q).
-fn diagonal_moments(activation: Activation, bias: f64, q: f64) -> (f64, f64) {
-    match activation {
-        Activation::Relu => {
-            let s = q.sqrt();
-            if s == 0.0 {
-                return (bias.max(0.0).powi(2), f64::from(u8::from(bias > 0.0)));
-            }
-            let t = bias / s;
-            (q * ramp_second_moment(t), normal_cdf(t))
-        }
-        _ => quadratic_moments(bias, q, q, q),
-    }
-}
-
-/// (E[u²u′²], E[2u · 2u′]) for the Gaussian pair described in the module doc.
-fn quadratic_moments(bias: f64, q1: f64, q2: f64, c: f64) -> (f64, f64) {
-    let b2 = bias * bias;
-    (
-        b2 * b2 + b2 * (q1 + q2 + 4.0 * c) + q1 * q2 + 2.0 * c * c,
-        4.0 * (b2 + c),
-    )
-}
-
 /// (E[relu(u) relu(u′)], P(u > 0, u′ > 0)) for the Gaussian pair of the module doc.
-fn relu_moments(bias: f64, q1: f64, q2: f64, c: f64) -> (f64, f64) {
+pub(super) fn relu_moments(bias: f64, q1: f64, q2: f64, c: f64) -> (f64, f64) {
     let (s1, s2) = (q1.sqrt(), q2.sqrt());
     if s1 == 0.0 || s2 == 0.0 {
         // One of the pair is the constant B: relu(B) times the other's E[relu], P(> 0).
@@ -220,7 +58,7 @@ enum Moment {
 /// of roundoff relative to itself, also far in the tails (measured against mpmath in
 /// `tests/analytic_bias.rs` over B ∈ [−3, 3], |ρ| ≤ 0.999: ≤ 2e-14 relative for values above
 /// 1e-100, ≤ 1e-13 below).
-struct ConditionedPair {
+pub(super) struct ConditionedPair {
     /// s₁ = √q₁, the standard deviation of u.
     s1: f64,
     /// s₂ρ: the slope of μ in ξ.
@@ -368,7 +206,7 @@ impl ConditionedPair {
 /// ∫ f over [breaks[0], breaks[last]] for f ≥ 0 smooth between consecutive breaks: panels of
 /// at most [`PANEL`], each bisected until 16-point Gauss–Legendre on it and on its halves agree
 /// to [`TOLERANCE`] of the whole integral (estimated from the panels first).
-fn adaptive_integral(f: &impl Fn(f64) -> f64, breaks: &[f64]) -> f64 {
+pub(super) fn adaptive_integral(f: &impl Fn(f64) -> f64, breaks: &[f64]) -> f64 {
     let mut panels = Vec::new();
     for piece in breaks.windows(2) {
         let count = ((piece[1] - piece[0]) / PANEL).ceil().max(1.0);
@@ -399,7 +237,7 @@ fn adaptive_integral(f: &impl Fn(f64) -> f64, breaks: &[f64]) -> f64 {
 
 /// ∫_a^b f given `whole` = the Gauss–Legendre value on [a, b]: the sum over the halves when it
 /// agrees with `whole` to `tolerance`, else each half refined in turn.
-fn refine(f: &impl Fn(f64) -> f64, a: f64, b: f64, whole: f64, tolerance: f64, depth: u32) -> f64 {
+pub(super) fn refine(f: &impl Fn(f64) -> f64, a: f64, b: f64, whole: f64, tolerance: f64, depth: u32) -> f64 {
     let middle = 0.5 * (a + b);
     let (left, right) = (gauss_legendre(a, middle, f), gauss_legendre(middle, b, f));
     // Below the roundoff of the sums themselves the two estimates cannot agree any better.
@@ -417,7 +255,7 @@ const TAIL: f64 = 3.0;
 
 /// ψ(t) = E[max(Z + t, 0)] = tΦ(t) + φ(t), Z ~ N(0, 1). For t < −3 the two terms nearly cancel
 /// (ψ ≈ φ(t)/t²), and ψ(t) = Φ(t)·T₁(−t) instead ([`tail_fractions`]).
-fn ramp_mean(t: f64) -> f64 {
+pub(super) fn ramp_mean(t: f64) -> f64 {
     if t < -TAIL {
         normal_cdf(t) * tail_fractions(-t).0
     } else {
@@ -427,7 +265,7 @@ fn ramp_mean(t: f64) -> f64 {
 
 /// ψ₂(t) = E[max(Z + t, 0)²] = (1 + t²)Φ(t) + tφ(t); for t < −2 (where that cancels),
 /// Φ(t)·T₁(−t)·T₂(−t).
-fn ramp_second_moment(t: f64) -> f64 {
+pub(super) fn ramp_second_moment(t: f64) -> f64 {
     if t < -2.0 {
         let (t1, t2) = tail_fractions(-t);
         normal_cdf(t) * t1 * t2
@@ -437,7 +275,7 @@ fn ramp_second_moment(t: f64) -> f64 {
 }
 
 /// ψ′/ψ = Φ(t)/ψ(t), without underflow: 1/T₁(−t) in the left tail.
-fn ramp_log_slope(t: f64) -> f64 {
+pub(super) fn ramp_log_slope(t: f64) -> f64 {
     if t < -TAIL {
         1.0 / tail_fractions(-t).0
     } else {
@@ -446,7 +284,7 @@ fn ramp_log_slope(t: f64) -> f64 {
 }
 
 /// Φ′/Φ = φ(t)/Φ(t), without underflow: −t + T₁(−t) in the left tail (Mills' ratio).
-fn cdf_log_slope(t: f64) -> f64 {
+pub(super) fn cdf_log_slope(t: f64) -> f64 {
     if t < -TAIL {
         -t + tail_fractions(-t).0
     } else {
@@ -458,7 +296,7 @@ fn cdf_log_slope(t: f64) -> f64 {
 /// (1 − Φ(x))/φ(x) = 1/(x + T₁), T_j = j/(x + T_{j+1}), evaluated backward from depth
 /// 8 + 700/x² (within 2 units of roundoff of the exact values for x ≥ 2, checked against
 /// mpmath). Then E[max(Z − x, 0)] = (1 − Φ(x))T₁ and E[max(Z − x, 0)²] = (1 − Φ(x))T₁T₂.
-fn tail_fractions(x: f64) -> (f64, f64) {
+pub(super) fn tail_fractions(x: f64) -> (f64, f64) {
     let depth = 8 + (700.0 / (x * x)) as usize;
     let mut next = 0.0;
     let mut second = 0.0;
@@ -477,12 +315,12 @@ pub(crate) fn normal_cdf(x: f64) -> f64 {
 }
 
 /// φ(x), the standard normal density.
-fn normal_pdf(x: f64) -> f64 {
+pub(super) fn normal_pdf(x: f64) -> f64 {
     (-0.5 * x * x).exp() / (2.0 * PI).sqrt()
 }
 
 /// ∫_a^b f by the 16-point Gauss–Legendre rule.
-fn gauss_legendre(a: f64, b: f64, f: &impl Fn(f64) -> f64) -> f64 {
+pub(super) fn gauss_legendre(a: f64, b: f64, f: &impl Fn(f64) -> f64) -> f64 {
     let (nodes, weights) = legendre_rule();
     let (center, half) = (0.5 * (a + b), 0.5 * (b - a));
     let sum: f64 = nodes
@@ -495,7 +333,7 @@ fn gauss_legendre(a: f64, b: f64, f: &impl Fn(f64) -> f64) -> f64 {
 
 /// Nodes and weights of the 16-point Gauss–Legendre rule on [−1, 1], by Newton's method on
 /// the Legendre recurrence (computed once).
-fn legendre_rule() -> &'static ([f64; 16], [f64; 16]) {
+pub(super) fn legendre_rule() -> &'static ([f64; 16], [f64; 16]) {
     static RULE: std::sync::OnceLock<([f64; 16], [f64; 16])> = std::sync::OnceLock::new();
     RULE.get_or_init(|| {
         const N: usize = 16;
@@ -522,74 +360,4 @@ fn legendre_rule() -> &'static ([f64; 16], [f64; 16]) {
         }
         (nodes, weights)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// With B → 0 the quadrature must reproduce the arc-cosine closed forms.
-    #[test]
-    fn quadrature_reproduces_the_arc_cosine_kernel_at_tiny_bias() {
-        for (q1, q2, c) in [(1.0, 1.0, 0.3), (0.5, 2.0, -0.7), (1.3, 0.9, 1.0)] {
-            let exact = relu_moments(0.0, q1, q2, c);
-            let numeric = relu_moments(1e-12, q1, q2, c);
-            assert!(
-                (exact.0 - numeric.0).abs() < 1e-10,
-                "{exact:?} vs {numeric:?}"
-            );
-            assert!(
-                (exact.1 - numeric.1).abs() < 1e-10,
-                "{exact:?} vs {numeric:?}"
-            );
-        }
-    }
-
-    /// At ρ = 1 with equal variances the pair is one variable: the diagonal formulas.
-    #[test]
-    fn quadrature_at_equal_inputs_matches_the_diagonal_formulas() {
-        for bias in [-2.0, -0.5, 0.7] {
-            let numeric = relu_moments(bias, 1.2, 1.2, 1.2);
-            let exact = diagonal_moments(Activation::Relu, bias, 1.2);
-            assert!(
-                (exact.0 - numeric.0).abs() < 1e-9 * exact.0.max(1e-3),
-                "{bias}: {exact:?} vs {numeric:?}"
-            );
-            assert!(
-                (exact.1 - numeric.1).abs() < 1e-9,
-                "{bias}: {exact:?} vs {numeric:?}"
-            );
-        }
-    }
-
-    /// Where the closed forms still hold a dozen digits (their cancellation is below ~12× for
-    /// ψ, ~110× for ψ₂), the continued-fraction forms agree with them to that accuracy: a check
-    /// of the formulas (their accuracy is checked against mpmath in `tests/analytic_bias.rs`).
-    #[test]
-    fn tail_forms_agree_with_the_closed_forms_where_both_hold() {
-        for k in 0..=30 {
-            let t = -2.0 - k as f64 / 20.0;
-            let (t1, t2) = tail_fractions(-t);
-            let direct = t * normal_cdf(t) + normal_pdf(t);
-            let tail = normal_cdf(t) * t1;
-            assert!(
-                (tail / direct - 1.0).abs() < 3e-14,
-                "ψ({t}): {tail:e} vs {direct:e}"
-            );
-            let direct = (1.0 + t * t) * normal_cdf(t) + t * normal_pdf(t);
-            let tail = normal_cdf(t) * t1 * t2;
-            assert!(
-                (tail / direct - 1.0).abs() < 3e-13,
-                "ψ₂({t}): {tail:e} vs {direct:e}"
-            );
-        }
-    }
-
-    /// The 16-point rule integrates polynomials of degree ≤ 31 exactly: ∫_{-1}^{1} x^30 = 2/31.
-    #[test]
-    fn legendre_rule_is_exact_for_high_degree_polynomials() {
-        let (nodes, weights) = legendre_rule();
-        let integral: f64 = nodes.iter().zip(weights).map(|(x, w)| w * x.powi(30)).sum();
-        assert!((integral - 2.0 / 31.0).abs() < 1e-14);
-    }
 }
