@@ -4,10 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use burn::tensor::{activation, Tensor};
+use overparam_cpu::Nonlinearity;
 use serde::{Deserialize, Serialize};
 
-/// Above this z, softplus is computed as z.
-pub const SOFTPLUS_THRESHOLD: f64 = 20.0;
+pub use overparam_cpu::SOFTPLUS_THRESHOLD;
 
 /// Activation σ applied elementwise to the pre-activations z = Wx + b.
 ///
@@ -73,21 +73,20 @@ impl Activation {
 
     /// σ(z) for one number on the host, in f64: the twin of [`Activation::apply`].
     pub fn value(self, z: f64) -> f64 {
-        match self {
-            Activation::Relu => z.max(0.0),
-            Activation::Quadratic => z * z,
-            Activation::Softplus if z > SOFTPLUS_THRESHOLD => z,
-            Activation::Softplus => z.exp().ln_1p(),
-        }
+        self.nonlinearity().value(z)
     }
 
     /// σ′(z) for one number on the host, in f64: the twin of [`Activation::derivative`].
     pub fn slope(self, z: f64) -> f64 {
+        self.nonlinearity().slope(z)
+    }
+
+    /// The same σ for the host kernels of `overparam-cpu` (where its host formulas live).
+    pub fn nonlinearity(self) -> Nonlinearity {
         match self {
-            Activation::Relu => f64::from(u8::from(z > 0.0)),
-            Activation::Quadratic => 2.0 * z,
-            Activation::Softplus if z > SOFTPLUS_THRESHOLD => 1.0,
-            Activation::Softplus => 1.0 / (1.0 + (-z).exp()),
+            Activation::Relu => Nonlinearity::Relu,
+            Activation::Quadratic => Nonlinearity::Quadratic,
+            Activation::Softplus => Nonlinearity::Softplus,
         }
     }
 

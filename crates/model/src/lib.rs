@@ -23,6 +23,7 @@
 
 mod activation;
 mod hand_gradients;
+mod host;
 mod layer;
 mod mlp;
 mod named_array;
@@ -34,6 +35,7 @@ pub use activation::{Activation, SOFTPLUS_THRESHOLD};
 pub use hand_gradients::{
     mlp_hand_gradients, two_layer_hand_gradient_arrays, two_layer_hand_gradients, TwoLayerGradients,
 };
+pub use host::{host_named_arrays, HostNetwork};
 pub use layer::{affine, layer_of, parameter_name, readout};
 pub use mlp::{LayerSettings, Mlp, MlpConfig};
 pub use named_array::{find_parameter, host_values, NamedArray};

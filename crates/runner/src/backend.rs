@@ -5,7 +5,9 @@
 //! backend is opened here, once, and a missing driver or an unsupported dtype becomes an
 //! error that says what to do, never a panic deep inside Burn.
 
-use anyhow::{bail, Context};
+use std::sync::Mutex;
+
+use anyhow::{bail, ensure, Context};
 use burn::tensor::{Device, FloatDType};
 use clap::ValueEnum;
 use overparam_model::Activation;
@@ -88,10 +90,24 @@ impl DTypeKind {
 
 /// The autodiff device for `backend` with default float dtype `dtype`.
 ///
-/// Must be called once per process and backend, before any tensor exists there: Burn fixes a
-/// device's dtype at its first use. A backend not compiled in, a device that cannot be
-/// opened, or a dtype it cannot compute in is an error that says what to do.
+/// Burn fixes a device's dtype at its first use, so the device is configured once per process
+/// and backend and handed out again afterwards (seeds trained side by side share it); asking
+/// for the same backend in another dtype later in the process is an error. A backend not
+/// compiled in, a device that cannot be opened, or a dtype it cannot compute in is an error
+/// that says what to do.
 pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result<Device> {
+    static OPENED: Mutex<Vec<(BackendKind, DTypeKind, Device)>> = Mutex::new(Vec::new());
+    let mut opened = OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, configured, device)) = opened.iter().find(|(b, _, _)| *b == backend) {
+        ensure!(
+            *configured == dtype,
+            "the {} device is already computing in {} in this process; it cannot switch to {}",
+            backend.name(),
+            configured.name(),
+            dtype.name()
+        );
+        return Ok(device.clone());
+    }
     let mut device = open_device(backend)?;
     if !device.supports_dtype(dtype.float_dtype()) {
         bail!(
@@ -109,7 +125,9 @@ pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result
             dtype.name()
         )
     })?;
-    Ok(device.autodiff())
+    let device = device.autodiff();
+    opened.push((backend, dtype, device.clone()));
+    Ok(device)
 }
 
 /// The device behind `backend`, opened (so that a missing driver shows up here) but not yet

@@ -23,5 +23,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Analyze(command) => commands::analyze::run(command),
         Command::Plot(args) => commands::plot::run(args),
         Command::Reproduce(args) => commands::reproduce::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     }
 }

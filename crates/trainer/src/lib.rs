@@ -6,6 +6,7 @@
 mod alignment;
 pub mod data;
 mod error;
+mod fused;
 mod gradient_check;
 mod loss;
 mod metrics;
@@ -20,6 +21,7 @@ mod train;
 
 pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
 pub use error::TrainerError;
+pub use fused::{FusedDescent, StepEngine};
 pub use gradient_check::{discrepancy, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};

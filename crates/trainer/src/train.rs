@@ -6,6 +6,7 @@ use rand::seq::SliceRandom;
 
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
+use crate::fused::{FusedDescent, StepEngine};
 use crate::ntk::{EmpiricalNtk, KernelTracker};
 use crate::optimizer::{gradient_descent_step, LearningRates};
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
@@ -43,6 +44,9 @@ pub struct TrainSpec {
     pub seed: u64,
     /// Track the NTK (λ_min, λ_max, drift) every this many steps and at the last step; 0: never.
     pub ntk_every: usize,
+    /// How GD steps are computed ([`StepEngine::Fused`] applies to full-batch GD only; SGD
+    /// always uses autodiff).
+    pub engine: StepEngine,
 }
 
 /// How a run ended.
@@ -124,8 +128,13 @@ pub fn train_from<M: EmpiricalNtk>(
             None => BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed),
         }),
     };
+    let mut fused = (spec.engine == StepEngine::Fused && batches.is_none())
+        .then(|| FusedDescent::new(&model, &inputs, &targets));
     for step in first_step.. {
         if checkpointing.due(step, first_step, spec.steps) {
+            if let Some(fused) = &fused {
+                model = fused.synced(&model);
+            }
             let state = LoopState {
                 step,
                 initial_kernel: kernels.initial_kernel().map(<[f64]>::to_vec),
@@ -138,21 +147,44 @@ pub fn train_from<M: EmpiricalNtk>(
         // Full-batch loss and gradient: every step under GD, at logged steps under SGD.
         let scheduled = step % spec.log_every == 0 || ntk_due(step) || step == spec.steps;
         if batches.is_none() || scheduled {
-            let (loss, grads) = loss_and_gradients(&model, inputs.clone(), targets.clone());
+            let (loss, grads) = match fused.as_mut() {
+                Some(fused) => (fused.loss(), None),
+                None => {
+                    let (loss, grads) = loss_and_gradients(&model, inputs.clone(), targets.clone());
+                    (loss, Some(grads))
+                }
+            };
             let reached_target = loss <= spec.target_loss;
             let stop = !loss.is_finite() || step == spec.steps || reached_target;
             let logged = stop || scheduled;
             let apply = batches.is_none() && !stop;
+            let measure_kernel = loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0));
+            if let (Some(fused), true) = (&fused, logged || measure_kernel) {
+                model = fused.synced(&model);
+            }
             // Movement, activity and the kernel are measured at θ_t, before the update.
             let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
-            let kernel = if loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0)) {
+            let kernel = if measure_kernel {
                 kernels.measure(&model, inputs.clone(), &spec.learning_rates)?
             } else {
                 None
             };
-            let (next, norms) =
-                gradient_descent_step(model, grads, &spec.learning_rates, apply, logged);
-            model = next;
+            let norms = match (fused.as_mut(), grads) {
+                (Some(fused), _) => {
+                    let norms = if logged { fused.squared_gradient_norms() } else { Default::default() };
+                    if apply {
+                        fused.descend(&spec.learning_rates);
+                    }
+                    norms
+                }
+                (None, Some(grads)) => {
+                    let (next, norms) =
+                        gradient_descent_step(model, grads, &spec.learning_rates, apply, logged);
+                    model = next;
+                    norms
+                }
+                (None, None) => unreachable!("autodiff computed gradients"),
+            };
             if let Some(snapshot) = snapshot {
                 let norms = group_gradient_norms(&norms);
                 let entry = MetricRecord::new(step, loss, norms, snapshot, kernel);

@@ -9,7 +9,7 @@ use overparam_model::{
     TwoLayerConfig,
 };
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{
+use overparam_trainer::{StepEngine, 
     gradient_descent_step, loss_output_gradient, mean_squared_loss, train, LearningRates,
     MetricRecord, Optimizer, TrainSpec, TrainerError,
 };
@@ -25,6 +25,7 @@ fn spec(optimizer: Optimizer, steps: usize, learning_rates: LearningRates) -> Tr
         target_loss: 0.0,
         seed: 3,
         ntk_every: 0,
+        engine: StepEngine::Autodiff,
     }
 }
 
@@ -319,6 +320,7 @@ fn ntk_tracking_records_the_initial_spectrum_and_drift() {
     let parameters = random_parameters(&config, 2);
     let spec = TrainSpec {
         ntk_every: 4,
+        engine: StepEngine::Autodiff,
         ..spec(Optimizer::GradientDescent, 10, RATES)
     };
     let (records, result) = run(&config, &parameters, &data, &spec);

@@ -9,3 +9,5 @@ pub mod plot;
 pub mod reproduce;
 pub mod sweep;
 pub mod train;
+mod train_seeds;
+pub mod bench;

@@ -10,10 +10,12 @@ use burn::tensor::{Tensor, TensorData};
 use overparam_model::{host_values, NamedArray};
 use overparam_trainer::data::{check_finite, Dataset};
 use overparam_trainer::ntk::{
-    analytic_ntk, closed_form_ntk, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts,
+    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts,
 };
 use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
+
+use crate::backend::BackendKind;
 
 use super::common::{
     device_for, initial_network, near_teacher, load_config, prepare_out_dir, summary_header, AnyNetwork,
@@ -83,8 +85,14 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     if wanted(NtkMethodArg::Closed) {
         match &network {
             AnyNetwork::TwoLayer(model) => {
+                let on_host = matches!(run.device.backend, BackendKind::Flex | BackendKind::Ndarray);
                 kernels.push(timed("closed", || {
-                    combine(&closed_form_ntk(model, input_tensor()), rates)
+                    let parts = if on_host {
+                        closed_form_ntk_host(model, input_tensor())
+                    } else {
+                        closed_form_ntk(model, input_tensor())
+                    };
+                    combine(&parts, rates)
                 })?);
             }
             AnyNetwork::Mlp(_) if args.method == NtkMethodArg::All => {

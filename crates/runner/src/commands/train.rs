@@ -13,7 +13,7 @@ use overparam_trainer::data::Dataset;
 use overparam_trainer::ntk::EmpiricalNtk;
 use overparam_trainer::{
     fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, LoopState,
-    TrainOutcome, TrainStart,
+    Optimizer, StepEngine, TrainOutcome, TrainSpec, TrainStart,
 };
 use serde_json::json;
 
@@ -25,7 +25,8 @@ use crate::checkpoint::{
     read_checkpoint_record, read_checkpoint_state, remove_checkpoint, save_checkpoint,
     CheckpointRecord,
 };
-use crate::cli::{RunArgs, TrainArgs};
+use crate::backend::BackendKind;
+use crate::cli::{EngineArg, RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::run_lock::lock_run_dir;
 use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
@@ -35,14 +36,50 @@ use overparam_trainer::{read_npz_arrays, teacher_cosines, write_npy_array};
 /// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     match &args.resume {
-        Some(dir) => resume(&args.run, dir),
-        None => start(&args.run),
+        Some(dir) => resume(&args.run, dir, args.engine),
+        None => {
+            let (config, resolved) = load_config(&args.run)?;
+            if config.train.seeds > 1 {
+                return super::train_seeds::run(args, &config);
+            }
+            start(&args.run, args.engine, &config, resolved, false)
+        }
     }
 }
 
-/// A fresh run from the config.
-fn start(args: &RunArgs) -> anyhow::Result<()> {
-    let (config, resolved) = load_config(args)?;
+/// The engine `choice` selects for `train` on `backend`.
+pub(super) fn engine_for(
+    choice: EngineArg,
+    backend: BackendKind,
+    train: &TrainSpec,
+) -> anyhow::Result<StepEngine> {
+    let applies = train.optimizer == Optimizer::GradientDescent
+        && matches!(backend, BackendKind::Flex | BackendKind::Ndarray);
+    Ok(match choice {
+        EngineArg::Autodiff => StepEngine::Autodiff,
+        EngineArg::Auto if !applies => StepEngine::Autodiff,
+        EngineArg::Auto => StepEngine::Fused,
+        EngineArg::Fused => {
+            ensure!(
+                applies,
+                "--engine fused needs full-batch GD (train.optimizer = \"gd\") on a CPU backend \
+                 (--backend flex or ndarray); use --engine autodiff (or auto) here"
+            );
+            StepEngine::Fused
+        }
+    })
+}
+
+/// A fresh run of `config` (one seed) into `args.out` (default runs/<config stem>); `quiet`
+/// hides the progress bar and the closing line (for seeds trained side by side).
+pub(super) fn start(
+    args: &RunArgs,
+    engine: EngineArg,
+    config: &RunConfig,
+    mut resolved: ResolvedRun,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    resolved.train.engine = engine_for(engine, args.device.backend, &resolved.train)?;
     let out = prepare_out_dir(args, "", &[])?;
     let _lock = lock_run_dir(&out)?;
     prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
@@ -51,11 +88,12 @@ fn start(args: &RunArgs) -> anyhow::Result<()> {
     let dataset = Dataset::from_spec(&resolved.data)?;
     let run = Run {
         args,
-        config: &config,
+        config,
         resolved: &resolved,
         out: &out,
         device: &device,
         dataset: &dataset,
+        quiet,
     };
     let teacher = near_teacher(&resolved)?;
     let init = args.init.as_deref();
@@ -66,7 +104,7 @@ fn start(args: &RunArgs) -> anyhow::Result<()> {
 }
 
 /// Continues the run in `dir` from its checkpoint.
-fn resume(args: &RunArgs, dir: &Path) -> anyhow::Result<()> {
+fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
     ensure!(dir.is_dir(), "--resume {}: no such run directory", dir.display());
     let _lock = lock_run_dir(dir)?;
     let record = read_checkpoint_record(dir)?;
@@ -100,10 +138,11 @@ fn resume(args: &RunArgs, dir: &Path) -> anyhow::Result<()> {
             dir.display()
         );
     }
-    let resolved = record
+    let mut resolved = record
         .config
         .resolve()
         .with_context(|| format!("the config in {}", dir.join("checkpoint.json").display()))?;
+    resolved.train.engine = engine_for(engine, record.backend, &resolved.train)?;
     let device = device_for(record.backend, record.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let names = parameter_names(resolved.model.depth());
@@ -139,6 +178,7 @@ fn resume(args: &RunArgs, dir: &Path) -> anyhow::Result<()> {
         out: &out,
         device: &device,
         dataset: &dataset,
+        quiet: false,
     };
     match (initial, current) {
         (AnyNetwork::TwoLayer(initial), AnyNetwork::TwoLayer(current)) => {
@@ -159,6 +199,7 @@ struct Run<'a> {
     out: &'a Path,
     device: &'a Device,
     dataset: &'a Dataset,
+    quiet: bool,
 }
 
 /// Where a resumed run picks up.
@@ -197,6 +238,7 @@ impl Run<'_> {
             out,
             device,
             dataset,
+            quiet,
         } = *self;
         let inputs = dataset.inputs_tensor(device);
         let Resumed {
@@ -208,7 +250,7 @@ impl Run<'_> {
         let resumed_from = (state.step > 0).then_some(state.step);
         let mut loss_curve = logged_losses(&kept_rows)?;
         let rows_logged = Cell::new(kept_rows.len());
-        let progress = progress_bar(resolved.train.steps, state.step);
+        let progress = progress_bar(resolved.train.steps, state.step, quiet);
         let mut baseline = Baseline::new(initial, inputs.clone());
         if let Some(teacher) = &dataset.teacher {
             write_params(&out.join("teacher.npz"), &teacher.to_named_arrays())?;
@@ -263,6 +305,10 @@ impl Run<'_> {
         let mut summary = summary_header(args, config, device);
         summary["wall_time_s"] = json!(wall_time_s);
         summary["resumed_from_step"] = json!(resumed_from);
+        summary["engine"] = json!(match resolved.train.engine {
+            StepEngine::Autodiff => "autodiff",
+            StepEngine::Fused => "fused",
+        });
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
@@ -278,6 +324,9 @@ impl Run<'_> {
                 summary["linear_rate"] = linear_rate(&outcome, &loss_curve, dataset.num_samples);
                 write_json(&summary_path, &summary)?;
                 remove_checkpoint(out)?;
+                if quiet {
+                    return Ok(());
+                }
                 println!(
                     "loss {:.3e} after {} steps in {:.1} s ({}); outputs in {}",
                     outcome.final_loss,
@@ -353,7 +402,10 @@ fn linear_rate(
 }
 
 /// A bar over the steps on a terminal, starting at `first_step`; hidden when stderr is not one.
-fn progress_bar(steps: usize, first_step: usize) -> ProgressBar {
+fn progress_bar(steps: usize, first_step: usize, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
     let bar = ProgressBar::new(steps as u64);
     bar.set_position(first_step as u64);
     if let Ok(style) =

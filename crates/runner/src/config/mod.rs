@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context};
 use overparam_model::{Activation, MlpConfig, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
-use overparam_trainer::{LearningRates, Optimizer, TrainSpec};
+use overparam_trainer::{LearningRates, Optimizer, StepEngine, TrainSpec};
 use serde::{Deserialize, Serialize};
 
 mod keys;
@@ -118,6 +118,16 @@ pub struct TrainSection {
     /// Write a checkpoint (parameters, loop state, step) every this many steps, so that
     /// `train --resume DIR` can continue bit-identically (0: never). Default 0.
     pub checkpoint_every: usize,
+    /// Train this many networks, seeds `seed`, `seed + 1`, …, in one process as parallel
+    /// tasks; each writes DIR/seed-<s>/ exactly as a run with that seed would. Default 1.
+    #[serde(skip_serializing_if = "is_one")]
+    pub seeds: u64,
+}
+
+/// Whether `value` is 1 (the default of `train.seeds`, left out of serialized configs so that
+/// configs from before the key existed keep their run ids).
+fn is_one(value: &u64) -> bool {
+    *value == 1
 }
 
 impl Default for DataSection {
@@ -169,6 +179,7 @@ impl Default for TrainSection {
             ntk_every: 0,
             lr: Vec::new(),
             checkpoint_every: 0,
+            seeds: 1,
         }
     }
 }
@@ -238,6 +249,7 @@ impl RunConfig {
     pub fn resolve(&self) -> anyhow::Result<ResolvedRun> {
         let (data, model, train) = (&self.data, &self.model, &self.train);
         ensure!(data.n >= 1, "data.n must be at least 1");
+        ensure!(train.seeds >= 1, "train.seeds must be at least 1");
         ensure!(data.d >= 1, "data.d must be at least 1");
         ensure!(model.width >= 1, "model.width must be at least 1");
         ensure!(
@@ -408,6 +420,7 @@ impl RunConfig {
                 target_loss: train.target_loss,
                 seed: self.seed,
                 ntk_every: train.ntk_every,
+                engine: StepEngine::Autodiff,
             },
             near_teacher_noise,
         })

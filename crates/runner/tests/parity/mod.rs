@@ -23,7 +23,7 @@ use overparam_runner::backend::{
 };
 use overparam_trainer::data::{DataSpec, Dataset, InputLaw, InputSource, LabelSource};
 use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, ntk_spectrum};
-use overparam_trainer::{
+use overparam_trainer::{StepEngine, 
     mean_squared_loss, stream_rng, train, LearningRates, Optimizer, RngStream, TrainSpec,
 };
 
@@ -276,6 +276,7 @@ pub fn check_training(pair: &Pair, bar: f64) {
         target_loss: 0.0,
         seed: 0,
         ntk_every: 50,
+        engine: StepEngine::Autodiff,
     };
     let run = |device: &Device| {
         let model: TwoLayer = config.with_parameters(&theta, device).unwrap();

@@ -20,7 +20,7 @@ mod spectrum;
 mod tracking;
 
 pub use analytic::{analytic_ntk, AnalyticNtkError};
-pub use closed_form::closed_form_ntk;
+pub use closed_form::{closed_form_ntk, closed_form_ntk_host};
 pub use jacobian::jacobian_ntk;
 pub use parts::NtkParts;
 pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum};

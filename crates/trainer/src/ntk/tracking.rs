@@ -2,14 +2,14 @@
 //! plus λ_min of the learning-rate-weighted kernel at step 0 for the predicted linear rate.
 
 use burn::tensor::Tensor;
-use overparam_model::{host_values, Mlp, Network, TwoLayer};
+use overparam_model::{host_values, HostNetwork, Mlp, Network, TwoLayer};
 
 use super::{closed_form_ntk, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts};
 use crate::{LearningRates, TrainerError};
 
 /// A network whose empirical NTK the training loop can track: the two-layer network uses
 /// the closed form; deeper networks use [`jacobian_ntk`](super::jacobian_ntk).
-pub trait EmpiricalNtk: Network {
+pub trait EmpiricalNtk: Network + HostNetwork {
     /// The empirical NTK by parameter tensor at `inputs` `[n, d]`, each part `[n, n]`, for a
     /// model on an autodiff device.
     fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts;

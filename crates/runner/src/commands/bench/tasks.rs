@@ -1,0 +1,166 @@
+//! The timed tasks: GEMM, GD steps (fused and autodiff), closed-form and empirical NTKs.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use overparam_cpu::{closed_form_kernel, matmul_nn, HostMlp, Real, StepRates, Workspace};
+use overparam_model::{
+    Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
+    TwoLayerConfig,
+};
+use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, NtkParts};
+use overparam_trainer::{gradient_descent_step, mean_squared_loss, LearningRates};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::{best_time, GemmRates, Task};
+
+/// The product [1024,4096]×[4096,1024] through faer (the kernels' own GEMM), in GFLOP/s.
+pub fn gemm_rates(repeats: usize) -> GemmRates {
+    fn rate<T: Real>(repeats: usize) -> f64 {
+        let (n, k) = (1024, 4096);
+        let left: Vec<T> = (0..n * k).map(|i| T::of(((i * 31) % 997) as f64 / 997.0)).collect();
+        let right: Vec<T> = (0..n * k).map(|i| T::of(((i * 37) % 991) as f64 / 991.0)).collect();
+        let mut out = vec![T::zero(); n * n];
+        let seconds = best_time(repeats, || matmul_nn(&mut out, &left, &right, [n, n, k], T::one()));
+        2.0 * (n * n * k) as f64 / seconds / 1e9
+    }
+    GemmRates {
+        f32: rate::<f32>(repeats),
+        f64: rate::<f64>(repeats),
+    }
+}
+
+/// Reads the kernel back to the host, so that lazy backends finish computing it.
+fn force(parts: NtkParts) {
+    if let Some(total) = parts.total() {
+        drop(total.into_data());
+    }
+}
+
+/// The config of the one-hidden-layer networks [`problem`] makes.
+fn two_layer_config(d: usize, m: usize) -> TwoLayerConfig {
+    mlp_config(d, &[m], 0.0).two_layer().expect("one hidden layer")
+}
+
+fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
+    MlpConfig {
+        input_dim: d,
+        widths: widths.to_vec(),
+        activation: Activation::Relu,
+        parameterization: Parameterization::Ntk,
+        output_init: OutputInit::Gaussian,
+        bias_init: bias,
+        trainable: Trainable::ALL,
+        trainable_layers: vec![true; widths.len()],
+    }
+}
+
+/// A ReLU MLP (NTK scaling) with the given widths and bias, inputs on the sphere and N(0, 1)
+/// targets, on `device`.
+fn problem(n: usize, d: usize, widths: &[usize], bias: f64, device: &Device) -> (Mlp, Tensor<2>, Tensor<1>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let model = mlp_config(d, widths, bias).init(&mut rng, device);
+    let mut draw = |count: usize| -> Vec<f64> { (0..count).map(|_| StandardNormal.sample(&mut rng)).collect() };
+    let mut inputs = draw(n * d);
+    for row in inputs.chunks_mut(d) {
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        row.iter_mut().for_each(|v| *v /= norm);
+    }
+    let targets = draw(n);
+    let x = Tensor::<2>::from_data(TensorData::new(inputs, [n, d]), device);
+    let y = Tensor::<1>::from_data(TensorData::new(targets, [n]), device);
+    (model, x, y)
+}
+
+/// Host copies of `inputs` and `targets` in `T`.
+fn host<T: Real, const D: usize>(tensor: &Tensor<D>) -> Vec<T> {
+    overparam_model::host_values(tensor.clone()).into_iter().map(T::of).collect()
+}
+
+/// FLOPs of one GD step's matrix products: forward and ∂W per layer, Δ back above the first.
+fn step_flops(n: usize, d: usize, widths: &[usize]) -> f64 {
+    let mut fan_in = d;
+    let mut total = 0.0;
+    for (index, &width) in widths.iter().enumerate() {
+        let products = if index == 0 { 2.0 } else { 3.0 };
+        total += products * 2.0 * (n * width * fan_in) as f64;
+        fan_in = width;
+    }
+    total
+}
+
+/// GD steps: fused (host) and autodiff (Burn) on the same networks.
+pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
+    let cases: [(&str, usize, usize, &[usize], f64); 4] = [
+        ("two_layer_f32_1024x64x4096", 1024, 64, &[4096], 0.0),
+        ("two_layer_f32_256x32x1024", 256, 32, &[1024], 0.0),
+        ("mlp3_f32_1024x64x1024", 1024, 64, &[1024, 1024, 1024], 0.0),
+        ("two_layer_f32_1024x64x4096_bias-3", 1024, 64, &[4096], -3.0),
+    ];
+    let mut tasks = Vec::new();
+    for (label, n, d, widths, bias) in cases {
+        let (model, x, y) = problem(n, d, widths, bias, device);
+        let bound = step_flops(n, d, widths) / (rates.f32 * 1e9);
+        let network = model.to_host::<f32>();
+        let (inputs, targets) = (host::<f32, 2>(&x), host::<f32, 1>(&y));
+        let fused = |allow_sparse: bool| {
+            let mut network: HostMlp<f32> = network.clone();
+            let mut work = Workspace::new(&network, n);
+            work.allow_sparse = allow_sparse;
+            let step_rates = StepRates { weights: vec![1e-3; widths.len()], biases: vec![1e-3; widths.len()], output: 1e-3 };
+            let seconds = best_time(repeats, || {
+                network.loss_and_gradients(&inputs, &targets, &mut work);
+                let gradients = std::mem::take(&mut work.gradients);
+                network.descend(&gradients, &step_rates);
+                work.gradients = gradients;
+            });
+            (seconds, work.used_sparse)
+        };
+        let (seconds, sparse) = fused(true);
+        let note = if sparse { "fused, sparse last layer" } else { "fused" };
+        tasks.push(Task::new(format!("gd_step_{label}"), seconds, Some(bound), note));
+        if sparse {
+            let (dense_seconds, _) = fused(false);
+            tasks.push(Task::new(format!("gd_step_{label}_dense_pass"), dense_seconds, Some(bound), "fused, sparse path off"));
+        }
+        let mut current = Some(model);
+        let rates_by_kind = LearningRates::by_kind(1e-3, 1e-3, 1e-3);
+        let autodiff = best_time(repeats.min(3), || {
+            let model = current.take().expect("the model is put back after each step");
+            let grads = mean_squared_loss(model.forward(x.clone()), y.clone()).backward();
+            current = Some(gradient_descent_step(model, grads, &rates_by_kind, true, false).0);
+        });
+        tasks.push(Task::new(format!("gd_step_{label}_autodiff"), autodiff, Some(bound), "Burn autodiff"));
+    }
+    tasks
+}
+
+/// Closed-form two-layer kernels (host f32/f64, Burn f32) and empirical kernels for depths 1–3.
+pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
+    let (n, d, m) = (1024, 64, 4096);
+    let (model, x, _) = problem(n, d, &[m], 0.0, device);
+    let flops = (2 * n * m * d + 2 * n * n * m + n * n * d) as f64;
+    let label = format!("{n}x{d}x{m}");
+    let mut tasks = Vec::new();
+    let net32 = model.to_host::<f32>();
+    let inputs32 = host::<f32, 2>(&x);
+    let seconds = best_time(repeats, || drop(closed_form_kernel(&net32, &inputs32, n)));
+    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}"), seconds, Some(flops / (rates.f32 * 1e9)), "host, symmetric products"));
+    let net64 = model.to_host::<f64>();
+    let inputs64 = host::<f64, 2>(&x);
+    let seconds = best_time(repeats, || drop(closed_form_kernel(&net64, &inputs64, n)));
+    tasks.push(Task::new(format!("closed_form_ntk_f64_{label}"), seconds, Some(flops / (rates.f64 * 1e9)), "host, symmetric products"));
+    let two_layer = two_layer_config(d, m)
+        .with_parameters(&model.to_named_arrays(), device)
+        .expect("the MLP has the two-layer network's tensors");
+    let seconds = best_time(repeats.min(3), || force(closed_form_ntk(&two_layer, x.clone())));
+    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}_burn"), seconds, None, "Burn products"));
+    for depth in 1..=3 {
+        let (rows, widths) = if depth == 1 { (1024, vec![4096]) } else { (512, vec![1024; depth]) };
+        let (model, x, _) = problem(rows, d, &widths, 0.0, device);
+        let seconds = best_time(repeats.min(3), || force(jacobian_ntk(&model, x.clone(), rows)));
+        let note = format!("Burn autodiff, one backward with zero leaves; n = {rows}, widths {widths:?}");
+        tasks.push(Task::new(format!("empirical_ntk_depth{depth}_f32"), seconds, None, note));
+    }
+    tasks
+}

@@ -1,0 +1,126 @@
+//! The fused CPU gradient-descent step as a training engine: the network is copied to host
+//! memory once, every step runs `overparam-cpu`'s hand-derived forward/backward, and the Burn
+//! network is rebuilt from the host values only where the loop needs it (logged steps, the
+//! kernel, checkpoints, the end). Autodiff stays the reference: the tests hold this path to it.
+
+use burn::tensor::{DType, Tensor};
+use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
+use overparam_model::{host_named_arrays, HostNetwork, NamedArray, Network};
+
+use crate::optimizer::{LearningRates, SquaredGradientNorms};
+
+/// How full-batch gradient descent computes its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepEngine {
+    /// Burn autodiff on the model's device: any backend, any network, the reference.
+    Autodiff,
+    /// `overparam-cpu`'s fused hand-derived step on the host (full-batch GD only; the CPU
+    /// backends). Equal to the autodiff trajectory up to rounding (tested to 1e-10 in f64).
+    Fused,
+}
+
+/// A network on the host in its device's float type, with its data and buffers.
+pub struct FusedDescent {
+    state: HostState,
+}
+
+enum HostState {
+    F32(HostRun<f32>),
+    F64(HostRun<f64>),
+}
+
+struct HostRun<T> {
+    network: HostMlp<T>,
+    work: Workspace<T>,
+    inputs: Vec<T>,
+    targets: Vec<T>,
+}
+
+impl<T: Real> HostRun<T> {
+    fn new<M: HostNetwork>(model: &M, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
+        let network = model.to_host::<T>();
+        let samples = targets.dims()[0];
+        let host = |values: Vec<f64>| values.into_iter().map(T::of).collect::<Vec<T>>();
+        Self {
+            work: Workspace::new(&network, samples),
+            network,
+            inputs: host(overparam_model::host_values(inputs.clone().inner())),
+            targets: host(overparam_model::host_values(targets.clone().inner())),
+        }
+    }
+}
+
+/// Calls `$body` with `$run` bound to the [`HostRun`] of either float type.
+macro_rules! each_run {
+    ($state:expr, |$run:ident| $body:expr) => {
+        match $state {
+            HostState::F32($run) => $body,
+            HostState::F64($run) => $body,
+        }
+    };
+}
+
+impl FusedDescent {
+    /// Copies `model`, `inputs` `[n, d]` and `targets` `[n]` to the host, in the float type of
+    /// the model's device (f32 or f64).
+    pub fn new<M: HostNetwork>(model: &M, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
+        let state = match inputs.dtype() {
+            DType::F64 => HostState::F64(HostRun::new(model, inputs, targets)),
+            _ => HostState::F32(HostRun::new(model, inputs, targets)),
+        };
+        Self { state }
+    }
+
+    /// L(θ) = (1/2n) Σ (f − y)², computing ∂L/∂θ for the next [`FusedDescent::descend`].
+    pub fn loss(&mut self) -> f64 {
+        each_run!(&mut self.state, |run| run.network.loss_and_gradients(
+            &run.inputs,
+            &run.targets,
+            &mut run.work
+        ))
+    }
+
+    /// ‖∂L/∂θ‖² of the last [`FusedDescent::loss`] per trained tensor, by parameter name.
+    pub fn squared_gradient_norms(&self) -> SquaredGradientNorms {
+        let (weights, biases, output) =
+            each_run!(&self.state, |run| run.work.gradients.squared_norms());
+        let mut norms = SquaredGradientNorms::new();
+        for (index, (w, b)) in weights.into_iter().zip(biases).enumerate() {
+            if let Some(w) = w {
+                norms.insert(format!("w{}", index + 1), w);
+            }
+            if let Some(b) = b {
+                norms.insert(format!("b{}", index + 1), b);
+            }
+        }
+        if let Some(a) = output {
+            norms.insert("a".to_string(), a);
+        }
+        norms
+    }
+
+    /// θ ← θ − η_θ ∂L/∂θ with the gradients of the last [`FusedDescent::loss`].
+    pub fn descend(&mut self, rates: &LearningRates) {
+        each_run!(&mut self.state, |run| {
+            let depth = run.network.depth();
+            let step_rates = StepRates {
+                weights: (1..=depth).map(|l| rates.for_parameter(&format!("w{l}"))).collect(),
+                biases: (1..=depth).map(|l| rates.for_parameter(&format!("b{l}"))).collect(),
+                output: rates.for_parameter("a"),
+            };
+            run.network.descend(&run.work.gradients, &step_rates);
+        })
+    }
+
+    /// θ_t as named f64 arrays (exact copies of the host values).
+    pub fn named_arrays(&self) -> Vec<NamedArray> {
+        each_run!(&self.state, |run| host_named_arrays(&run.network))
+    }
+
+    /// `model` with θ_t (same architecture, device and trainable flags).
+    pub fn synced<M: HostNetwork + Network>(&self, model: &M) -> M {
+        model
+            .with_named_arrays(&self.named_arrays())
+            .expect("the host network has the model's tensors and shapes")
+    }
+}
