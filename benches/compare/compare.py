@@ -211,11 +211,50 @@ def write_results(path, ours, peers, rows):
         ours_text = "–" if ours_s is None else f"{ours_s:.4f}"
         bound_text = "–" if bound is None else f"{bound:.2f}"
         lines.append(f"| {name} | {peer} | {peer_s:.4f} | {ours_text} | {ratio} | {bound_text} | {target} |")
-    lines += ["", "Our other tasks (no peer):", "", "| task | s | ours/bound | note |", "|---|---|---|---|"]
+    lines += ["", "Every task of `overparam bench` in this run:", "", "| task | s | ours/bound | note |", "|---|---|---|---|"]
     for task in ours["tasks"]:
-        lines.append(f"| {task['name']} | {task['seconds']:.4f} | {task.get('bound_ratio') or '–'} | {task.get('note', '')} |")
+        bound = task.get("bound_ratio")
+        bound_text = "–" if bound is None else f"{bound:.2f}"
+        lines.append(f"| {task['name']} | {task['seconds']:.4f} | {bound_text} | {task.get('note', '')} |")
+    lines += ["", "## Targets (issue 11)", ""] + targets(ours, rows)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}", file=sys.stderr)
+
+
+def targets(ours, rows):
+    """One line per target of issue 11: met or not, with the numbers of this run."""
+    tasks = {task["name"]: task["seconds"] for task in ours["tasks"]}
+    peer = {(name, p): s for name, p, s, _, _, _ in rows}
+    lines = []
+
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
+    for name in ("gd_step_two_layer_f32_1024x64x4096", "gd_step_two_layer_f32_256x32x1024", "gd_step_mlp3_f32_1024x64x1024"):
+        torch_s, ours_s = peer[(name, "PyTorch eager")], tasks[name]
+        lines.append(f"1. {name}: {verdict(ours_s <= torch_s)}: ours {ours_s:.4f} s vs PyTorch {torch_s:.4f} s")
+    for dtype in ("f32", "f64"):
+        name = f"closed_form_ntk_{dtype}_1024x64x4096"
+        numpy_s, ours_s = peer[(name, "numpy")], tasks[name]
+        bound = next(t["bound_ratio"] for t in ours["tasks"] if t["name"] == name)
+        lines.append(f"2. {name}: {verdict(ours_s <= numpy_s)} against numpy ({ours_s:.4f} vs {numpy_s:.4f} s); "
+                     f"{bound:.2f}× the symmetric-product bound (aim 1.3×: {verdict(bound <= 1.3)})")
+    for depth in (1, 2, 3):
+        name = f"empirical_ntk_depth{depth}_f32"
+        ratio = peer[(name, "torch.func vmap∘jacrev")] / tasks[name]
+        lines.append(f"3. {name}: {verdict(ratio >= 10)}: {ratio:.0f}× faster than torch.func")
+    batched = next((t for t in ours["tasks"] if t["name"].endswith("_batched")), None)
+    if batched:
+        count = batched["name"].split("_")[1]
+        separate = tasks[f"seeds_{count}_separate_processes"]
+        autodiff = tasks[f"seeds_{count}_separate_processes_autodiff"]
+        lines.append(f"4. {count} seeds batched: {separate / batched['seconds']:.1f}× separate fused processes "
+                     f"({verdict(separate / batched['seconds'] >= 10)}), {autodiff / batched['seconds']:.1f}× separate "
+                     f"autodiff processes ({verdict(autodiff / batched['seconds'] >= 10)})")
+    sparse = tasks["gd_step_two_layer_f32_1024x64x4096_bias-3"]
+    dense = tasks["gd_step_two_layer_f32_1024x64x4096"]
+    lines.append(f"5. sparse step (bias −3): {verdict(sparse < dense)}: {sparse / dense:.2f}× the dense step at the same width")
+    return lines
 
 
 def cpu_name():

@@ -5,7 +5,7 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use overparam_cpu::{closed_form_kernel, HostMlp, Nonlinearity, Workspace};
+use overparam_cpu::{closed_form_kernel_in, HostMlp, KernelWorkspace, Nonlinearity, Workspace};
 
 fn to_f32(values: &[f64]) -> Vec<f32> {
     values.iter().map(|&v| v as f32).collect()
@@ -53,12 +53,14 @@ fn step(c: &mut Criterion) {
     let (n, d, m) = (1024, 64, 4096);
     let (inputs, _) = common::data(3, n, d);
     let net = common::network(4, d, &[m], Nonlinearity::Relu, 0.0);
+    let mut work = KernelWorkspace::default();
     c.bench_function("closed_form_kernel/f64_1024x64x4096", |b| {
-        b.iter(|| closed_form_kernel(&net, &inputs, n))
+        b.iter(|| closed_form_kernel_in(&net, &inputs, n, &mut work))
     });
     let (net, inputs) = (f32_network(&net), to_f32(&inputs));
+    let mut work = KernelWorkspace::default();
     c.bench_function("closed_form_kernel/f32_1024x64x4096", |b| {
-        b.iter(|| closed_form_kernel(&net, &inputs, n))
+        b.iter(|| closed_form_kernel_in(&net, &inputs, n, &mut work))
     });
 }
 

@@ -7,7 +7,7 @@
 
 use crate::chunks::map_row_chunk_pairs;
 use crate::rows::kernel_factors;
-use crate::products::{gram_lower, matmul_nt, mirror_lower};
+use crate::products::{gram_lower, matmul_nt, mirror_lower, mirror_lower_with_product};
 use crate::{HostMlp, Real};
 
 /// The kernel by parameter group, each `[n, n]` row-major and symmetric; `None` for a frozen
@@ -22,28 +22,50 @@ pub struct KernelParts<T> {
     pub output: Option<Vec<T>>,
 }
 
+/// The two `[n, m]` factors [`closed_form_kernel_in`] builds, kept between calls so that a
+/// kernel tracked during training does not map fresh pages every time.
+#[derive(Debug, Default)]
+pub struct KernelWorkspace<T> {
+    pre: Vec<T>,
+    weighted_slope: Vec<T>,
+}
+
 /// The closed-form NTK parts of the one-hidden-layer `network` at `inputs` `[n, d]`.
 ///
 /// # Panics
 /// Panics if `network` has more than one hidden layer (a programming error: callers check).
 pub fn closed_form_kernel<T: Real>(network: &HostMlp<T>, inputs: &[T], samples: usize) -> KernelParts<T> {
+    closed_form_kernel_in(network, inputs, samples, &mut KernelWorkspace::default())
+}
+
+/// [`closed_form_kernel`] with its `[n, m]` buffers in `work`.
+///
+/// # Panics
+/// As [`closed_form_kernel`].
+pub fn closed_form_kernel_in<T: Real>(
+    network: &HostMlp<T>,
+    inputs: &[T],
+    samples: usize,
+    work: &mut KernelWorkspace<T>,
+) -> KernelParts<T> {
     let [layer] = &network.layers[..] else {
         panic!("the closed-form kernel is for one hidden layer");
     };
     let (n, m, d) = (samples, layer.width, layer.fan_in);
     let s_squared = network.output_scale * network.output_scale;
-    let mut pre = vec![T::zero(); n * m];
-    matmul_nt(&mut pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
+    let KernelWorkspace { pre, weighted_slope } = work;
+    pre.resize(n * m, T::zero());
+    matmul_nt(pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
     let slope_needed = layer.train_weight || layer.train_bias;
-    let mut weighted_slope = vec![T::zero(); if slope_needed { n * m } else { 0 }];
+    weighted_slope.resize(if slope_needed { n * m } else { 0 }, T::zero());
     let sigma = network.nonlinearity;
     let (bias, a) = (&layer.bias, &network.output);
     // One pass: Z += b, D∘a into `weighted_slope`, σ(Z) in place.
     let pass = |rows: &mut [T], slopes: &mut [T]| kernel_factors(rows, slopes, bias, a, sigma);
     if slope_needed {
-        map_row_chunk_pairs(&mut pre, &mut weighted_slope, m, pass);
+        map_row_chunk_pairs(pre, weighted_slope, m, pass);
     } else {
-        pass(&mut pre, &mut []);
+        pass(pre, &mut []);
     }
     let gram = |factor: &[T], rank: usize, alpha: T| {
         let mut out = vec![T::zero(); n * n];
@@ -52,26 +74,19 @@ pub fn closed_form_kernel<T: Real>(network: &HostMlp<T>, inputs: &[T], samples: 
     };
     let mut parts = KernelParts::default();
     if slope_needed {
-        let slope_gram = gram(&weighted_slope, m, s_squared);
+        let mut slope_gram = gram(weighted_slope, m, s_squared);
         if layer.train_weight {
             let input_gram = gram(inputs, d, layer.input_scale * layer.input_scale);
-            let mut weight_part = slope_gram.clone();
-            for i in 0..n {
-                for j in 0..=i {
-                    weight_part[i * n + j] *= input_gram[i * n + j];
-                }
-            }
-            mirror_lower(&mut weight_part, n);
-            parts.weight = Some(weight_part);
+            parts.weight = Some(mirror_lower_with_product(&mut slope_gram, &input_gram, n));
+        } else {
+            mirror_lower(&mut slope_gram, n);
         }
         if layer.train_bias {
-            let mut bias_part = slope_gram;
-            mirror_lower(&mut bias_part, n);
-            parts.bias = Some(bias_part);
+            parts.bias = Some(slope_gram);
         }
     }
     if network.train_output {
-        let mut output_part = gram(&pre, m, s_squared);
+        let mut output_part = gram(pre, m, s_squared);
         mirror_lower(&mut output_part, n);
         parts.output = Some(output_part);
     }

@@ -23,7 +23,7 @@ mod real;
 mod rows;
 mod sparse;
 
-pub use kernel::{closed_form_kernel, KernelParts};
+pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
 pub use mlp::{Gradients, HostLayer, HostMlp, StepRates, Workspace};
 pub use nonlinearity::{Nonlinearity, SOFTPLUS_THRESHOLD};
 pub use products::{gram_lower, matmul_nn, matmul_nt, matmul_tn, mirror_lower};

@@ -5,7 +5,7 @@
 //! ∂L/∂a = s H_Lᵀ g,  Δ_L = (s g aᵀ) ∘ σ′(Z_L),  Δ_{l−1} = c_l (Δ_l W_l) ∘ σ′(Z_{l−1}),
 //! ∂L/∂W_l = c_l Δ_lᵀ H_{l−1},  ∂L/∂b_l = Δ_lᵀ 1.
 
-use crate::chunks::{add_columns, map_row_chunk_pairs, map_row_chunks, ROWS_PER_CHUNK};
+use crate::chunks::{add_columns, map_row_chunk_pairs, map_row_chunks, rows_per_chunk};
 use crate::products::{matmul_nn, matmul_nt, matmul_tn};
 use crate::sparse::{accumulate, active_pairs, ActivePairs, SparseGradients};
 use crate::{rows, Nonlinearity, Real};
@@ -140,7 +140,7 @@ impl<T: Real> HostMlp<T> {
             } else {
                 let (a, s) = (&self.output, self.output_scale);
                 let track = sigma == Nonlinearity::Relu;
-                let limit = ROWS_PER_CHUNK * width / (SPARSE_MAX_ACTIVE_FRACTION / 2);
+                let limit = rows_per_chunk(width) * width / (SPARSE_MAX_ACTIVE_FRACTION / 2);
                 let results = map_row_chunks(pre, width, |first, rows| {
                     let mut outputs = vec![T::zero(); rows.len() / width];
                     let count = rows::read_out(rows, bias, a, sigma, &mut outputs);

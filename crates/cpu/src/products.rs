@@ -81,17 +81,41 @@ pub fn gram_lower<T: Real>(dst: &mut [T], a: &[T], [n, k]: [usize; 2], alpha: T)
     );
 }
 
-/// Copies the lower triangle of the row-major `[n, n]` matrix onto its upper triangle, in
-/// square tiles so that both the rows read and the columns written stay in cache.
-pub fn mirror_lower<T: Real>(matrix: &mut [T], n: usize) {
-    const TILE: usize = 32;
+/// Side of the square tiles in which lower triangles are mirrored, so that both the rows read
+/// and the columns written stay in cache.
+const TILE: usize = 32;
+
+/// Calls `visit(i, j)` for every i > j of an `[n, n]` matrix, tile by tile.
+fn strict_lower_by_tiles(n: usize, mut visit: impl FnMut(usize, usize)) {
     for row_start in (0..n).step_by(TILE) {
         for col_start in (0..=row_start).step_by(TILE) {
             for i in row_start..(row_start + TILE).min(n) {
                 for j in col_start..(col_start + TILE).min(i) {
-                    matrix[j * n + i] = matrix[i * n + j];
+                    visit(i, j);
                 }
             }
         }
     }
+}
+
+/// Copies the lower triangle of the row-major `[n, n]` matrix onto its upper triangle.
+pub fn mirror_lower<T: Real>(matrix: &mut [T], n: usize) {
+    strict_lower_by_tiles(n, |i, j| matrix[j * n + i] = matrix[i * n + j]);
+}
+
+/// With `a` and `b` holding symmetric matrices in their lower triangles: mirrors `a` in place
+/// and returns the full a ∘ b (elementwise product), in one pass over the tiles.
+pub fn mirror_lower_with_product<T: Real>(a: &mut [T], b: &[T], n: usize) -> Vec<T> {
+    let mut product = vec![T::zero(); n * n];
+    for i in 0..n {
+        product[i * n + i] = a[i * n + i] * b[i * n + i];
+    }
+    strict_lower_by_tiles(n, |i, j| {
+        let value = a[i * n + j];
+        a[j * n + i] = value;
+        let entry = value * b[i * n + j];
+        product[i * n + j] = entry;
+        product[j * n + i] = entry;
+    });
+    product
 }

@@ -165,7 +165,7 @@ pub fn train_from<M: EmpiricalNtk>(
             // Movement, activity and the kernel are measured at θ_t, before the update.
             let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
             let kernel = if measure_kernel {
-                kernels.measure(&model, inputs.clone(), &spec.learning_rates)?
+                kernels.measure(&model, inputs.clone(), &spec.learning_rates, fused.is_some())?
             } else {
                 None
             };

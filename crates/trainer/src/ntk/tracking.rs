@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use overparam_model::{host_values, HostNetwork, Mlp, Network, TwoLayer};
 
-use super::{closed_form_ntk, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts};
+use super::{closed_form_ntk, closed_form_ntk_host, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts};
 use crate::{LearningRates, TrainerError};
 
 /// A network whose empirical NTK the training loop can track: the two-layer network uses
@@ -13,11 +13,21 @@ pub trait EmpiricalNtk: Network + HostNetwork {
     /// The empirical NTK by parameter tensor at `inputs` `[n, d]`, each part `[n, n]`, for a
     /// model on an autodiff device.
     fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts;
+
+    /// The same kernel computed on the host where that is faster (the two-layer closed form
+    /// as symmetric products); only for models on a CPU backend.
+    fn empirical_ntk_on_host(&self, inputs: Tensor<2>) -> NtkParts {
+        self.empirical_ntk(inputs)
+    }
 }
 
 impl EmpiricalNtk for TwoLayer {
     fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
         closed_form_ntk(self, inputs)
+    }
+
+    fn empirical_ntk_on_host(&self, inputs: Tensor<2>) -> NtkParts {
+        closed_form_ntk_host(self, inputs)
     }
 }
 
@@ -70,9 +80,14 @@ impl KernelTracker {
         model: &M,
         inputs: Tensor<2>,
         rates: &LearningRates,
+        on_host: bool,
     ) -> Result<Option<KernelRecord>, TrainerError> {
         let [n, _] = inputs.dims();
-        let parts = model.empirical_ntk(inputs);
+        let parts = if on_host {
+            model.empirical_ntk_on_host(inputs)
+        } else {
+            model.empirical_ntk(inputs)
+        };
         let Some(total) = parts.total() else {
             return Ok(None);
         };

@@ -1,7 +1,7 @@
 //! The timed tasks: GEMM, GD steps (fused and autodiff), closed-form and empirical NTKs.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use overparam_cpu::{closed_form_kernel, matmul_nn, HostMlp, Real, StepRates, Workspace};
+use overparam_cpu::{closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace};
 use overparam_model::{
     Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
     TwoLayerConfig,
@@ -144,12 +144,15 @@ pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
     let mut tasks = Vec::new();
     let net32 = model.to_host::<f32>();
     let inputs32 = host::<f32, 2>(&x);
-    let seconds = best_time(repeats, || drop(closed_form_kernel(&net32, &inputs32, n)));
-    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}"), seconds, Some(flops / (rates.f32 * 1e9)), "host, symmetric products"));
+    let note = "host, symmetric products, [n, m] buffers reused between calls";
+    let mut work = KernelWorkspace::default();
+    let seconds = best_time(repeats, || drop(closed_form_kernel_in(&net32, &inputs32, n, &mut work)));
+    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}"), seconds, Some(flops / (rates.f32 * 1e9)), note));
     let net64 = model.to_host::<f64>();
     let inputs64 = host::<f64, 2>(&x);
-    let seconds = best_time(repeats, || drop(closed_form_kernel(&net64, &inputs64, n)));
-    tasks.push(Task::new(format!("closed_form_ntk_f64_{label}"), seconds, Some(flops / (rates.f64 * 1e9)), "host, symmetric products"));
+    let mut work = KernelWorkspace::default();
+    let seconds = best_time(repeats, || drop(closed_form_kernel_in(&net64, &inputs64, n, &mut work)));
+    tasks.push(Task::new(format!("closed_form_ntk_f64_{label}"), seconds, Some(flops / (rates.f64 * 1e9)), note));
     let two_layer = two_layer_config(d, m)
         .with_parameters(&model.to_named_arrays(), device)
         .expect("the MLP has the two-layer network's tensors");
