@@ -27,40 +27,25 @@ fn view_mut<T: Real>(data: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> 
     MatMut::from_row_major_slice_mut(&mut data[..rows * cols], rows, cols)
 }
 
+/// `dst` = α · lhs · rhs, parallel above [`PARALLEL_MIN_WORK`].
+fn multiply<T: Real>(dst: MatMut<'_, T>, lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, alpha: T) {
+    let work = dst.nrows() * dst.ncols() * lhs.ncols();
+    matmul(dst, Accum::Replace, lhs, rhs, alpha, parallelism(work));
+}
+
 /// `dst` `[p, q]` = α · A Bᵀ for A `[p, k]`, B `[q, k]`.
 pub fn matmul_nt<T: Real>(dst: &mut [T], a: &[T], b: &[T], [p, q, k]: [usize; 3], alpha: T) {
-    matmul(
-        view_mut(dst, p, q),
-        Accum::Replace,
-        view(a, p, k),
-        view(b, q, k).transpose(),
-        alpha,
-        parallelism(p * q * k),
-    );
+    multiply(view_mut(dst, p, q), view(a, p, k), view(b, q, k).transpose(), alpha);
 }
 
 /// `dst` `[p, q]` = α · Aᵀ B for A `[k, p]`, B `[k, q]`.
 pub fn matmul_tn<T: Real>(dst: &mut [T], a: &[T], b: &[T], [p, q, k]: [usize; 3], alpha: T) {
-    matmul(
-        view_mut(dst, p, q),
-        Accum::Replace,
-        view(a, k, p).transpose(),
-        view(b, k, q),
-        alpha,
-        parallelism(p * q * k),
-    );
+    multiply(view_mut(dst, p, q), view(a, k, p).transpose(), view(b, k, q), alpha);
 }
 
 /// `dst` `[p, q]` = α · A B for A `[p, k]`, B `[k, q]`.
 pub fn matmul_nn<T: Real>(dst: &mut [T], a: &[T], b: &[T], [p, q, k]: [usize; 3], alpha: T) {
-    matmul(
-        view_mut(dst, p, q),
-        Accum::Replace,
-        view(a, p, k),
-        view(b, k, q),
-        alpha,
-        parallelism(p * q * k),
-    );
+    multiply(view_mut(dst, p, q), view(a, p, k), view(b, k, q), alpha);
 }
 
 /// The lower triangle (diagonal included) of `dst` `[n, n]` = α · A Aᵀ for A `[n, k]`: a

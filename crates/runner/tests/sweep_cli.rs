@@ -106,6 +106,13 @@ fn plan_is_deterministic_and_checks_every_key_first() {
     let message = stderr(&output);
     assert!(message.contains("model.widht") && message.contains("run 0"), "{message}");
     assert!(!out.join("runs").exists(), "nothing ran");
+
+    // train.seeds belongs to `overparam train`; a sweep sweeps `seed`.
+    let (_dir, spec, out) = workspace(SPEC);
+    std::fs::write(spec.with_file_name("base.toml"), format!("{BASE}seeds = 3\n")).unwrap();
+    let output = sweep("plan", &spec, &out, &[]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("sweep over `seed` instead"), "{}", stderr(&output));
 }
 
 #[test]

@@ -78,6 +78,13 @@ pub fn plan_sweep(spec_path: &Path, dir: &Path) -> anyhow::Result<Plan> {
                 .with_context(describe)?;
         }
         config.resolve().with_context(describe)?;
+        anyhow::ensure!(
+            config.train.seeds == 1,
+            "{}: train.seeds = {} trains several seeds in one `overparam train`; a sweep runs one \
+             seed per run: sweep over `seed` instead (e.g. [grid] seed = [0, 1, 2])",
+            describe(),
+            config.train.seeds
+        );
         let run_id = run_id(&config)?;
         if let Some(twin) = entries.iter().find(|e| e.run_id == run_id) {
             bail!(
