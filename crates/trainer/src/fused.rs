@@ -22,6 +22,7 @@ pub enum StepEngine {
 /// A network on the host in its device's float type, with its data and buffers.
 pub struct FusedDescent {
     state: HostState,
+    rates: StepRates,
 }
 
 enum HostState {
@@ -62,13 +63,24 @@ macro_rules! each_run {
 
 impl FusedDescent {
     /// Copies `model`, `inputs` `[n, d]` and `targets` `[n]` to the host, in the float type of
-    /// the model's device (f32 or f64).
-    pub fn new<M: HostNetwork>(model: &M, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
+    /// the model's device (f32 or f64), to descend with `rates`.
+    pub fn new<M: HostNetwork>(
+        model: &M,
+        inputs: &Tensor<2>,
+        targets: &Tensor<1>,
+        rates: &LearningRates,
+    ) -> Self {
         let state = match inputs.dtype() {
             DType::F64 => HostState::F64(HostRun::new(model, inputs, targets)),
             _ => HostState::F32(HostRun::new(model, inputs, targets)),
         };
-        Self { state }
+        let depth = each_run!(&state, |run| run.network.depth());
+        let rates = StepRates {
+            weights: (1..=depth).map(|l| rates.for_parameter(&format!("w{l}"))).collect(),
+            biases: (1..=depth).map(|l| rates.for_parameter(&format!("b{l}"))).collect(),
+            output: rates.for_parameter("a"),
+        };
+        Self { state, rates }
     }
 
     /// L(θ) = (1/2n) Σ (f − y)², computing ∂L/∂θ for the next [`FusedDescent::descend`].
@@ -100,16 +112,9 @@ impl FusedDescent {
     }
 
     /// θ ← θ − η_θ ∂L/∂θ with the gradients of the last [`FusedDescent::loss`].
-    pub fn descend(&mut self, rates: &LearningRates) {
-        each_run!(&mut self.state, |run| {
-            let depth = run.network.depth();
-            let step_rates = StepRates {
-                weights: (1..=depth).map(|l| rates.for_parameter(&format!("w{l}"))).collect(),
-                biases: (1..=depth).map(|l| rates.for_parameter(&format!("b{l}"))).collect(),
-                output: rates.for_parameter("a"),
-            };
-            run.network.descend(&run.work.gradients, &step_rates);
-        })
+    pub fn descend(&mut self) {
+        let rates = &self.rates;
+        each_run!(&mut self.state, |run| run.network.descend(&run.work.gradients, rates))
     }
 
     /// θ_t as named f64 arrays (exact copies of the host values).

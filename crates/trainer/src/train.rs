@@ -129,7 +129,7 @@ pub fn train_from<M: EmpiricalNtk>(
         }),
     };
     let mut fused = (spec.engine == StepEngine::Fused && batches.is_none())
-        .then(|| FusedDescent::new(&model, &inputs, &targets));
+        .then(|| FusedDescent::new(&model, &inputs, &targets, &spec.learning_rates));
     for step in first_step.. {
         if checkpointing.due(step, first_step, spec.steps) {
             if let Some(fused) = &fused {
@@ -173,7 +173,7 @@ pub fn train_from<M: EmpiricalNtk>(
                 (Some(fused), _) => {
                     let norms = if logged { fused.squared_gradient_norms() } else { Default::default() };
                     if apply {
-                        fused.descend(&spec.learning_rates);
+                        fused.descend();
                     }
                     norms
                 }
