@@ -26,7 +26,11 @@ where
     let chunk_len = rows_per_chunk * width.max(1);
     let run = |(index, rows): (usize, &mut [T])| visit(index * rows_per_chunk, rows);
     if buffer.len() >= PARALLEL_MIN_ENTRIES {
-        buffer.par_chunks_mut(chunk_len).enumerate().map(run).collect()
+        buffer
+            .par_chunks_mut(chunk_len)
+            .enumerate()
+            .map(run)
+            .collect()
     } else {
         buffer.chunks_mut(chunk_len).enumerate().map(run).collect()
     }
@@ -45,12 +49,18 @@ pub fn add_columns<T: Real>(partial: &[Vec<T>], columns: usize) -> Vec<T> {
 
 /// `visit(primary_rows, secondary_rows)` on the same pieces of rows of two `[n, width]`
 /// buffers.
-pub fn map_row_chunk_pairs<T: Real, F>(primary: &mut [T], secondary: &mut [T], width: usize, visit: F)
-where
+pub fn map_row_chunk_pairs<T: Real, F>(
+    primary: &mut [T],
+    secondary: &mut [T],
+    width: usize,
+    visit: F,
+) where
     F: Fn(&mut [T], &mut [T]) + Sync,
 {
     let chunk_len = rows_per_chunk(width) * width.max(1);
-    let pieces = primary.chunks_mut(chunk_len).zip(secondary.chunks_mut(chunk_len));
+    let pieces = primary
+        .chunks_mut(chunk_len)
+        .zip(secondary.chunks_mut(chunk_len));
     if primary_len_is_large(chunk_len, pieces.len()) {
         let pieces: Vec<_> = pieces.collect();
         pieces.into_par_iter().for_each(|(a, b)| visit(a, b));

@@ -6,8 +6,8 @@
 //! computed: n²m multiply-adds per m-term, half a general product's.
 
 use crate::chunks::map_row_chunk_pairs;
-use crate::rows::kernel_factors;
 use crate::products::{gram_lower, matmul_nt, mirror_lower, mirror_lower_with_product};
+use crate::rows::kernel_factors;
 use crate::{HostMlp, Real};
 
 /// The kernel by parameter group, each `[n, n]` row-major and symmetric; `None` for a frozen
@@ -34,7 +34,11 @@ pub struct KernelWorkspace<T> {
 ///
 /// # Panics
 /// Panics if `network` has more than one hidden layer (a programming error: callers check).
-pub fn closed_form_kernel<T: Real>(network: &HostMlp<T>, inputs: &[T], samples: usize) -> KernelParts<T> {
+pub fn closed_form_kernel<T: Real>(
+    network: &HostMlp<T>,
+    inputs: &[T],
+    samples: usize,
+) -> KernelParts<T> {
     closed_form_kernel_in(network, inputs, samples, &mut KernelWorkspace::default())
 }
 
@@ -53,7 +57,10 @@ pub fn closed_form_kernel_in<T: Real>(
     };
     let (n, m, d) = (samples, layer.width, layer.fan_in);
     let s_squared = network.output_scale * network.output_scale;
-    let KernelWorkspace { pre, weighted_slope } = work;
+    let KernelWorkspace {
+        pre,
+        weighted_slope,
+    } = work;
     pre.resize(n * m, T::zero());
     matmul_nt(pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
     let slope_needed = layer.train_weight || layer.train_bias;

@@ -93,14 +93,28 @@ impl<T: Real> Workspace<T> {
         let layers = &network.layers;
         let depth = layers.len();
         let gradients = Gradients {
-            weights: layers.iter().map(|l| l.train_weight.then(|| vec![T::zero(); l.weight.len()])).collect(),
-            biases: layers.iter().map(|l| l.train_bias.then(|| vec![T::zero(); l.width])).collect(),
-            output: network.train_output.then(|| vec![T::zero(); network.output.len()]),
+            weights: layers
+                .iter()
+                .map(|l| l.train_weight.then(|| vec![T::zero(); l.weight.len()]))
+                .collect(),
+            biases: layers
+                .iter()
+                .map(|l| l.train_bias.then(|| vec![T::zero(); l.width]))
+                .collect(),
+            output: network
+                .train_output
+                .then(|| vec![T::zero(); network.output.len()]),
         };
         Self {
             samples,
-            pre: layers.iter().map(|l| vec![T::zero(); samples * l.width]).collect(),
-            hidden: layers[..depth - 1].iter().map(|l| vec![T::zero(); samples * l.width]).collect(),
+            pre: layers
+                .iter()
+                .map(|l| vec![T::zero(); samples * l.width])
+                .collect(),
+            hidden: layers[..depth - 1]
+                .iter()
+                .map(|l| vec![T::zero(); samples * l.width])
+                .collect(),
             outputs: vec![T::zero(); samples],
             gradients,
             used_sparse: false,
@@ -117,7 +131,9 @@ impl<T: Real> HostMlp<T> {
 
     /// Whether layer l's Δ is needed: some layer at or below l trains W or b.
     fn needs_delta(&self, layer: usize) -> bool {
-        self.layers[..=layer].iter().any(|l| l.train_weight || l.train_bias)
+        self.layers[..=layer]
+            .iter()
+            .any(|l| l.train_weight || l.train_bias)
     }
 
     /// The forward pass on `inputs` `[n, d]`: fills Z_l, H_l (l < L) and f, and returns the
@@ -145,7 +161,11 @@ impl<T: Real> HostMlp<T> {
                     let mut outputs = vec![T::zero(); rows.len() / width];
                     let count = rows::read_out(rows, bias, a, sigma, &mut outputs);
                     outputs.iter_mut().for_each(|f| *f = s * *f);
-                    let active = if track { active_pairs(first, rows, width, count, limit) } else { None };
+                    let active = if track {
+                        active_pairs(first, rows, width, count, limit)
+                    } else {
+                        None
+                    };
                     (outputs, active)
                 });
                 let mut row = 0;
@@ -191,10 +211,17 @@ impl<T: Real> HostMlp<T> {
     fn sparse_last_layer(&self, inputs: &[T], work: &mut Workspace<T>, pairs: &[ActivePairs]) {
         let last = self.depth() - 1;
         let layer = &self.layers[last];
-        let input: &[T] = if last == 0 { inputs } else { &work.hidden[last - 1] };
+        let input: &[T] = if last == 0 {
+            inputs
+        } else {
+            &work.hidden[last - 1]
+        };
         let gradients = &mut work.gradients;
         let (weights, biases) = (&mut gradients.weights[last], &mut gradients.biases[last]);
-        for buffer in [weights.as_mut(), biases.as_mut(), gradients.output.as_mut()].into_iter().flatten() {
+        for buffer in [weights.as_mut(), biases.as_mut(), gradients.output.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             buffer.fill(T::zero());
         }
         let all: Vec<(u32, u32)> = pairs.iter().flatten().flatten().copied().collect();
@@ -228,7 +255,15 @@ impl<T: Real> HostMlp<T> {
             let mut bias_sums = vec![T::zero(); width];
             let count = rows.len() / width;
             let coefficients: Vec<T> = g[first..first + count].iter().map(|&g| s * g).collect();
-            rows::backward(rows, a, &coefficients, &mut output_sums, &mut bias_sums, want_delta, sigma);
+            rows::backward(
+                rows,
+                a,
+                &coefficients,
+                &mut output_sums,
+                &mut bias_sums,
+                want_delta,
+                sigma,
+            );
             (output_sums, bias_sums)
         });
         let (output_parts, bias_parts): (Vec<_>, Vec<_>) = partial.into_iter().unzip();
@@ -245,7 +280,11 @@ impl<T: Real> HostMlp<T> {
                 *bias = add_columns(&bias_parts, layer.width);
             }
             let (below, _) = work.hidden.split_at_mut(index);
-            let input: &[T] = if index == 0 { inputs } else { &below[index - 1] };
+            let input: &[T] = if index == 0 {
+                inputs
+            } else {
+                &below[index - 1]
+            };
             if let Some(weight) = work.gradients.weights[index].as_mut() {
                 let dims = [layer.width, layer.fan_in, n];
                 matmul_tn(weight, &work.pre[index], input, dims, layer.input_scale);
@@ -258,7 +297,13 @@ impl<T: Real> HostMlp<T> {
             let (pre_below, pre_here) = work.pre.split_at_mut(index);
             let product = &mut below[index - 1];
             let dims = [n, below_width, layer.width];
-            matmul_nn(product, &pre_here[0], &layer.weight, dims, layer.input_scale);
+            matmul_nn(
+                product,
+                &pre_here[0],
+                &layer.weight,
+                dims,
+                layer.input_scale,
+            );
             let product: &[T] = product;
             bias_parts = map_row_chunks(&mut pre_below[index - 1], below_width, |first, rows| {
                 let mut sums = vec![T::zero(); below_width];
@@ -280,8 +325,16 @@ impl<T: Real> HostMlp<T> {
             }
         }
         for (index, layer) in self.layers.iter_mut().enumerate() {
-            step(&mut layer.weight, gradients.weights[index].as_ref(), rates.weights[index]);
-            step(&mut layer.bias, gradients.biases[index].as_ref(), rates.biases[index]);
+            step(
+                &mut layer.weight,
+                gradients.weights[index].as_ref(),
+                rates.weights[index],
+            );
+            step(
+                &mut layer.bias,
+                gradients.biases[index].as_ref(),
+                rates.biases[index],
+            );
         }
         step(&mut self.output, gradients.output.as_ref(), rates.output);
     }
@@ -290,7 +343,10 @@ impl<T: Real> HostMlp<T> {
 impl<T: Real> Gradients<T> {
     /// ‖∂L/∂θ‖² in f64 per tensor: (weights per layer, biases per layer, output).
     pub fn squared_norms(&self) -> (Vec<Option<f64>>, Vec<Option<f64>>, Option<f64>) {
-        let norm = |g: &Option<Vec<T>>| g.as_ref().map(|g| g.iter().map(|v| v.as_f64().powi(2)).sum());
+        let norm = |g: &Option<Vec<T>>| {
+            g.as_ref()
+                .map(|g| g.iter().map(|v| v.as_f64().powi(2)).sum())
+        };
         (
             self.weights.iter().map(norm).collect(),
             self.biases.iter().map(norm).collect(),

@@ -35,12 +35,22 @@ fn multiply<T: Real>(dst: MatMut<'_, T>, lhs: MatRef<'_, T>, rhs: MatRef<'_, T>,
 
 /// `dst` `[p, q]` = α · A Bᵀ for A `[p, k]`, B `[q, k]`.
 pub fn matmul_nt<T: Real>(dst: &mut [T], a: &[T], b: &[T], [p, q, k]: [usize; 3], alpha: T) {
-    multiply(view_mut(dst, p, q), view(a, p, k), view(b, q, k).transpose(), alpha);
+    multiply(
+        view_mut(dst, p, q),
+        view(a, p, k),
+        view(b, q, k).transpose(),
+        alpha,
+    );
 }
 
 /// `dst` `[p, q]` = α · Aᵀ B for A `[k, p]`, B `[k, q]`.
 pub fn matmul_tn<T: Real>(dst: &mut [T], a: &[T], b: &[T], [p, q, k]: [usize; 3], alpha: T) {
-    multiply(view_mut(dst, p, q), view(a, k, p).transpose(), view(b, k, q), alpha);
+    multiply(
+        view_mut(dst, p, q),
+        view(a, k, p).transpose(),
+        view(b, k, q),
+        alpha,
+    );
 }
 
 /// `dst` `[p, q]` = α · A B for A `[p, k]`, B `[k, q]`.

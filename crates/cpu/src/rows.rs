@@ -46,8 +46,20 @@ impl<T: Real> WithSimd for Activate<'_, T> {
 /// z ← z + b on rows of `bias.len()` entries, writing Σ_r a_r σ(z_r) of row i to `sums[i]`
 /// (summed in [`LANES`] interleaved partial sums, then those in order); returns how many of
 /// the new z are > 0 (the active units, for the sparse path).
-pub fn read_out<T: Real>(z: &mut [T], bias: &[T], a: &[T], sigma: Nonlinearity, sums: &mut [T]) -> usize {
-    Arch::new().dispatch(ReadOut { z, bias, a, sigma, sums })
+pub fn read_out<T: Real>(
+    z: &mut [T],
+    bias: &[T],
+    a: &[T],
+    sigma: Nonlinearity,
+    sums: &mut [T],
+) -> usize {
+    Arch::new().dispatch(ReadOut {
+        z,
+        bias,
+        a,
+        sigma,
+        sums,
+    })
 }
 
 struct ReadOut<'a, T> {
@@ -62,7 +74,13 @@ impl<T: Real> WithSimd for ReadOut<'_, T> {
     type Output = usize;
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) -> usize {
-        let Self { z, bias, a, sigma, sums } = self;
+        let Self {
+            z,
+            bias,
+            a,
+            sigma,
+            sums,
+        } = self;
         let mut active = [T::zero(); LANES];
         crate::with_nonlinearity!(sigma, T, |value, _slope| {
             for (z, sum) in z.chunks_mut(bias.len()).zip(sums.iter_mut()) {
@@ -75,29 +93,43 @@ impl<T: Real> WithSimd for ReadOut<'_, T> {
 
 /// One row of [`read_out`]; `active` counts the z > 0 per lane (exact: fewer than 2²⁴ per lane).
 #[inline(always)]
-fn read_out_row<T: Real>(z: &mut [T], bias: &[T], a: &[T], value: &impl Fn(T) -> T, active: &mut [T; LANES]) -> T {
-            let mut lanes = [T::zero(); LANES];
-            let mut z_chunks = z.chunks_exact_mut(LANES);
-            let mut bias_chunks = bias.chunks_exact(LANES);
-            let mut a_chunks = a.chunks_exact(LANES);
-            for ((z, b), a) in (&mut z_chunks).zip(&mut bias_chunks).zip(&mut a_chunks) {
-                for k in 0..LANES {
-                    z[k] += b[k];
-                    lanes[k] += a[k] * value(z[k]);
-                    active[k] += if z[k] > T::zero() { T::one() } else { T::zero() };
-                }
-            }
-            let rest = z_chunks.into_remainder().iter_mut();
-            for (k, ((z, b), a)) in rest.zip(bias_chunks.remainder()).zip(a_chunks.remainder()).enumerate() {
-                *z += *b;
-                lanes[k] += *a * value(*z);
-                active[k] += if *z > T::zero() { T::one() } else { T::zero() };
-            }
-            let mut total = T::zero();
-            for lane in lanes {
-                total += lane;
-            }
-            total
+fn read_out_row<T: Real>(
+    z: &mut [T],
+    bias: &[T],
+    a: &[T],
+    value: &impl Fn(T) -> T,
+    active: &mut [T; LANES],
+) -> T {
+    let mut lanes = [T::zero(); LANES];
+    let mut z_chunks = z.chunks_exact_mut(LANES);
+    let mut bias_chunks = bias.chunks_exact(LANES);
+    let mut a_chunks = a.chunks_exact(LANES);
+    for ((z, b), a) in (&mut z_chunks).zip(&mut bias_chunks).zip(&mut a_chunks) {
+        for k in 0..LANES {
+            z[k] += b[k];
+            lanes[k] += a[k] * value(z[k]);
+            active[k] += if z[k] > T::zero() {
+                T::one()
+            } else {
+                T::zero()
+            };
+        }
+    }
+    let rest = z_chunks.into_remainder().iter_mut();
+    for (k, ((z, b), a)) in rest
+        .zip(bias_chunks.remainder())
+        .zip(a_chunks.remainder())
+        .enumerate()
+    {
+        *z += *b;
+        lanes[k] += *a * value(*z);
+        active[k] += if *z > T::zero() { T::one() } else { T::zero() };
+    }
+    let mut total = T::zero();
+    for lane in lanes {
+        total += lane;
+    }
+    total
 }
 
 /// The last layer's backward pass on rows of `a.len()` entries, row i with coefficient
@@ -113,7 +145,15 @@ pub fn backward<T: Real>(
     want_delta: bool,
     sigma: Nonlinearity,
 ) {
-    Arch::new().dispatch(Backward { z, a, coefficients, output_sums, bias_sums, want_delta, sigma });
+    Arch::new().dispatch(Backward {
+        z,
+        a,
+        coefficients,
+        output_sums,
+        bias_sums,
+        want_delta,
+        sigma,
+    });
 }
 
 struct Backward<'a, T> {
@@ -130,23 +170,35 @@ impl<T: Real> WithSimd for Backward<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        let Self { z, a, coefficients, output_sums, bias_sums, want_delta, sigma } = self;
+        let Self {
+            z,
+            a,
+            coefficients,
+            output_sums,
+            bias_sums,
+            want_delta,
+            sigma,
+        } = self;
         crate::with_nonlinearity!(sigma, T, |value, slope| {
             for (z, &coefficient) in z.chunks_mut(a.len()).zip(coefficients) {
-            if want_delta {
-                let (output_sums, bias_sums) = (&mut *output_sums, &mut *bias_sums);
-                let entries = z.iter_mut().zip(a).zip(output_sums.iter_mut()).zip(bias_sums.iter_mut());
-                for (((z, a_r), output_sum), bias_sum) in entries {
-                    *output_sum += coefficient * value(*z);
-                    let delta = coefficient * *a_r * slope(*z);
-                    *bias_sum += delta;
-                    *z = delta;
+                if want_delta {
+                    let (output_sums, bias_sums) = (&mut *output_sums, &mut *bias_sums);
+                    let entries = z
+                        .iter_mut()
+                        .zip(a)
+                        .zip(output_sums.iter_mut())
+                        .zip(bias_sums.iter_mut());
+                    for (((z, a_r), output_sum), bias_sum) in entries {
+                        *output_sum += coefficient * value(*z);
+                        let delta = coefficient * *a_r * slope(*z);
+                        *bias_sum += delta;
+                        *z = delta;
+                    }
+                } else {
+                    for (z, output_sum) in z.iter().zip((*output_sums).iter_mut()) {
+                        *output_sum += coefficient * value(*z);
+                    }
                 }
-            } else {
-                for (z, output_sum) in z.iter().zip((*output_sums).iter_mut()) {
-                    *output_sum += coefficient * value(*z);
-                }
-            }
             }
         })
     }
@@ -155,7 +207,12 @@ impl<T: Real> WithSimd for Backward<'_, T> {
 /// Δ below on rows of `sums.len()` entries: z ← p σ′(z) where p is the matching row of
 /// c_l Δ_l W_l; sums += the new z.
 pub fn delta_below<T: Real>(z: &mut [T], back: &[T], sums: &mut [T], sigma: Nonlinearity) {
-    Arch::new().dispatch(DeltaBelow { z, back, sums, sigma });
+    Arch::new().dispatch(DeltaBelow {
+        z,
+        back,
+        sums,
+        sigma,
+    });
 }
 
 struct DeltaBelow<'a, T> {
@@ -169,7 +226,12 @@ impl<T: Real> WithSimd for DeltaBelow<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        let Self { z, back, sums, sigma } = self;
+        let Self {
+            z,
+            back,
+            sums,
+            sigma,
+        } = self;
         let width = sums.len();
         crate::with_nonlinearity!(sigma, T, |_value, slope| {
             for (z, back) in z.chunks_mut(width).zip(back.chunks(width)) {
@@ -184,8 +246,20 @@ impl<T: Real> WithSimd for DeltaBelow<'_, T> {
 
 /// The closed-form kernel's pass on rows of `bias.len()` entries: z ← z + b, then (when
 /// `slopes` is not empty) slopes ← σ′(z) a, then z ← σ(z).
-pub fn kernel_factors<T: Real>(z: &mut [T], slopes: &mut [T], bias: &[T], a: &[T], sigma: Nonlinearity) {
-    Arch::new().dispatch(KernelFactors { z, slopes, bias, a, sigma });
+pub fn kernel_factors<T: Real>(
+    z: &mut [T],
+    slopes: &mut [T],
+    bias: &[T],
+    a: &[T],
+    sigma: Nonlinearity,
+) {
+    Arch::new().dispatch(KernelFactors {
+        z,
+        slopes,
+        bias,
+        a,
+        sigma,
+    });
 }
 
 struct KernelFactors<'a, T> {
@@ -200,7 +274,13 @@ impl<T: Real> WithSimd for KernelFactors<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        let Self { z, slopes, bias, a, sigma } = self;
+        let Self {
+            z,
+            slopes,
+            bias,
+            a,
+            sigma,
+        } = self;
         let width = bias.len();
         crate::with_nonlinearity!(sigma, T, |value, slope| {
             for (row, z) in z.chunks_mut(width).enumerate() {

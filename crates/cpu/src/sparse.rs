@@ -8,7 +8,13 @@ pub type ActivePairs = Option<Vec<(u32, u32)>>;
 
 /// The (row, unit) pairs with z > 0 of `rows` (starting at row `first_row`, `width` units per
 /// row), of which there are `count`; `None` (not worth it) when that is more than `limit`.
-pub fn active_pairs<T: Real>(first_row: usize, rows: &[T], width: usize, count: usize, limit: usize) -> ActivePairs {
+pub fn active_pairs<T: Real>(
+    first_row: usize,
+    rows: &[T],
+    width: usize,
+    count: usize,
+    limit: usize,
+) -> ActivePairs {
     if count > limit {
         return None;
     }

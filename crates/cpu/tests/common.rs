@@ -20,7 +20,13 @@ pub fn normal(rng: &mut impl Rng, count: usize, scale: f64) -> Vec<f64> {
 }
 
 /// An MLP with input dimension d and hidden widths, NTK scaling, biases at `bias`.
-pub fn network(seed: u64, d: usize, widths: &[usize], sigma: Nonlinearity, bias: f64) -> HostMlp<f64> {
+pub fn network(
+    seed: u64,
+    d: usize,
+    widths: &[usize],
+    sigma: Nonlinearity,
+    bias: f64,
+) -> HostMlp<f64> {
     let mut rng = rng(seed);
     let mut fan_in = d;
     let mut layers = Vec::new();
@@ -30,7 +36,11 @@ pub fn network(seed: u64, d: usize, widths: &[usize], sigma: Nonlinearity, bias:
             bias: vec![bias; width],
             fan_in,
             width,
-            input_scale: if index == 0 { 1.0 } else { 1.0 / (fan_in as f64).sqrt() },
+            input_scale: if index == 0 {
+                1.0
+            } else {
+                1.0 / (fan_in as f64).sqrt()
+            },
             train_weight: true,
             train_bias: true,
         });

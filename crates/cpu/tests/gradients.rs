@@ -55,7 +55,11 @@ fn check_against_differences(network: &HostMlp<f64>, inputs: &[f64], targets: &[
 #[test]
 fn gradients_match_finite_differences_for_every_depth_and_activation() {
     let (inputs, targets) = data(1, 12, 5);
-    for sigma in [Nonlinearity::Relu, Nonlinearity::Quadratic, Nonlinearity::Softplus] {
+    for sigma in [
+        Nonlinearity::Relu,
+        Nonlinearity::Quadratic,
+        Nonlinearity::Softplus,
+    ] {
         for widths in [&[9][..], &[9, 7], &[6, 8, 5]] {
             let net = network(2, 5, widths, sigma, 0.1);
             check_against_differences(&net, &inputs, &targets);
@@ -94,11 +98,22 @@ fn sparse_last_layer_equals_the_dense_backward() {
     assert_eq!(loss_sparse, loss_dense);
     let close = |a: &Option<Vec<f64>>, b: &Option<Vec<f64>>| {
         let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
-        a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-14 * (1.0 + y.abs()))
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-14 * (1.0 + y.abs()))
     };
-    assert!(close(&sparse_gradients.weights[0], &dense_work.gradients.weights[0]));
-    assert!(close(&sparse_gradients.biases[0], &dense_work.gradients.biases[0]));
-    assert!(close(&sparse_gradients.output, &dense_work.gradients.output));
+    assert!(close(
+        &sparse_gradients.weights[0],
+        &dense_work.gradients.weights[0]
+    ));
+    assert!(close(
+        &sparse_gradients.biases[0],
+        &dense_work.gradients.biases[0]
+    ));
+    assert!(close(
+        &sparse_gradients.output,
+        &dense_work.gradients.output
+    ));
 }
 
 #[test]
@@ -106,11 +121,18 @@ fn results_do_not_depend_on_the_thread_count() {
     let (inputs, targets) = data(7, 512, 64);
     let net = network(8, 64, &[512, 256], Nonlinearity::Relu, 0.0);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             let mut net = net.clone();
             let mut work = Workspace::new(&net, targets.len());
-            let rates = StepRates { weights: vec![0.5; 2], biases: vec![0.5; 2], output: 0.5 };
+            let rates = StepRates {
+                weights: vec![0.5; 2],
+                biases: vec![0.5; 2],
+                output: 0.5,
+            };
             let mut losses = Vec::new();
             for _ in 0..3 {
                 losses.push(net.loss_and_gradients(&inputs, &targets, &mut work));

@@ -9,12 +9,19 @@ use overparam_cpu::{closed_form_kernel, Nonlinearity};
 fn kernel_parts_match_the_formula_summed_naively() {
     let (n, d, m) = (23, 5, 41);
     let (inputs, _) = data(11, n, d);
-    for sigma in [Nonlinearity::Relu, Nonlinearity::Quadratic, Nonlinearity::Softplus] {
+    for sigma in [
+        Nonlinearity::Relu,
+        Nonlinearity::Quadratic,
+        Nonlinearity::Softplus,
+    ] {
         let net = network(12, d, &[m], sigma, 0.2);
         let parts = closed_form_kernel(&net, &inputs, n);
         let layer = &net.layers[0];
         let z = |i: usize, r: usize| {
-            (0..d).map(|k| inputs[i * d + k] * layer.weight[r * d + k]).sum::<f64>() + layer.bias[r]
+            (0..d)
+                .map(|k| inputs[i * d + k] * layer.weight[r * d + k])
+                .sum::<f64>()
+                + layer.bias[r]
         };
         let s2 = net.output_scale * net.output_scale;
         for i in 0..n {
@@ -29,7 +36,10 @@ fn kernel_parts_match_the_formula_summed_naively() {
                 let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * (1.0 + want.abs());
                 let k = i * n + j;
                 assert!(close(parts.bias.as_ref().unwrap()[k], kb), "K_b[{i},{j}]");
-                assert!(close(parts.weight.as_ref().unwrap()[k], kb * dot), "K_W[{i},{j}]");
+                assert!(
+                    close(parts.weight.as_ref().unwrap()[k], kb * dot),
+                    "K_W[{i},{j}]"
+                );
                 assert!(close(parts.output.as_ref().unwrap()[k], ka), "K_a[{i},{j}]");
             }
         }

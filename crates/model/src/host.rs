@@ -4,7 +4,7 @@ use burn::module::Param;
 use overparam_cpu::{HostLayer, HostMlp, Real};
 
 use crate::named_array::find_parameter;
-use crate::{ModelError, Mlp, NamedArray, TwoLayer};
+use crate::{Mlp, ModelError, NamedArray, TwoLayer};
 
 /// Host values of `name` converted to `T`.
 fn host_values<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
@@ -23,7 +23,9 @@ pub fn host_named_arrays<T: Real>(network: &HostMlp<T>) -> Vec<NamedArray> {
         let (w, b) = (format!("w{}", index + 1), format!("b{}", index + 1));
         let shape = vec![layer.width, layer.fan_in];
         arrays.push(NamedArray::new(&w, shape, convert(&layer.weight)).expect("shape matches"));
-        arrays.push(NamedArray::new(&b, vec![layer.width], convert(&layer.bias)).expect("shape matches"));
+        arrays.push(
+            NamedArray::new(&b, vec![layer.width], convert(&layer.bias)).expect("shape matches"),
+        );
     }
     let m = network.output.len();
     arrays.push(NamedArray::new("a", vec![m], convert(&network.output)).expect("shape matches"));
@@ -116,8 +118,13 @@ impl HostNetwork for Mlp {
             let [width, fan_in] = self.w[index].dims();
             let weight = find_parameter(arrays, &format!("w{}", index + 1), &[width, fan_in])?;
             let bias = find_parameter(arrays, &format!("b{}", index + 1), &[width])?;
-            w.push(Param::from_tensor(weight.to_tensor::<2>(&device)).set_require_grad(settings.train_w));
-            b.push(Param::from_tensor(bias.to_tensor::<1>(&device)).set_require_grad(settings.train_b));
+            w.push(
+                Param::from_tensor(weight.to_tensor::<2>(&device))
+                    .set_require_grad(settings.train_w),
+            );
+            b.push(
+                Param::from_tensor(bias.to_tensor::<1>(&device)).set_require_grad(settings.train_b),
+            );
         }
         let m = self.a.dims()[0];
         let a = find_parameter(arrays, "a", &[m])?.to_tensor::<1>(&device);

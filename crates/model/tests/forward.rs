@@ -109,8 +109,14 @@ fn balanced_sign_output_weights_split_the_units_in_half() {
         let arrays = config.init_parameters(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
         let a = &arrays.iter().find(|p| p.name == "a").unwrap().values;
         let magnitude = Parameterization::Standard.output_weight_std(width);
-        assert!(a.iter().all(|v| (v.abs() - magnitude).abs() < 1e-15), "{a:?}");
+        assert!(
+            a.iter().all(|v| (v.abs() - magnitude).abs() < 1e-15),
+            "{a:?}"
+        );
         assert_eq!(a.iter().filter(|v| **v > 0.0).count(), positive, "{a:?}");
-        assert!(a[..positive].iter().all(|v| *v > 0.0), "positive units first: {a:?}");
+        assert!(
+            a[..positive].iter().all(|v| *v > 0.0),
+            "positive units first: {a:?}"
+        );
     }
 }

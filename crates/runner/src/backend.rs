@@ -97,7 +97,9 @@ impl DTypeKind {
 /// that says what to do.
 pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result<Device> {
     static OPENED: Mutex<Vec<(BackendKind, DTypeKind, Device)>> = Mutex::new(Vec::new());
-    let mut opened = OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut opened = OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, configured, device)) = opened.iter().find(|(b, _, _)| *b == backend) {
         ensure!(
             *configured == dtype,

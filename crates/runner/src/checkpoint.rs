@@ -71,7 +71,10 @@ pub fn save_checkpoint(
     let json = serde_json::to_value(&record).context("encoding the checkpoint")?;
     write_json(&dir.join(CHECKPOINT_FILE), &json)?;
     for stale in checkpoint_archives(dir)? {
-        if stale.file_name().is_some_and(|name| name != archive.as_str()) {
+        if stale
+            .file_name()
+            .is_some_and(|name| name != archive.as_str())
+        {
             std::fs::remove_file(&stale)
                 .with_context(|| format!("removing the old checkpoint {}", stale.display()))?;
         }
@@ -142,8 +145,7 @@ pub fn remove_checkpoint(dir: &Path) -> anyhow::Result<()> {
 
 /// The `checkpoint-*.npz` files in `dir`.
 fn checkpoint_archives(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
     let mut archives = Vec::new();
     for entry in entries {
         let path = entry

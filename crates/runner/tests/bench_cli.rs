@@ -41,8 +41,23 @@ fn quick_bench_reports_every_task_and_identical_batched_seeds() {
             assert!((ratio - seconds / bound).abs() <= 1e-9 * ratio, "{task}");
         }
     }
-    let sparse = tasks.iter().find(|t| t["name"] == "gd_step_two_layer_f32_1024x64x4096_bias-3").unwrap();
-    assert_eq!(sparse["note"], "fused, sparse last layer", "bias −3 takes the sparse path");
-    let seeds = tasks.iter().find(|t| t["name"] == "seeds_8_batched").unwrap();
-    assert!(seeds["note"].as_str().unwrap().ends_with("identical outputs"), "{seeds}");
+    let sparse = tasks
+        .iter()
+        .find(|t| t["name"] == "gd_step_two_layer_f32_1024x64x4096_bias-3")
+        .unwrap();
+    assert_eq!(
+        sparse["note"], "fused, sparse last layer",
+        "bias −3 takes the sparse path"
+    );
+    let seeds = tasks
+        .iter()
+        .find(|t| t["name"] == "seeds_8_batched")
+        .unwrap();
+    assert!(
+        seeds["note"]
+            .as_str()
+            .unwrap()
+            .ends_with("identical outputs"),
+        "{seeds}"
+    );
 }

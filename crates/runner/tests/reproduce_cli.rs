@@ -43,7 +43,10 @@ fn reproduce_small(name: &str) {
             );
         }
         if outcome == "inconclusive" {
-            assert!(!verdict["reason"].as_str().unwrap().is_empty(), "{name}: {verdict}");
+            assert!(
+                !verdict["reason"].as_str().unwrap().is_empty(),
+                "{name}: {verdict}"
+            );
         }
     }
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
@@ -52,7 +55,10 @@ fn reproduce_small(name: &str) {
     // Every figure the Markdown links exists, and the HTML inlines it.
     for link in markdown.split("](").skip(1) {
         let target = link.split(')').next().unwrap();
-        assert!(out.join(target).is_file(), "{name}: {target} is linked but missing");
+        assert!(
+            out.join(target).is_file(),
+            "{name}: {target} is linked but missing"
+        );
         assert!(html.contains("<svg"), "{name}: figures are inlined");
     }
 }
@@ -61,12 +67,22 @@ fn reproduce_small(name: &str) {
 fn list_names_every_reproduction_and_unknown_names_are_explained() {
     let output = overparam(&["reproduce", "--list"]);
     let listed = String::from_utf8_lossy(&output.stdout).into_owned();
-    for name in ["subquadratic", "teacher-student", "quadratic", "two-rates", "sparse-bias"] {
+    for name in [
+        "subquadratic",
+        "teacher-student",
+        "quadratic",
+        "two-rates",
+        "sparse-bias",
+    ] {
         assert!(listed.contains(name), "{listed}");
     }
     let output = overparam(&["reproduce", "nonesuch", "--scale", "small"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("there are: subquadratic"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("there are: subquadratic"),
+        "{}",
+        stderr(&output)
+    );
     let output = overparam(&["reproduce", "subquadratic", "--specs", "/nonexistent"]);
     assert!(stderr(&output).contains("--specs"), "{}", stderr(&output));
 }

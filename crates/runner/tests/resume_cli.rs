@@ -60,7 +60,10 @@ fn train_and_kill(config: &Path, out: &Path) -> u64 {
             child.try_wait().unwrap().is_none(),
             "the run ended before its first checkpoint"
         );
-        assert!(started.elapsed() < Duration::from_secs(120), "no checkpoint");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     child.kill().unwrap();
@@ -93,8 +96,7 @@ fn assert_resume_is_bit_identical(extra: &str) {
         assert!(a == b, "{file} differs after resuming from step {step}");
     }
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cut.join("summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(cut.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["resumed_from_step"], step);
     assert_eq!(summary["status"], "ok");
     // A finished run no longer needs its checkpoint.
@@ -123,7 +125,11 @@ fn resume_errors_name_what_is_wrong() {
     let out = dir.path().join("out");
     let missing = overparam(&["train", "--resume", out.to_str().unwrap()]);
     assert!(!missing.status.success());
-    assert!(stderr(&missing).contains("no such run directory"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no such run directory"),
+        "{}",
+        stderr(&missing)
+    );
 
     train_and_kill(&config, &out);
     let other_dtype = overparam(&["train", "--resume", out.to_str().unwrap(), "--dtype", "f64"]);
@@ -135,15 +141,28 @@ fn resume_errors_name_what_is_wrong() {
     args.extend(["--resume", out.to_str().unwrap(), "--set", "train.lr_a=0.5"]);
     let other_config = overparam(&args);
     assert!(!other_config.status.success());
-    assert!(stderr(&other_config).contains("differs from the config"), "{}", stderr(&other_config));
+    assert!(
+        stderr(&other_config).contains("differs from the config"),
+        "{}",
+        stderr(&other_config)
+    );
 
     // A train output directory without a checkpoint.
     let finished = dir.path().join("finished");
     let mut args = train_args(&config, &finished);
-    args.extend(["--set", "train.checkpoint_every=0", "--set", "train.steps=20"]);
+    args.extend([
+        "--set",
+        "train.checkpoint_every=0",
+        "--set",
+        "train.steps=20",
+    ]);
     assert!(overparam(&args).status.success());
     let nothing = overparam(&["train", "--resume", finished.to_str().unwrap()]);
-    assert!(stderr(&nothing).contains("checkpoint_every > 0"), "{}", stderr(&nothing));
+    assert!(
+        stderr(&nothing).contains("checkpoint_every > 0"),
+        "{}",
+        stderr(&nothing)
+    );
 }
 
 #[test]
@@ -160,5 +179,8 @@ fn a_locked_run_directory_is_refused_as_busy() {
     drop(lock);
     let mut args = train_args(&config, &out);
     args.extend(["--set", "train.steps=20"]);
-    assert!(overparam(&args).status.success(), "the lock dies with its holder");
+    assert!(
+        overparam(&args).status.success(),
+        "the lock dies with its holder"
+    );
 }

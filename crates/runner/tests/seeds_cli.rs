@@ -44,11 +44,19 @@ fn seeds_in_one_process_write_exactly_what_separate_runs_write() {
     assert_eq!(top["seeds"], serde_json::json!([3, 4, 5, 6]));
     for seed in 3..7 {
         let separate = dir.path().join(format!("separate-{seed}"));
-        let output = subcommand("train", &config, &separate, &["--set", &format!("seed={seed}")]);
+        let output = subcommand(
+            "train",
+            &config,
+            &separate,
+            &["--set", &format!("seed={seed}")],
+        );
         assert!(output.status.success(), "{}", stderr(&output));
         let one = batched.join(format!("seed-{seed}"));
         for file in ["metrics.csv", "params_init.npz", "params_final.npz"] {
-            assert!(read(&one.join(file)) == read(&separate.join(file)), "seed {seed}: {file} differs");
+            assert!(
+                read(&one.join(file)) == read(&separate.join(file)),
+                "seed {seed}: {file} differs"
+            );
         }
         let run = summary(&one.join("summary.json"));
         assert_eq!(run["seed"], seed);
@@ -56,7 +64,10 @@ fn seeds_in_one_process_write_exactly_what_separate_runs_write() {
         assert_eq!(run["config"]["seed"], seed);
     }
     // Different seeds are different runs.
-    assert!(read(&batched.join("seed-3/params_final.npz")) != read(&batched.join("seed-4/params_final.npz")));
+    assert!(
+        read(&batched.join("seed-3/params_final.npz"))
+            != read(&batched.join("seed-4/params_final.npz"))
+    );
 }
 
 #[test]
@@ -75,7 +86,12 @@ fn the_fused_and_autodiff_engines_agree_and_are_recorded() {
     let fused = dir.path().join("fused");
     let autodiff = dir.path().join("autodiff");
     for (out, engine) in [(&fused, "fused"), (&autodiff, "autodiff")] {
-        let output = subcommand("train", &config, out, &["--engine", engine, "--dtype", "f64"]);
+        let output = subcommand(
+            "train",
+            &config,
+            out,
+            &["--engine", engine, "--dtype", "f64"],
+        );
         assert!(output.status.success(), "{}", stderr(&output));
         assert_eq!(summary(&out.join("summary.json"))["engine"], engine);
     }
@@ -90,16 +106,28 @@ fn the_fused_and_autodiff_engines_agree_and_are_recorded() {
 fn the_fused_engine_is_refused_where_it_does_not_apply() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("{CONFIG}optimizer = \"sgd\"\nbatch_size = 8\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!("{CONFIG}optimizer = \"sgd\"\nbatch_size = 8\n"),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let output = subcommand("train", &config, &out, &["--engine", "fused"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("--engine fused needs full-batch GD"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--engine fused needs full-batch GD"),
+        "{}",
+        stderr(&output)
+    );
     // auto falls back to autodiff for SGD and says so in the summary.
     let output = subcommand("train", &config, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(summary(&out.join("summary.json"))["engine"], "autodiff");
     let bad = subcommand("train", &config, &out, &["--set", "train.seeds=0"]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("train.seeds must be at least 1"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("train.seeds must be at least 1"),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -90,11 +90,22 @@ fn plan_is_deterministic_and_checks_every_key_first() {
     assert!(first.contains("8 runs"), "{first}");
     let text = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
     ok(sweep("plan", &spec, &out, &[]));
-    assert_eq!(std::fs::read_to_string(out.join("manifest.csv")).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.csv")).unwrap(),
+        text
+    );
     let table = manifest(&out);
     assert_eq!(
         table.columns,
-        ["index", "run_id", "data.n", "model.width", "seed", "status", "error"]
+        [
+            "index",
+            "run_id",
+            "data.n",
+            "model.width",
+            "seed",
+            "status",
+            "error"
+        ]
     );
     let ids: std::collections::BTreeSet<_> = table.rows.iter().map(|r| r[1].clone()).collect();
     assert_eq!(ids.len(), 8, "run ids are distinct");
@@ -104,15 +115,26 @@ fn plan_is_deterministic_and_checks_every_key_first() {
     let output = sweep("run", &spec, &out, &[]);
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(message.contains("model.widht") && message.contains("run 0"), "{message}");
+    assert!(
+        message.contains("model.widht") && message.contains("run 0"),
+        "{message}"
+    );
     assert!(!out.join("runs").exists(), "nothing ran");
 
     // train.seeds belongs to `overparam train`; a sweep sweeps `seed`.
     let (_dir, spec, out) = workspace(SPEC);
-    std::fs::write(spec.with_file_name("base.toml"), format!("{BASE}seeds = 3\n")).unwrap();
+    std::fs::write(
+        spec.with_file_name("base.toml"),
+        format!("{BASE}seeds = 3\n"),
+    )
+    .unwrap();
     let output = sweep("plan", &spec, &out, &[]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("sweep over `seed` instead"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("sweep over `seed` instead"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -130,7 +152,13 @@ fn a_small_sweep_runs_merges_analyses_and_plots() {
     expected.extend(overparam_sweep::results::RESULT_COLUMNS);
     assert_eq!(results.columns, expected);
     assert_eq!(results.rows.len(), 8);
-    for name in ["final_loss", "lambda_min_0", "lambda_max_0", "move_w", "ntk_drift"] {
+    for name in [
+        "final_loss",
+        "lambda_min_0",
+        "lambda_max_0",
+        "move_w",
+        "ntk_drift",
+    ] {
         let column = results.column(name).unwrap();
         for row in 0..8 {
             let value = results.number(row, column).unwrap();
@@ -138,14 +166,24 @@ fn a_small_sweep_runs_merges_analyses_and_plots() {
         }
     }
     // steps_to_target is filled exactly where the final loss reached the target.
-    let (loss, steps) = (results.column("final_loss").unwrap(), results.column("steps_to_target").unwrap());
+    let (loss, steps) = (
+        results.column("final_loss").unwrap(),
+        results.column("steps_to_target").unwrap(),
+    );
     for row in 0..8 {
         let reached = results.number(row, loss).unwrap().unwrap() <= 1e-3;
         assert_eq!(reached, !results.rows[row][steps].is_empty(), "row {row}");
     }
 
-    let analysis = ok(overparam(&["analyze", "critical-width", out.to_str().unwrap()]));
-    assert!(analysis.contains("n = 8") && analysis.contains("n = 16"), "{analysis}");
+    let analysis = ok(overparam(&[
+        "analyze",
+        "critical-width",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        analysis.contains("n = 8") && analysis.contains("n = 16"),
+        "{analysis}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("critical_width.json")).unwrap())
             .unwrap();
@@ -168,9 +206,25 @@ fn shards_cover_the_manifest_once_and_index_runs_one() {
     let (_dir, spec, out) = workspace(SPEC);
     let mut total = 0;
     for shard in ["0/3", "1/3", "2/3"] {
-        let report = ok(sweep("run", &spec, &out, &["--shard", shard, "--jobs", "1"]));
-        let ran: usize = report.split(" ran ok").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
-        assert!(report.contains(", 0 already done"), "shards overlap: {report}");
+        let report = ok(sweep(
+            "run",
+            &spec,
+            &out,
+            &["--shard", shard, "--jobs", "1"],
+        ));
+        let ran: usize = report
+            .split(" ran ok")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            report.contains(", 0 already done"),
+            "shards overlap: {report}"
+        );
         total += ran;
     }
     assert_eq!(total, 8);
@@ -188,16 +242,28 @@ fn shards_cover_the_manifest_once_and_index_runs_one() {
     let output = sweep("run", &spec, &out, &["--index", "8"]);
     assert!(stderr(&output).contains("runs 0..7"), "{}", stderr(&output));
     let output = sweep("run", &spec, &out, &["--shard", "3/3"]);
-    assert!(stderr(&output).contains("I must be in 0..N"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("I must be in 0..N"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn a_failed_run_is_recorded_and_the_others_go_on() {
-    let spec = format!("{SPEC}\n[[zip]]\n\"train.lr_w\" = [1.0, 1e9]\n\"train.lr_a\" = [1.0, 1e9]\n");
+    let spec =
+        format!("{SPEC}\n[[zip]]\n\"train.lr_w\" = [1.0, 1e9]\n\"train.lr_a\" = [1.0, 1e9]\n");
     let (_dir, spec, out) = workspace(&spec.replace("seed = [0, 1]", "seed = [0]"));
     let output = sweep("run", &spec, &out, &["--jobs", "2"]);
-    assert!(!output.status.success(), "failures make the exit status non-zero");
-    assert!(stderr(&output).contains("4 of 8 runs failed"), "{}", stderr(&output));
+    assert!(
+        !output.status.success(),
+        "failures make the exit status non-zero"
+    );
+    assert!(
+        stderr(&output).contains("4 of 8 runs failed"),
+        "{}",
+        stderr(&output)
+    );
     let table = manifest(&out);
     let (lr, status, error) = (
         table.column("train.lr_w").unwrap(),
@@ -226,7 +292,13 @@ fn a_killed_sweep_rerun_gives_the_uninterrupted_results() {
     ok(sweep("run", &spec, &reference, &["--jobs", "2"]));
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(["sweep", "run", spec.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "sweep",
+            "run",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .args(["--jobs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -239,29 +311,47 @@ fn a_killed_sweep_rerun_gives_the_uninterrupted_results() {
     loop {
         let runs = out.join("runs");
         let checkpoints = std::fs::read_dir(&runs).into_iter().flatten().flatten();
-        let checkpointed = checkpoints.filter(|e| e.path().join("checkpoint.json").exists()).count();
+        let checkpointed = checkpoints
+            .filter(|e| e.path().join("checkpoint.json").exists())
+            .count();
         if checkpointed > 0 && statuses(&out).iter().any(|s| s == "ok") {
             break;
         }
-        assert!(child.try_wait().unwrap().is_none(), "the sweep ended before it was killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep ended before it was killed"
+        );
         assert!(started.elapsed() < Duration::from_secs(300));
         std::thread::sleep(Duration::from_millis(2));
     }
     let group = format!("-{}", child.id());
-    assert!(Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .status()
+        .unwrap()
+        .success());
     child.wait().unwrap();
-    assert!(statuses(&out).iter().any(|s| s == "pending"), "the kill came too late");
+    assert!(
+        statuses(&out).iter().any(|s| s == "pending"),
+        "the kill came too late"
+    );
 
     let report = ok(sweep("run", &spec, &out, &["--jobs", "2"]));
     assert!(!report.contains(" 0 already done"), "{report}");
-    let resumed = std::fs::read_dir(out.join("runs")).unwrap().flatten().any(|run| {
-        let text = std::fs::read_to_string(run.path().join("summary.json")).unwrap();
-        let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
-        summary["resumed_from_step"].is_u64()
-    });
+    let resumed = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .flatten()
+        .any(|run| {
+            let text = std::fs::read_to_string(run.path().join("summary.json")).unwrap();
+            let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+            summary["resumed_from_step"].is_u64()
+        });
     assert!(resumed, "the interrupted run continued from its checkpoint");
     for dir in [&out, &reference] {
         ok(overparam(&["sweep", "merge", dir.to_str().unwrap()]));
     }
-    assert_eq!(results_without_wall_time(&out), results_without_wall_time(&reference));
+    assert_eq!(
+        results_without_wall_time(&out),
+        results_without_wall_time(&reference)
+    );
 }

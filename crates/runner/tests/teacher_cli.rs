@@ -45,7 +45,10 @@ fn teacher_runs_write_alignment_and_pl_ratio_matches_its_definition() {
             .map(|g| value(g).powi(2))
             .sum();
         let expected = squared_gradient / (2.0 * value("loss"));
-        assert!((value("pl_ratio") - expected).abs() <= 1e-12 * expected, "row {row}");
+        assert!(
+            (value("pl_ratio") - expected).abs() <= 1e-12 * expected,
+            "row {row}"
+        );
         let alignment = value("teacher_alignment");
         assert!((-1.0..=1.0).contains(&alignment), "row {row}: {alignment}");
     }
@@ -57,7 +60,10 @@ fn teacher_runs_write_alignment_and_pl_ratio_matches_its_definition() {
     assert_eq!(teacher.dim(), (3, 5));
     let gram = teacher.dot(&teacher.t());
     for ((i, j), g) in gram.indexed_iter() {
-        assert!((g - f64::from(u8::from(i == j))).abs() < 1e-12, "teacher Gram {gram}");
+        assert!(
+            (g - f64::from(u8::from(i == j))).abs() < 1e-12,
+            "teacher Gram {gram}"
+        );
     }
 
     // alignment.npy against the final student, and the last row's alignment from it.
@@ -73,11 +79,17 @@ fn teacher_runs_write_alignment_and_pl_ratio_matches_its_definition() {
             assert!((alignment[(r, j)] - cosine).abs() < 1e-12);
         }
     }
-    let best = alignment.rows().into_iter().map(|row| row.fold(f64::MIN, |m, &c| m.max(c)));
+    let best = alignment
+        .rows()
+        .into_iter()
+        .map(|row| row.fold(f64::MIN, |m, &c| m.max(c)));
     let weighted: f64 = best.zip(a.iter()).map(|(c, a)| a.abs() * c).sum();
     let expected = weighted / a.iter().map(|a| a.abs()).sum::<f64>();
     let last = metrics.rows.len() - 1;
-    let logged = metrics.number(last, column("teacher_alignment")).unwrap().unwrap();
+    let logged = metrics
+        .number(last, column("teacher_alignment"))
+        .unwrap()
+        .unwrap();
     assert!((logged - expected).abs() < 1e-12, "{logged} vs {expected}");
 }
 
@@ -85,7 +97,11 @@ fn teacher_runs_write_alignment_and_pl_ratio_matches_its_definition() {
 fn runs_without_a_teacher_leave_the_column_empty() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, TEACHER.replace("teacher_width = 3", "labels = \"random\"")).unwrap();
+    std::fs::write(
+        &config,
+        TEACHER.replace("teacher_width = 3", "labels = \"random\""),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let output = subcommand("train", &config, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -99,21 +115,34 @@ fn runs_without_a_teacher_leave_the_column_empty() {
 fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, TEACHER.replace("width = 12", "width = 3\ninit = \"teacher\"")).unwrap();
+    std::fs::write(
+        &config,
+        TEACHER.replace("width = 12", "width = 3\ninit = \"teacher\""),
+    )
+    .unwrap();
     for parameterization in ["ntk", "standard", "mean_field"] {
         let out = dir.path().join(parameterization);
         let set = format!("model.parameterization=\"{parameterization}\"");
         let output = subcommand("train", &config, &out, &["--dtype", "f64", "--set", &set]);
         assert!(output.status.success(), "{}", stderr(&output));
         let metrics = Table::read(&out.join("metrics.csv")).unwrap();
-        let loss = metrics.number(0, metrics.column("loss").unwrap()).unwrap().unwrap();
-        assert!(loss < 1e-28, "{parameterization}: the exact teacher has loss {loss}");
+        let loss = metrics
+            .number(0, metrics.column("loss").unwrap())
+            .unwrap()
+            .unwrap();
+        assert!(
+            loss < 1e-28,
+            "{parameterization}: the exact teacher has loss {loss}"
+        );
     }
     let out = dir.path().join("noisy");
     let output = subcommand("train", &config, &out, &["--set", "model.init_noise=0.1"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let metrics = Table::read(&out.join("metrics.csv")).unwrap();
-    let loss = metrics.number(0, metrics.column("loss").unwrap()).unwrap().unwrap();
+    let loss = metrics
+        .number(0, metrics.column("loss").unwrap())
+        .unwrap()
+        .unwrap();
     assert!(loss > 1e-6, "a perturbed start is not the teacher: {loss}");
 
     for (set, message) in [
@@ -123,6 +152,10 @@ fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained()
     ] {
         let output = subcommand("train", &config, &out, &["--set", set]);
         assert!(!output.status.success());
-        assert!(stderr(&output).contains(message), "{set}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{set}: {}",
+            stderr(&output)
+        );
     }
 }

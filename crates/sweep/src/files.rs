@@ -9,7 +9,9 @@ use anyhow::Context;
 /// A temporary path beside `path`, unique to this process: `.<name>.<pid>.tmp<ext>` (the
 /// extension kept last, for writers that choose the format by it).
 pub fn temporary_beside(path: &Path) -> PathBuf {
-    let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let extension = path
         .extension()
         .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));

@@ -163,7 +163,11 @@ mod tests {
                     run_id: format!("{index:016x}"),
                     values: vec![(8 << index).to_string(), "0".into()],
                     status: "pending".into(),
-                    error: if index == 1 { "diverged, at \"step\" 3".into() } else { String::new() },
+                    error: if index == 1 {
+                        "diverged, at \"step\" 3".into()
+                    } else {
+                        String::new()
+                    },
                 })
                 .collect(),
         }
@@ -184,7 +188,9 @@ mod tests {
             let mut seen = vec![0; 23];
             for index in 0..count {
                 let shard = Shard::parse(&format!("{index}/{count}")).unwrap();
-                (0..23).filter(|&i| shard.contains(i)).for_each(|i| seen[i] += 1);
+                (0..23)
+                    .filter(|&i| shard.contains(i))
+                    .for_each(|i| seen[i] += 1);
             }
             assert!(seen.iter().all(|&s| s == 1), "N = {count}: {seen:?}");
         }

@@ -168,7 +168,8 @@ impl Report {
             } else {
                 format!(" ({})", escape(&v.reason))
             };
-            let _ = writeln!(
+            let _ =
+                writeln!(
                 html,
                 "<tr><td>{}</td><td class=\"{}\"><b>{}</b></td><td>{}</td><td>{}{reason}</td></tr>",
                 escape(&v.claim),
@@ -209,7 +210,8 @@ impl Report {
                     .with_context(|| format!("reading {} to inline it", path.display()))?;
                 let svg = svg.trim_start_matches(|c| c != '<');
                 let svg = svg.strip_prefix("<?xml").map_or(svg, |rest| {
-                    rest.split_once("?>").map_or(rest, |(_, after)| after.trim_start())
+                    rest.split_once("?>")
+                        .map_or(rest, |(_, after)| after.trim_start())
                 });
                 let _ = writeln!(
                     html,
@@ -290,7 +292,10 @@ mod tests {
         };
         report.write(dir.path()).unwrap();
         let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-        assert!(md.contains("| a \\| b | **inconclusive** | α < 2 | α = 2.1 (grid too coarse) |"), "{md}");
+        assert!(
+            md.contains("| a \\| b | **inconclusive** | α < 2 | α = 2.1 (grid too coarse) |"),
+            "{md}"
+        );
         assert!(md.contains("![c](plots/fig.png)"));
         let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
         assert!(html.contains("<svg><text>drawn</text></svg>") && !html.contains("<?xml"));

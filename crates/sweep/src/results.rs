@@ -76,10 +76,7 @@ impl Table {
     pub fn column(&self, name: &str) -> anyhow::Result<usize> {
         match self.columns.iter().position(|c| c == name) {
             Some(index) => Ok(index),
-            None => bail!(
-                "no column `{name}` (columns: {})",
-                self.columns.join(", ")
-            ),
+            None => bail!("no column `{name}` (columns: {})", self.columns.join(", ")),
         }
     }
 

@@ -189,7 +189,10 @@ mod tests {
             "train.lr_a" = [1.0, 2.0]"#,
         )
         .unwrap();
-        assert_eq!(spec.keys, ["model.width", "seed", "train.lr_a", "train.lr_w"]);
+        assert_eq!(
+            spec.keys,
+            ["model.width", "seed", "train.lr_a", "train.lr_w"]
+        );
         let runs = spec.expand();
         assert_eq!(runs.len(), 3 * 2 * 2);
         let text = |run: &[Assignment]| {
@@ -217,10 +220,11 @@ mod tests {
         let message = |text: &str| format!("{:#}", spec(text).unwrap_err());
         assert!(message("base = \"b\"\n[grid]\nseed = 3").contains("`seed` must be an array"));
         assert!(message("base = \"b\"\n[grid]\nseed = []").contains("`seed` has no values"));
-        assert!(message("base = \"b\"\n[grid]\nseed = [1]\n[[zip]]\nseed = [2]")
-            .contains("`seed` is swept twice"));
-        assert!(message("base = \"b\"\n[[zip]]\na = [1, 2]\nb = [1]")
-            .contains("equally many"));
+        assert!(
+            message("base = \"b\"\n[grid]\nseed = [1]\n[[zip]]\nseed = [2]")
+                .contains("`seed` is swept twice")
+        );
+        assert!(message("base = \"b\"\n[[zip]]\na = [1, 2]\nb = [1]").contains("equally many"));
         assert!(message("base = \"b\"\ngrids = 1").contains("unknown field `grids`"));
     }
 

@@ -76,8 +76,12 @@ impl FusedDescent {
         };
         let depth = each_run!(&state, |run| run.network.depth());
         let rates = StepRates {
-            weights: (1..=depth).map(|l| rates.for_parameter(&format!("w{l}"))).collect(),
-            biases: (1..=depth).map(|l| rates.for_parameter(&format!("b{l}"))).collect(),
+            weights: (1..=depth)
+                .map(|l| rates.for_parameter(&format!("w{l}")))
+                .collect(),
+            biases: (1..=depth)
+                .map(|l| rates.for_parameter(&format!("b{l}")))
+                .collect(),
             output: rates.for_parameter("a"),
         };
         Self { state, rates }
@@ -114,7 +118,9 @@ impl FusedDescent {
     /// θ ← θ − η_θ ∂L/∂θ with the gradients of the last [`FusedDescent::loss`].
     pub fn descend(&mut self) {
         let rates = &self.rates;
-        each_run!(&mut self.state, |run| run.network.descend(&run.work.gradients, rates))
+        each_run!(&mut self.state, |run| run
+            .network
+            .descend(&run.work.gradients, rates))
     }
 
     /// θ_t as named f64 arrays (exact copies of the host values).

@@ -28,7 +28,7 @@ pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC
 pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
 pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
-pub use rng::{stream_rng, RngStream};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
+pub use rng::{stream_rng, RngStream};
 pub use teacher_init::near_teacher_parameters;
 pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

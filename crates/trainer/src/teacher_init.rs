@@ -34,7 +34,11 @@ pub fn near_teacher_parameters(
     let w1: Vec<f64> = teacher
         .directions
         .iter()
-        .flat_map(|w| w.iter().map(|&v| v + scale * gaussian()).collect::<Vec<_>>())
+        .flat_map(|w| {
+            w.iter()
+                .map(|&v| v + scale * gaussian())
+                .collect::<Vec<_>>()
+        })
         .collect();
     let b1 = vec![config.bias_init; k];
     let output_scale = config.parameterization.output_scale(k);

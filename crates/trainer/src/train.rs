@@ -4,9 +4,9 @@
 use burn::tensor::{Gradients, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
+use crate::fused::{FusedDescent, StepEngine};
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
-use crate::fused::{FusedDescent, StepEngine};
 use crate::ntk::{EmpiricalNtk, KernelTracker};
 use crate::optimizer::{gradient_descent_step, LearningRates};
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
@@ -158,20 +158,30 @@ pub fn train_from<M: EmpiricalNtk>(
             let stop = !loss.is_finite() || step == spec.steps || reached_target;
             let logged = stop || scheduled;
             let apply = batches.is_none() && !stop;
-            let measure_kernel = loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0));
+            let measure_kernel =
+                loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0));
             if let (Some(fused), true) = (&fused, logged || measure_kernel) {
                 model = fused.synced(&model);
             }
             // Movement, activity and the kernel are measured at θ_t, before the update.
             let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
             let kernel = if measure_kernel {
-                kernels.measure(&model, inputs.clone(), &spec.learning_rates, fused.is_some())?
+                kernels.measure(
+                    &model,
+                    inputs.clone(),
+                    &spec.learning_rates,
+                    fused.is_some(),
+                )?
             } else {
                 None
             };
             let norms = match (fused.as_mut(), grads) {
                 (Some(fused), _) => {
-                    let norms = if logged { fused.squared_gradient_norms() } else { Default::default() };
+                    let norms = if logged {
+                        fused.squared_gradient_norms()
+                    } else {
+                        Default::default()
+                    };
                     if apply {
                         fused.descend();
                     }

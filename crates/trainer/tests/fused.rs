@@ -29,7 +29,13 @@ fn spec(engine: StepEngine, learning_rates: LearningRates) -> TrainSpec {
     }
 }
 
-fn config(widths: &[usize], activation: Activation, parameterization: Parameterization, bias_init: f64, trainable: Trainable) -> MlpConfig {
+fn config(
+    widths: &[usize],
+    activation: Activation,
+    parameterization: Parameterization,
+    bias_init: f64,
+    trainable: Trainable,
+) -> MlpConfig {
     MlpConfig {
         input_dim: 5,
         widths: widths.to_vec(),
@@ -43,9 +49,17 @@ fn config(widths: &[usize], activation: Activation, parameterization: Parameteri
 }
 
 /// (records, final parameters) of 100 steps with `engine`.
-fn run(config: &MlpConfig, data: &Dataset, rates: &LearningRates, engine: StepEngine) -> (Vec<MetricRecord>, Vec<NamedArray>) {
+fn run(
+    config: &MlpConfig,
+    data: &Dataset,
+    rates: &LearningRates,
+    engine: StepEngine,
+) -> (Vec<MetricRecord>, Vec<NamedArray>) {
     let device = f64_autodiff_device();
-    let start = config.init_parameters(&mut overparam_trainer::stream_rng(5, overparam_trainer::RngStream::Init));
+    let start = config.init_parameters(&mut overparam_trainer::stream_rng(
+        5,
+        overparam_trainer::RngStream::Init,
+    ));
     let inputs = data.inputs_tensor(&device);
     let targets = data.targets_tensor(&device);
     let mut records = Vec::new();
@@ -72,26 +86,49 @@ fn assert_same_trajectory(config: &MlpConfig, rates: &LearningRates, label: &str
     let (reference, reference_final) = run(config, &data, rates, StepEngine::Autodiff);
     let (fused, fused_final) = run(config, &data, rates, StepEngine::Fused);
     assert_eq!(reference.len(), fused.len(), "{label}: number of records");
-    assert!(reference.last().unwrap().loss < reference[0].loss, "{label}: the loss decreases");
+    assert!(
+        reference.last().unwrap().loss < reference[0].loss,
+        "{label}: the loss decreases"
+    );
     for (want, got) in reference.iter().zip(&fused) {
         assert_eq!(want.step, got.step);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-300);
-        assert!(close(got.loss, want.loss), "{label} step {}: loss {} vs {}", want.step, got.loss, want.loss);
+        assert!(
+            close(got.loss, want.loss),
+            "{label} step {}: loss {} vs {}",
+            want.step,
+            got.loss,
+            want.loss
+        );
         for (g, w) in got.grad_norms.iter().zip(&want.grad_norms) {
             assert_eq!(g.is_some(), w.is_some(), "{label}: the same tensors train");
             if let (Some(g), Some(w)) = (g, w) {
-                assert!(close(*g, *w), "{label} step {}: gradient norm {g} vs {w}", want.step);
+                assert!(
+                    close(*g, *w),
+                    "{label} step {}: gradient norm {g} vs {w}",
+                    want.step
+                );
             }
         }
         for (g, w) in got.movements.iter().zip(&want.movements) {
-            assert!((g - w).abs() <= 1e-10 * w.abs().max(1e-12), "{label}: movement {g} vs {w}");
+            assert!(
+                (g - w).abs() <= 1e-10 * w.abs().max(1e-12),
+                "{label}: movement {g} vs {w}"
+            );
         }
-        assert_eq!(got.active_fraction, want.active_fraction, "{label}: activity");
+        assert_eq!(
+            got.active_fraction, want.active_fraction,
+            "{label}: activity"
+        );
     }
     for (got, want) in fused_final.iter().zip(&reference_final) {
         assert_eq!(got.name, want.name);
         let error = relative_error(&got.values, &want.values);
-        assert!(error <= 1e-10, "{label}: {} differs by {error:e} (relative)", got.name);
+        assert!(
+            error <= 1e-10,
+            "{label}: {} differs by {error:e} (relative)",
+            got.name
+        );
     }
 }
 
@@ -102,7 +139,11 @@ fn two_layer_trajectories_match_autodiff_for_every_activation_and_scaling() {
         for parameterization in Parameterization::ALL {
             let config = config(&[40], activation, parameterization, 0.1, Trainable::ALL);
             let label = format!("{activation} {parameterization}");
-            let rates = if activation == Activation::Quadratic { LearningRates::by_kind(0.05, 0.05, 0.05) } else { rates.clone() };
+            let rates = if activation == Activation::Quadratic {
+                LearningRates::by_kind(0.05, 0.05, 0.05)
+            } else {
+                rates.clone()
+            };
             assert_same_trajectory(&config, &rates, &label);
         }
     }
@@ -113,7 +154,13 @@ fn deep_trajectories_match_autodiff_with_per_layer_rates() {
     let mut rates = LearningRates::by_kind(0.0, 0.0, 0.0);
     rates.per_layer = vec![0.3, 0.2, 0.4, 0.5];
     for activation in [Activation::Relu, Activation::Softplus] {
-        let config = config(&[16, 12, 20], activation, Parameterization::Ntk, 0.0, Trainable::ALL);
+        let config = config(
+            &[16, 12, 20],
+            activation,
+            Parameterization::Ntk,
+            0.0,
+            Trainable::ALL,
+        );
         assert_same_trajectory(&config, &rates, &format!("depth 3 {activation}"));
     }
 }
@@ -122,15 +169,43 @@ fn deep_trajectories_match_autodiff_with_per_layer_rates() {
 fn frozen_tensors_stay_frozen_on_both_paths() {
     let rates = LearningRates::by_kind(0.5, 0.5, 0.5);
     for trainable in [
-        Trainable { w: true, b: false, a: false },
-        Trainable { w: false, b: true, a: true },
-        Trainable { w: true, b: true, a: false },
+        Trainable {
+            w: true,
+            b: false,
+            a: false,
+        },
+        Trainable {
+            w: false,
+            b: true,
+            a: true,
+        },
+        Trainable {
+            w: true,
+            b: true,
+            a: false,
+        },
     ] {
-        let config = config(&[30], Activation::Relu, Parameterization::Ntk, 0.2, trainable);
+        let config = config(
+            &[30],
+            Activation::Relu,
+            Parameterization::Ntk,
+            0.2,
+            trainable,
+        );
         assert_same_trajectory(&config, &rates, &format!("{trainable:?}"));
-        let mut deep = self::config(&[10, 10], Activation::Softplus, Parameterization::Ntk, 0.2, trainable);
+        let mut deep = self::config(
+            &[10, 10],
+            Activation::Softplus,
+            Parameterization::Ntk,
+            0.2,
+            trainable,
+        );
         deep.trainable_layers = vec![false, true];
-        assert_same_trajectory(&deep, &rates, &format!("deep {trainable:?}, layer 1 frozen"));
+        assert_same_trajectory(
+            &deep,
+            &rates,
+            &format!("deep {trainable:?}, layer 1 frozen"),
+        );
     }
 }
 
@@ -138,6 +213,12 @@ fn frozen_tensors_stay_frozen_on_both_paths() {
 fn the_sparse_regime_matches_autodiff() {
     // Bias −2.5, W ~ N(0, I), inputs on the sphere: ~0.6% of units active, so the fused step
     // takes its sparse path; width 2000 keeps a few active units per sample.
-    let config = config(&[2000], Activation::Relu, Parameterization::Ntk, -2.5, Trainable::ALL);
+    let config = config(
+        &[2000],
+        Activation::Relu,
+        Parameterization::Ntk,
+        -2.5,
+        Trainable::ALL,
+    );
     assert_same_trajectory(&config, &LearningRates::by_kind(2.0, 2.0, 2.0), "bias −2.5");
 }

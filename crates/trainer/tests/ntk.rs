@@ -12,7 +12,8 @@ use overparam_model::{
 };
 use overparam_trainer::data::{Dataset, RandomLabels};
 use overparam_trainer::ntk::{
-    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts,
+    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum,
+    relative_frobenius_error, NtkParts,
 };
 use overparam_trainer::{gradient_descent_step, mean_squared_loss, LearningRates};
 
@@ -123,11 +124,18 @@ fn jacobian_leaf_scheme_and_closed_form_equal_the_definition_to_1e_10() {
                     let error = relative_error(&on_host, &definition);
                     assert!(error < 1e-10, "{label} closed form on the host: {error:e}");
                     let weighted = |parts: &NtkParts| {
-                        host_values(parts.weighted(&LearningRates::by_kind(0.3, 0.7, 1.9)).unwrap())
+                        host_values(
+                            parts
+                                .weighted(&LearningRates::by_kind(0.3, 0.7, 1.9))
+                                .unwrap(),
+                        )
                     };
                     let error = relative_error(
                         &weighted(&host_parts),
-                        &weighted(&closed_form_ntk(&model, data.inputs_tensor(&f64_autodiff_device()))),
+                        &weighted(&closed_form_ntk(
+                            &model,
+                            data.inputs_tensor(&f64_autodiff_device()),
+                        )),
                     );
                     assert!(error < 1e-12, "{label} host parts by group: {error:e}");
                 }

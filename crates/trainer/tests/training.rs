@@ -9,9 +9,9 @@ use overparam_model::{
     TwoLayerConfig,
 };
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{StepEngine, 
+use overparam_trainer::{
     gradient_descent_step, loss_output_gradient, mean_squared_loss, train, LearningRates,
-    MetricRecord, Optimizer, TrainSpec, TrainerError,
+    MetricRecord, Optimizer, StepEngine, TrainSpec, TrainerError,
 };
 
 const RATES: LearningRates = LearningRates::by_kind(0.3, 0.7, 1.1);

@@ -44,7 +44,9 @@ pub fn device_for(
 /// Reads and validates `--config` with its `--set` overrides.
 pub fn load_config(args: &RunArgs) -> anyhow::Result<(RunConfig, ResolvedRun)> {
     let Some(path) = &args.config else {
-        anyhow::bail!("--config FILE is required (a TOML run configuration, e.g. configs/quickstart.toml)");
+        anyhow::bail!(
+            "--config FILE is required (a TOML run configuration, e.g. configs/quickstart.toml)"
+        );
     };
     load_config_file(path, &args.overrides)
 }

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod backends;
+pub mod bench;
 mod common;
 pub mod gradcheck;
 pub mod ntk;
@@ -10,4 +11,3 @@ pub mod reproduce;
 pub mod sweep;
 pub mod train;
 mod train_seeds;
-pub mod bench;

@@ -10,7 +10,8 @@ use burn::tensor::{Tensor, TensorData};
 use overparam_model::{host_values, NamedArray};
 use overparam_trainer::data::{check_finite, Dataset};
 use overparam_trainer::ntk::{
-    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum, relative_frobenius_error, NtkParts,
+    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum,
+    relative_frobenius_error, NtkParts,
 };
 use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
@@ -18,7 +19,8 @@ use serde_json::{json, Map, Value};
 use crate::backend::BackendKind;
 
 use super::common::{
-    device_for, initial_network, near_teacher, load_config, prepare_out_dir, summary_header, AnyNetwork,
+    device_for, initial_network, load_config, near_teacher, prepare_out_dir, summary_header,
+    AnyNetwork,
 };
 
 use crate::cli::{NtkArgs, NtkMethodArg};
@@ -60,7 +62,13 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     };
     let teacher = near_teacher(&resolved)?;
     let init = run.init.as_deref();
-    let network = initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)?;
+    let network = initial_network(
+        &resolved.model,
+        init,
+        config.seed,
+        teacher.as_ref(),
+        &device,
+    )?;
     let rates = args.lr_weighted.then_some(&resolved.train.learning_rates);
     let setup_seconds = started.elapsed().as_secs_f64();
     let input_tensor = || {
@@ -85,7 +93,8 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     if wanted(NtkMethodArg::Closed) {
         match &network {
             AnyNetwork::TwoLayer(model) => {
-                let on_host = matches!(run.device.backend, BackendKind::Flex | BackendKind::Ndarray);
+                let on_host =
+                    matches!(run.device.backend, BackendKind::Flex | BackendKind::Ndarray);
                 kernels.push(timed("closed", || {
                     let parts = if on_host {
                         closed_form_ntk_host(model, input_tensor())

@@ -18,18 +18,18 @@ use overparam_trainer::{
 use serde_json::json;
 
 use super::common::{
-    build_network, device_for, initial_network, near_teacher, load_config, parameter_names, prepare_out_dir,
-    summary_header, AnyNetwork, TRAIN_OUTPUTS,
+    build_network, device_for, initial_network, load_config, near_teacher, parameter_names,
+    prepare_out_dir, summary_header, AnyNetwork, TRAIN_OUTPUTS,
 };
+use crate::backend::BackendKind;
 use crate::checkpoint::{
     read_checkpoint_record, read_checkpoint_state, remove_checkpoint, save_checkpoint,
     CheckpointRecord,
 };
-use crate::backend::BackendKind;
 use crate::cli::{EngineArg, RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
-use crate::run_lock::lock_run_dir;
 use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
+use crate::run_lock::lock_run_dir;
 use overparam_model::NamedArray;
 use overparam_trainer::{read_npz_arrays, teacher_cosines, write_npy_array};
 
@@ -97,7 +97,13 @@ pub(super) fn start(
     };
     let teacher = near_teacher(&resolved)?;
     let init = args.init.as_deref();
-    match initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)? {
+    match initial_network(
+        &resolved.model,
+        init,
+        config.seed,
+        teacher.as_ref(),
+        &device,
+    )? {
         AnyNetwork::TwoLayer(model) => run.start(model),
         AnyNetwork::Mlp(model) => run.start(model),
     }
@@ -105,7 +111,11 @@ pub(super) fn start(
 
 /// Continues the run in `dir` from its checkpoint.
 fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
-    ensure!(dir.is_dir(), "--resume {}: no such run directory", dir.display());
+    ensure!(
+        dir.is_dir(),
+        "--resume {}: no such run directory",
+        dir.display()
+    );
     let _lock = lock_run_dir(dir)?;
     let record = read_checkpoint_record(dir)?;
     if args.config.is_some() {
@@ -187,7 +197,10 @@ fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
         (AnyNetwork::Mlp(initial), AnyNetwork::Mlp(current)) => {
             run.continue_from(&initial, current, resumed)
         }
-        _ => bail!("{}: the checkpoint's network has another depth", dir.display()),
+        _ => bail!(
+            "{}: the checkpoint's network has another depth",
+            dir.display()
+        ),
     }
 }
 

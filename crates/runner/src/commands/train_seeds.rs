@@ -60,7 +60,13 @@ pub fn run(args: &TrainArgs, config: &RunConfig) -> anyhow::Result<()> {
         failed.len(),
         out.display()
     );
-    anyhow::ensure!(failed.is_empty(), "{} of {} seeds failed:\n{}", failed.len(), seeds.len(), failed.join("\n"));
+    anyhow::ensure!(
+        failed.is_empty(),
+        "{} of {} seeds failed:\n{}",
+        failed.len(),
+        seeds.len(),
+        failed.join("\n")
+    );
     Ok(())
 }
 

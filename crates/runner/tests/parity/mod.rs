@@ -23,8 +23,9 @@ use overparam_runner::backend::{
 };
 use overparam_trainer::data::{DataSpec, Dataset, InputLaw, InputSource, LabelSource};
 use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, ntk_spectrum};
-use overparam_trainer::{StepEngine, 
-    mean_squared_loss, stream_rng, train, LearningRates, Optimizer, RngStream, TrainSpec,
+use overparam_trainer::{
+    mean_squared_loss, stream_rng, train, LearningRates, Optimizer, RngStream, StepEngine,
+    TrainSpec,
 };
 
 /// The wgpu device under test and the CPU reference, both autodiff, in one dtype.

@@ -67,7 +67,11 @@ impl Parts {
     /// to the report, if its SVG exists.
     pub fn figure(&self, name: &str, stem: &str, caption: &str) -> Option<Figure> {
         let dir = self.part(name).ok()?;
-        let relative = dir.strip_prefix(&self.dir).unwrap_or(dir).join("plots").join(stem);
+        let relative = dir
+            .strip_prefix(&self.dir)
+            .unwrap_or(dir)
+            .join("plots")
+            .join(stem);
         self.dir
             .join(&relative)
             .with_extension("svg")

@@ -61,7 +61,10 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         .first()
         .and_then(|run| run.number("data.d"))
         .ok_or_else(|| anyhow::anyhow!("{LANDSCAPE}: no finished run to read data.d from"))?;
-    let (width, loss) = (results.column("model.width")?, results.column("final_loss")?);
+    let (width, loss) = (
+        results.column("model.width")?,
+        results.column("final_loss")?,
+    );
     let status = results.column("status")?;
     let id = results.column("run_id")?;
     let mut by_width: BTreeMap<u64, (usize, usize, Vec<f64>)> = BTreeMap::new();
@@ -102,10 +105,15 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
             number(*m as f64 / d),
             format!("{reached}/{seeds}"),
             number(worst),
-            ratios.get(ratios.len() / 2).map_or("–".into(), |r| number(*r)),
+            ratios
+                .get(ratios.len() / 2)
+                .map_or("–".into(), |r| number(*r)),
         ]);
     }
-    let at_least_2d: Vec<_> = by_width.iter().filter(|(m, _)| **m as f64 >= 2.0 * d).collect();
+    let at_least_2d: Vec<_> = by_width
+        .iter()
+        .filter(|(m, _)| **m as f64 >= 2.0 * d)
+        .collect();
     let failing_below: Vec<u64> = by_width
         .iter()
         .filter(|(m, (reached, seeds, _))| (**m as f64) < 2.0 * d && reached < seeds)
@@ -122,7 +130,10 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         .collect();
     let stalled = late_ratios.iter().filter(|r| **r >= STALL_RATIO).count();
     let (verdict, reason) = if at_least_2d.is_empty() {
-        (Verdict::Inconclusive, format!("no width m ≥ 2d = {} in the grid", 2.0 * d))
+        (
+            Verdict::Inconclusive,
+            format!("no width m ≥ 2d = {} in the grid", 2.0 * d),
+        )
     } else if all_reach || stalled > 0 {
         (Verdict::from_condition(all_reach), String::new())
     } else {
@@ -181,9 +192,16 @@ fn late_loss_ratio(curve: &[(f64, f64)]) -> Option<f64> {
 fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
     let sweep = Sweep::read(parts.part(SOFTPLUS)?)?;
     let mut table = TextTable {
-        columns: ["run", "seed", "initial loss", "final loss", "per-step factor", "R²"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "run",
+            "seed",
+            "initial loss",
+            "final loss",
+            "per-step factor",
+            "R²",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: Vec::new(),
     };
     let mut linear = 0;
@@ -196,7 +214,8 @@ fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         let half = &curve[curve.len() / 2..];
         let logs: Vec<(f64, f64)> = half.iter().map(|(s, l)| (*s, l.ln())).collect();
         let fit = least_squares_line(&logs);
-        let (factor, r_squared) = fit.map_or((f64::NAN, f64::NAN), |f| (f.slope.exp(), f.r_squared));
+        let (factor, r_squared) =
+            fit.map_or((f64::NAN, f64::NAN), |f| (f.slope.exp(), f.r_squared));
         if factor < 1.0 && r_squared >= LINEAR_R_SQUARED {
             linear += 1;
         }

@@ -70,9 +70,14 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
         results.column("run_id")?,
     );
     let mut table = TextTable {
-        columns: ["n", "m*", "status", "min pl_ratio over training at m* (over seeds)"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "n",
+            "m*",
+            "status",
+            "min pl_ratio over training at m* (over seeds)",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: Vec::new(),
     };
     for point in &report.points {
@@ -80,7 +85,8 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
             (GridStatus::Bracketed, Some(width)) => {
                 let mut minima = Vec::new();
                 for row in &results.rows {
-                    if row[n_column] == point.n.to_string() && row[width_column] == width.to_string()
+                    if row[n_column] == point.n.to_string()
+                        && row[width_column] == width.to_string()
                     {
                         let run = dir.join("runs").join(&row[id_column]);
                         if let Some(minimum) = metric_minimum(&run, "pl_ratio")? {
@@ -118,9 +124,15 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
     section.paragraphs.extend(report.warnings.iter().cloned());
     section.figures.extend(
         [
-            ("critical_width", "Critical width m* against n (log-log) with the fit and references ∝ n, ∝ n²"),
+            (
+                "critical_width",
+                "Critical width m* against n (log-log) with the fit and references ∝ n, ∝ n²",
+            ),
             ("loss_curves", "Training loss by width"),
-            ("movement_vs_width", "Relative weight movement at the end against width"),
+            (
+                "movement_vs_width",
+                "Relative weight movement at the end against width",
+            ),
         ]
         .into_iter()
         .filter_map(|(stem, caption)| parts.figure(PART, stem, caption)),

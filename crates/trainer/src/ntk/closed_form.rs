@@ -90,9 +90,16 @@ fn host_parts<T: Real + burn::tensor::Element>(
         .collect();
     let kernel = closed_form_kernel_in(&network, &host_inputs, n, work);
     let mut parts = NtkParts::empty();
-    for (name, values) in [("w1", kernel.weight), ("b1", kernel.bias), ("a", kernel.output)] {
+    for (name, values) in [
+        ("w1", kernel.weight),
+        ("b1", kernel.bias),
+        ("a", kernel.output),
+    ] {
         if let Some(values) = values {
-            parts.add(name, Tensor::<2>::from_data(TensorData::new(values, [n, n]), &device));
+            parts.add(
+                name,
+                Tensor::<2>::from_data(TensorData::new(values, [n, n]), &device),
+            );
         }
     }
     parts

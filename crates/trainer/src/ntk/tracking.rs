@@ -4,7 +4,9 @@
 use burn::tensor::Tensor;
 use overparam_model::{host_values, HostNetwork, Mlp, Network, TwoLayer};
 
-use super::{closed_form_ntk, closed_form_ntk_host, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts};
+use super::{
+    closed_form_ntk, closed_form_ntk_host, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts,
+};
 use crate::{LearningRates, TrainerError};
 
 /// A network whose empirical NTK the training loop can track: the two-layer network uses

@@ -30,7 +30,12 @@ pub struct Task {
 }
 
 impl Task {
-    fn new(name: impl Into<String>, seconds: f64, bound_seconds: Option<f64>, note: impl Into<String>) -> Self {
+    fn new(
+        name: impl Into<String>,
+        seconds: f64,
+        bound_seconds: Option<f64>,
+        note: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             seconds,
@@ -101,10 +106,20 @@ fn print_table(report: &Report) {
         "overparam {} · Burn backend {} · {} threads · GEMM [1024,4096]×[4096,1024]: {:.0} GFLOP/s f32, {:.0} GFLOP/s f64",
         report.version, report.backend, report.threads, report.gemm_gflops.f32, report.gemm_gflops.f64
     );
-    println!("{:<48} {:>10} {:>10} {:>8}  note", "task", "seconds", "bound s", "/bound");
+    println!(
+        "{:<48} {:>10} {:>10} {:>8}  note",
+        "task", "seconds", "bound s", "/bound"
+    );
     for task in &report.tasks {
-        let bound = task.bound_seconds.map_or("–".to_string(), |b| format!("{b:.4}"));
-        let ratio = task.bound_ratio.map_or("–".to_string(), |r| format!("{r:.2}"));
-        println!("{:<48} {:>10.4} {:>10} {:>8}  {}", task.name, task.seconds, bound, ratio, task.note);
+        let bound = task
+            .bound_seconds
+            .map_or("–".to_string(), |b| format!("{b:.4}"));
+        let ratio = task
+            .bound_ratio
+            .map_or("–".to_string(), |r| format!("{r:.2}"));
+        println!(
+            "{:<48} {:>10.4} {:>10} {:>8}  {}",
+            task.name, task.seconds, bound, ratio, task.note
+        );
     }
 }

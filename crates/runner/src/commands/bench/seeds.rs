@@ -36,7 +36,10 @@ fn train(config: &Path, out: &Path, set: &str, engine: &str) -> anyhow::Result<(
         .stdout(std::process::Stdio::null())
         .status()
         .context("starting overparam train")?;
-    ensure!(status.success(), "overparam train --set {set} failed ({status})");
+    ensure!(
+        status.success(),
+        "overparam train --set {set} failed ({status})"
+    );
     Ok(())
 }
 
@@ -48,7 +51,12 @@ pub fn throughput(count: u64) -> anyhow::Result<Vec<Task>> {
     std::fs::write(&config, CONFIG)?;
     let batched_dir = dir.path().join("batched");
     let start = Instant::now();
-    train(&config, &batched_dir, &format!("train.seeds={count}"), "auto")?;
+    train(
+        &config,
+        &batched_dir,
+        &format!("train.seeds={count}"),
+        "auto",
+    )?;
     let batched = start.elapsed().as_secs_f64();
     let separately = |engine: &str| -> anyhow::Result<f64> {
         let start = Instant::now();
@@ -68,7 +76,11 @@ pub fn throughput(count: u64) -> anyhow::Result<Vec<Task>> {
             identical &= one == other;
         }
     }
-    let same = if identical { "identical outputs" } else { "OUTPUTS DIFFER" };
+    let same = if identical {
+        "identical outputs"
+    } else {
+        "OUTPUTS DIFFER"
+    };
     Ok(vec![
         Task::new(
             format!("seeds_{count}_batched"),

@@ -1,7 +1,9 @@
 //! The timed tasks: GEMM, GD steps (fused and autodiff), closed-form and empirical NTKs.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use overparam_cpu::{closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace};
+use overparam_cpu::{
+    closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace,
+};
 use overparam_model::{
     Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
     TwoLayerConfig,
@@ -18,10 +20,16 @@ use super::{best_time, GemmRates, Task};
 pub fn gemm_rates(repeats: usize) -> GemmRates {
     fn rate<T: Real>(repeats: usize) -> f64 {
         let (n, k) = (1024, 4096);
-        let left: Vec<T> = (0..n * k).map(|i| T::of(((i * 31) % 997) as f64 / 997.0)).collect();
-        let right: Vec<T> = (0..n * k).map(|i| T::of(((i * 37) % 991) as f64 / 991.0)).collect();
+        let left: Vec<T> = (0..n * k)
+            .map(|i| T::of(((i * 31) % 997) as f64 / 997.0))
+            .collect();
+        let right: Vec<T> = (0..n * k)
+            .map(|i| T::of(((i * 37) % 991) as f64 / 991.0))
+            .collect();
         let mut out = vec![T::zero(); n * n];
-        let seconds = best_time(repeats, || matmul_nn(&mut out, &left, &right, [n, n, k], T::one()));
+        let seconds = best_time(repeats, || {
+            matmul_nn(&mut out, &left, &right, [n, n, k], T::one())
+        });
         2.0 * (n * n * k) as f64 / seconds / 1e9
     }
     GemmRates {
@@ -39,7 +47,9 @@ fn force(parts: NtkParts) {
 
 /// The config of the one-hidden-layer networks [`problem`] makes.
 fn two_layer_config(d: usize, m: usize) -> TwoLayerConfig {
-    mlp_config(d, &[m], 0.0).two_layer().expect("one hidden layer")
+    mlp_config(d, &[m], 0.0)
+        .two_layer()
+        .expect("one hidden layer")
 }
 
 fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
@@ -57,10 +67,20 @@ fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
 
 /// A ReLU MLP (NTK scaling) with the given widths and bias, inputs on the sphere and N(0, 1)
 /// targets, on `device`.
-fn problem(n: usize, d: usize, widths: &[usize], bias: f64, device: &Device) -> (Mlp, Tensor<2>, Tensor<1>) {
+fn problem(
+    n: usize,
+    d: usize,
+    widths: &[usize],
+    bias: f64,
+    device: &Device,
+) -> (Mlp, Tensor<2>, Tensor<1>) {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let model = mlp_config(d, widths, bias).init(&mut rng, device);
-    let mut draw = |count: usize| -> Vec<f64> { (0..count).map(|_| StandardNormal.sample(&mut rng)).collect() };
+    let mut draw = |count: usize| -> Vec<f64> {
+        (0..count)
+            .map(|_| StandardNormal.sample(&mut rng))
+            .collect()
+    };
     let mut inputs = draw(n * d);
     for row in inputs.chunks_mut(d) {
         let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -74,7 +94,10 @@ fn problem(n: usize, d: usize, widths: &[usize], bias: f64, device: &Device) -> 
 
 /// Host copies of `inputs` and `targets` in `T`.
 fn host<T: Real, const D: usize>(tensor: &Tensor<D>) -> Vec<T> {
-    overparam_model::host_values(tensor.clone()).into_iter().map(T::of).collect()
+    overparam_model::host_values(tensor.clone())
+        .into_iter()
+        .map(T::of)
+        .collect()
 }
 
 /// FLOPs of one GD step's matrix products: forward and ∂W per layer, Δ back above the first.
@@ -107,7 +130,11 @@ pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<
             let mut network: HostMlp<f32> = network.clone();
             let mut work = Workspace::new(&network, n);
             work.allow_sparse = allow_sparse;
-            let step_rates = StepRates { weights: vec![1e-3; widths.len()], biases: vec![1e-3; widths.len()], output: 1e-3 };
+            let step_rates = StepRates {
+                weights: vec![1e-3; widths.len()],
+                biases: vec![1e-3; widths.len()],
+                output: 1e-3,
+            };
             let seconds = best_time(repeats, || {
                 network.loss_and_gradients(&inputs, &targets, &mut work);
                 let gradients = std::mem::take(&mut work.gradients);
@@ -117,20 +144,41 @@ pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<
             (seconds, work.used_sparse)
         };
         let (seconds, sparse) = fused(true);
-        let note = if sparse { "fused, sparse last layer" } else { "fused" };
-        tasks.push(Task::new(format!("gd_step_{label}"), seconds, Some(bound), note));
+        let note = if sparse {
+            "fused, sparse last layer"
+        } else {
+            "fused"
+        };
+        tasks.push(Task::new(
+            format!("gd_step_{label}"),
+            seconds,
+            Some(bound),
+            note,
+        ));
         if sparse {
             let (dense_seconds, _) = fused(false);
-            tasks.push(Task::new(format!("gd_step_{label}_dense_pass"), dense_seconds, Some(bound), "fused, sparse path off"));
+            tasks.push(Task::new(
+                format!("gd_step_{label}_dense_pass"),
+                dense_seconds,
+                Some(bound),
+                "fused, sparse path off",
+            ));
         }
         let mut current = Some(model);
         let rates_by_kind = LearningRates::by_kind(1e-3, 1e-3, 1e-3);
         let autodiff = best_time(repeats.min(3), || {
-            let model = current.take().expect("the model is put back after each step");
+            let model = current
+                .take()
+                .expect("the model is put back after each step");
             let grads = mean_squared_loss(model.forward(x.clone()), y.clone()).backward();
             current = Some(gradient_descent_step(model, grads, &rates_by_kind, true, false).0);
         });
-        tasks.push(Task::new(format!("gd_step_{label}_autodiff"), autodiff, Some(bound), "Burn autodiff"));
+        tasks.push(Task::new(
+            format!("gd_step_{label}_autodiff"),
+            autodiff,
+            Some(bound),
+            "Burn autodiff",
+        ));
     }
     tasks
 }
@@ -146,24 +194,57 @@ pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
     let inputs32 = host::<f32, 2>(&x);
     let note = "host, symmetric products, [n, m] buffers reused between calls";
     let mut work = KernelWorkspace::default();
-    let seconds = best_time(repeats, || drop(closed_form_kernel_in(&net32, &inputs32, n, &mut work)));
-    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}"), seconds, Some(flops / (rates.f32 * 1e9)), note));
+    let seconds = best_time(repeats, || {
+        drop(closed_form_kernel_in(&net32, &inputs32, n, &mut work))
+    });
+    tasks.push(Task::new(
+        format!("closed_form_ntk_f32_{label}"),
+        seconds,
+        Some(flops / (rates.f32 * 1e9)),
+        note,
+    ));
     let net64 = model.to_host::<f64>();
     let inputs64 = host::<f64, 2>(&x);
     let mut work = KernelWorkspace::default();
-    let seconds = best_time(repeats, || drop(closed_form_kernel_in(&net64, &inputs64, n, &mut work)));
-    tasks.push(Task::new(format!("closed_form_ntk_f64_{label}"), seconds, Some(flops / (rates.f64 * 1e9)), note));
+    let seconds = best_time(repeats, || {
+        drop(closed_form_kernel_in(&net64, &inputs64, n, &mut work))
+    });
+    tasks.push(Task::new(
+        format!("closed_form_ntk_f64_{label}"),
+        seconds,
+        Some(flops / (rates.f64 * 1e9)),
+        note,
+    ));
     let two_layer = two_layer_config(d, m)
         .with_parameters(&model.to_named_arrays(), device)
         .expect("the MLP has the two-layer network's tensors");
-    let seconds = best_time(repeats.min(3), || force(closed_form_ntk(&two_layer, x.clone())));
-    tasks.push(Task::new(format!("closed_form_ntk_f32_{label}_burn"), seconds, None, "Burn products"));
+    let seconds = best_time(repeats.min(3), || {
+        force(closed_form_ntk(&two_layer, x.clone()))
+    });
+    tasks.push(Task::new(
+        format!("closed_form_ntk_f32_{label}_burn"),
+        seconds,
+        None,
+        "Burn products",
+    ));
     for depth in 1..=3 {
-        let (rows, widths) = if depth == 1 { (1024, vec![4096]) } else { (512, vec![1024; depth]) };
+        let (rows, widths) = if depth == 1 {
+            (1024, vec![4096])
+        } else {
+            (512, vec![1024; depth])
+        };
         let (model, x, _) = problem(rows, d, &widths, 0.0, device);
-        let seconds = best_time(repeats.min(3), || force(jacobian_ntk(&model, x.clone(), rows)));
-        let note = format!("Burn autodiff, one backward with zero leaves; n = {rows}, widths {widths:?}");
-        tasks.push(Task::new(format!("empirical_ntk_depth{depth}_f32"), seconds, None, note));
+        let seconds = best_time(repeats.min(3), || {
+            force(jacobian_ntk(&model, x.clone(), rows))
+        });
+        let note =
+            format!("Burn autodiff, one backward with zero leaves; n = {rows}, widths {widths:?}");
+        tasks.push(Task::new(
+            format!("empirical_ntk_depth{depth}_f32"),
+            seconds,
+            None,
+            note,
+        ));
     }
     tasks
 }

@@ -93,7 +93,12 @@ fn run_part(args: &ReproduceArgs, part: &Part, scale: Scale, dir: &Path) -> anyh
         spec.display(),
         part.spec
     );
-    println!("{}: sweep {} into {}", part.name, spec.display(), dir.display());
+    println!(
+        "{}: sweep {} into {}",
+        part.name,
+        spec.display(),
+        dir.display()
+    );
     let device = (args.backend, part.dtype);
     let jobs = args.jobs.map(|j| j as usize);
     let outcomes = execute_sweep(&spec, dir, &Selection::default(), jobs, device)?;

@@ -142,17 +142,14 @@ impl Runner<'_> {
             let workers: Vec<_> = (0..jobs)
                 .map(|_| {
                     scope.spawn(|| -> anyhow::Result<()> {
-                        while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst))
-                        {
+                        while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst)) {
                             let outcome = self.run_one(index)?;
                             self.record(index, &outcome)?;
                             if matches!(outcome, Outcome::Failed(_)) {
                                 failures.fetch_add(1, Ordering::SeqCst);
                             }
-                            progress.set_message(format!(
-                                "{} failed",
-                                failures.load(Ordering::SeqCst)
-                            ));
+                            progress
+                                .set_message(format!("{} failed", failures.load(Ordering::SeqCst)));
                             progress.inc(1);
                             outcomes
                                 .lock()
@@ -199,14 +196,23 @@ impl Runner<'_> {
         if self.resumable(&dir, config) {
             command.arg("--resume").arg(&dir);
         } else {
-            command.arg("--config").arg(&config_path).arg("--out").arg(&dir);
+            command
+                .arg("--config")
+                .arg(&config_path)
+                .arg("--out")
+                .arg(&dir);
         }
         command
-            .args(["--backend", self.backend.name(), "--dtype", self.dtype.name()])
+            .args([
+                "--backend",
+                self.backend.name(),
+                "--dtype",
+                self.dtype.name(),
+            ])
             .env("RAYON_NUM_THREADS", self.threads_per_run.to_string());
         let log_path = dir.join("train.log");
-        let log = File::create(&log_path)
-            .with_context(|| format!("creating {}", log_path.display()))?;
+        let log =
+            File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
         let status = command
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

@@ -54,7 +54,10 @@ pub fn merge_results(dir: &Path) -> anyhow::Result<Table> {
         table.rows.len() - failed,
         path.display(),
         if pending > 0 {
-            format!("; {pending} of {} runs have not finished", manifest.entries.len())
+            format!(
+                "; {pending} of {} runs have not finished",
+                manifest.entries.len()
+            )
         } else {
             String::new()
         }

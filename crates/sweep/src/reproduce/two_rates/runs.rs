@@ -244,4 +244,3 @@ pub fn count(value: f64) -> String {
         crate::reproduce::number(value)
     }
 }
-

@@ -25,7 +25,6 @@
 //! Softplus has no closed form here, and under `standard` (s = 1) and `mean_field` (s = 1/m)
 //! the kernel has no finite non-zero limit (it grows like m, resp. vanishes like 1/m).
 
-
 use overparam_model::{Activation, MlpConfig, Parameterization};
 
 use crate::LearningRates;

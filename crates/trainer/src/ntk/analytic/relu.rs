@@ -237,7 +237,14 @@ pub(super) fn adaptive_integral(f: &impl Fn(f64) -> f64, breaks: &[f64]) -> f64 
 
 /// ∫_a^b f given `whole` = the Gauss–Legendre value on [a, b]: the sum over the halves when it
 /// agrees with `whole` to `tolerance`, else each half refined in turn.
-pub(super) fn refine(f: &impl Fn(f64) -> f64, a: f64, b: f64, whole: f64, tolerance: f64, depth: u32) -> f64 {
+pub(super) fn refine(
+    f: &impl Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    whole: f64,
+    tolerance: f64,
+    depth: u32,
+) -> f64 {
     let middle = 0.5 * (a + b);
     let (left, right) = (gauss_legendre(a, middle, f), gauss_legendre(middle, b, f));
     // Below the roundoff of the sums themselves the two estimates cannot agree any better.
