@@ -4,18 +4,15 @@
 use overparam_cpu::{HostLayer, HostMlp, Nonlinearity};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
 
 pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
 pub fn normal(rng: &mut impl Rng, count: usize, scale: f64) -> Vec<f64> {
-    // Box–Muller, enough for test data.
     (0..count)
-        .map(|_| {
-            let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-            scale * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-        })
+        .map(|_| scale * Distribution::<f64>::sample(&StandardNormal, rng))
         .collect()
 }
 

@@ -90,7 +90,9 @@ fn sparse_last_layer_equals_the_dense_backward() {
     let loss_sparse = sparse.loss_and_gradients(&inputs, &targets, &mut work);
     assert!(work.used_sparse, "bias −2.5 should take the sparse path");
     let sparse_gradients = work.gradients.clone();
-    check_against_differences(&sparse, &inputs, &targets);
+    // Against the dense pass (which the tests above hold to finite differences): with 60 000
+    // pre-activations around B = −2.5 some z always lies within a stencil's reach of the ReLU
+    // kink, so finite differences of this network are not a reliable reference themselves.
     let mut dense_work = Workspace::new(&sparse, targets.len());
     dense_work.allow_sparse = false;
     let loss_dense = sparse.loss_and_gradients(&inputs, &targets, &mut dense_work);

@@ -7,7 +7,7 @@ use crate::named_array::find_parameter;
 use crate::{Mlp, ModelError, NamedArray, TwoLayer};
 
 /// Host values of `name` converted to `T`.
-fn host_values<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
+fn values_of<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
     let array = arrays
         .iter()
         .find(|a| a.name == name)
@@ -49,15 +49,15 @@ impl HostNetwork for TwoLayer {
         let arrays = self.to_named_arrays();
         HostMlp {
             layers: vec![HostLayer {
-                weight: host_values(&arrays, "w1"),
-                bias: host_values(&arrays, "b1"),
+                weight: values_of(&arrays, "w1"),
+                bias: values_of(&arrays, "b1"),
                 fan_in: self.input_dim(),
                 width: self.width(),
                 input_scale: T::one(),
                 train_weight: self.trainable.w,
                 train_bias: self.trainable.b,
             }],
-            output: host_values(&arrays, "a"),
+            output: values_of(&arrays, "a"),
             output_scale: T::of(self.output_scale),
             nonlinearity: self.activation.nonlinearity(),
             train_output: self.trainable.a,
@@ -91,8 +91,8 @@ impl HostNetwork for Mlp {
             .map(|(index, settings)| {
                 let [width, fan_in] = self.w[index].dims();
                 HostLayer {
-                    weight: host_values(&arrays, &format!("w{}", index + 1)),
-                    bias: host_values(&arrays, &format!("b{}", index + 1)),
+                    weight: values_of(&arrays, &format!("w{}", index + 1)),
+                    bias: values_of(&arrays, &format!("b{}", index + 1)),
                     fan_in,
                     width,
                     input_scale: T::of(settings.input_scale),
@@ -103,7 +103,7 @@ impl HostNetwork for Mlp {
             .collect();
         HostMlp {
             layers,
-            output: host_values(&arrays, "a"),
+            output: values_of(&arrays, "a"),
             output_scale: T::of(self.output_scale),
             nonlinearity: self.activation.nonlinearity(),
             train_output: self.train_a,

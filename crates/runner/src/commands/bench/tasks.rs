@@ -1,6 +1,6 @@
 //! The timed tasks: GEMM, GD steps (fused and autodiff), closed-form and empirical NTKs.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use overparam_cpu::{
     closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace,
 };
@@ -8,11 +8,13 @@ use overparam_model::{
     Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
     TwoLayerConfig,
 };
+use overparam_trainer::data::{
+    DataSpec, Dataset, InputLaw, InputSource, LabelSource, RandomLabels,
+};
 use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, NtkParts};
-use overparam_trainer::{gradient_descent_step, mean_squared_loss, LearningRates};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+use overparam_trainer::{
+    gradient_descent_step, mean_squared_loss, stream_rng, LearningRates, RngStream,
+};
 
 use super::{best_time, GemmRates, Task};
 
@@ -66,7 +68,7 @@ fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
 }
 
 /// A ReLU MLP (NTK scaling) with the given widths and bias, inputs on the sphere and N(0, 1)
-/// targets, on `device`.
+/// labels (the project's own data generator), on `device`.
 fn problem(
     n: usize,
     d: usize,
@@ -74,22 +76,20 @@ fn problem(
     bias: f64,
     device: &Device,
 ) -> (Mlp, Tensor<2>, Tensor<1>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let model = mlp_config(d, widths, bias).init(&mut rng, device);
-    let mut draw = |count: usize| -> Vec<f64> {
-        (0..count)
-            .map(|_| StandardNormal.sample(&mut rng))
-            .collect()
-    };
-    let mut inputs = draw(n * d);
-    for row in inputs.chunks_mut(d) {
-        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-        row.iter_mut().for_each(|v| *v /= norm);
-    }
-    let targets = draw(n);
-    let x = Tensor::<2>::from_data(TensorData::new(inputs, [n, d]), device);
-    let y = Tensor::<1>::from_data(TensorData::new(targets, [n]), device);
-    (model, x, y)
+    let model = mlp_config(d, widths, bias).init(&mut stream_rng(7, RngStream::Init), device);
+    let data = Dataset::from_spec(&DataSpec {
+        num_samples: n,
+        input_dim: d,
+        inputs: InputSource::Generated(InputLaw::Sphere),
+        labels: LabelSource::Random(RandomLabels::Gaussian),
+        seed: 7,
+    })
+    .expect("generated data is valid");
+    (
+        model,
+        data.inputs_tensor(device),
+        data.targets_tensor(device),
+    )
 }
 
 /// Host copies of `inputs` and `targets` in `T`.
@@ -183,6 +183,17 @@ pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<
     tasks
 }
 
+/// Best time of the host closed-form kernel of `model` at `x` in `T`.
+fn host_kernel_seconds<T: Real>(model: &Mlp, x: &Tensor<2>, repeats: usize) -> f64 {
+    let network = model.to_host::<T>();
+    let inputs = host::<T, 2>(x);
+    let n = x.dims()[0];
+    let mut work = KernelWorkspace::default();
+    best_time(repeats, || {
+        drop(closed_form_kernel_in(&network, &inputs, n, &mut work))
+    })
+}
+
 /// Closed-form two-layer kernels (host f32/f64, Burn f32) and empirical kernels for depths 1–3.
 pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
     let (n, d, m) = (1024, 64, 4096);
@@ -190,31 +201,27 @@ pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
     let flops = (2 * n * m * d + 2 * n * n * m + n * n * d) as f64;
     let label = format!("{n}x{d}x{m}");
     let mut tasks = Vec::new();
-    let net32 = model.to_host::<f32>();
-    let inputs32 = host::<f32, 2>(&x);
     let note = "host, symmetric products, [n, m] buffers reused between calls";
-    let mut work = KernelWorkspace::default();
-    let seconds = best_time(repeats, || {
-        drop(closed_form_kernel_in(&net32, &inputs32, n, &mut work))
-    });
-    tasks.push(Task::new(
-        format!("closed_form_ntk_f32_{label}"),
-        seconds,
-        Some(flops / (rates.f32 * 1e9)),
-        note,
-    ));
-    let net64 = model.to_host::<f64>();
-    let inputs64 = host::<f64, 2>(&x);
-    let mut work = KernelWorkspace::default();
-    let seconds = best_time(repeats, || {
-        drop(closed_form_kernel_in(&net64, &inputs64, n, &mut work))
-    });
-    tasks.push(Task::new(
-        format!("closed_form_ntk_f64_{label}"),
-        seconds,
-        Some(flops / (rates.f64 * 1e9)),
-        note,
-    ));
+    for (dtype, seconds, rate) in [
+        (
+            "f32",
+            host_kernel_seconds::<f32>(&model, &x, repeats),
+            rates.f32,
+        ),
+        (
+            "f64",
+            host_kernel_seconds::<f64>(&model, &x, repeats),
+            rates.f64,
+        ),
+    ] {
+        let bound = flops / (rate * 1e9);
+        tasks.push(Task::new(
+            format!("closed_form_ntk_{dtype}_{label}"),
+            seconds,
+            Some(bound),
+            note,
+        ));
+    }
     let two_layer = two_layer_config(d, m)
         .with_parameters(&model.to_named_arrays(), device)
         .expect("the MLP has the two-layer network's tensors");
