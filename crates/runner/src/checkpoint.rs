@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Context};
 use overparam_model::NamedArray;
-use overparam_trainer::{read_npz_arrays, LoopState};
+use overparam_trainer::{read_npz_arrays, LoopState, StepEngine};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{BackendKind, DTypeKind};
@@ -44,8 +44,15 @@ pub struct CheckpointRecord {
     pub backend: BackendKind,
     /// Dtype of the run.
     pub dtype: DTypeKind,
+    /// How its GD steps are computed (checkpoints from before the fused engine: autodiff).
+    #[serde(default = "autodiff_engine")]
+    pub engine: StepEngine,
     /// `--init` parameters the run started from, if any.
     pub init: Option<PathBuf>,
+}
+
+fn autodiff_engine() -> StepEngine {
+    StepEngine::Autodiff
 }
 
 /// Writes a checkpoint of `parameters` and `state` into `dir` (see the module docs).

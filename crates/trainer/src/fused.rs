@@ -6,17 +6,29 @@
 use burn::tensor::{DType, Tensor};
 use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
 use overparam_model::{host_named_arrays, HostNetwork, NamedArray, Network};
+use serde::{Deserialize, Serialize};
 
 use crate::optimizer::{LearningRates, SquaredGradientNorms};
 
 /// How full-batch gradient descent computes its steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StepEngine {
     /// Burn autodiff on the model's device: any backend, any network, the reference.
     Autodiff,
     /// `overparam-cpu`'s fused hand-derived step on the host (full-batch GD only; the CPU
     /// backends). Equal to the autodiff trajectory up to rounding (tested to 1e-10 in f64).
     Fused,
+}
+
+impl StepEngine {
+    /// The name used on the command line and in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepEngine::Autodiff => "autodiff",
+            StepEngine::Fused => "fused",
+        }
+    }
 }
 
 /// A network on the host in its device's float type, with its data and buffers.

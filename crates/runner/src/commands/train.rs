@@ -152,7 +152,17 @@ fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
         .config
         .resolve()
         .with_context(|| format!("the config in {}", dir.join("checkpoint.json").display()))?;
-    resolved.train.engine = engine_for(engine, record.backend, &resolved.train)?;
+    resolved.train.engine = match engine {
+        EngineArg::Auto => record.engine,
+        explicit => engine_for(explicit, record.backend, &resolved.train)?,
+    };
+    ensure!(
+        resolved.train.engine == record.engine,
+        "the run in {} computes with --engine {}; resume it with that (or with no --engine): \
+         the other engine would not continue it bit-identically",
+        dir.display(),
+        record.engine.name()
+    );
     let device = device_for(record.backend, record.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let names = parameter_names(resolved.model.depth());
@@ -287,6 +297,7 @@ impl Run<'_> {
                 config: config.clone(),
                 backend: args.device.backend,
                 dtype: args.device.dtype,
+                engine: resolved.train.engine,
                 init: args.init.clone(),
             };
             save_checkpoint(out, record, model.to_named_arrays(), state)
@@ -318,10 +329,7 @@ impl Run<'_> {
         let mut summary = summary_header(args, config, device);
         summary["wall_time_s"] = json!(wall_time_s);
         summary["resumed_from_step"] = json!(resumed_from);
-        summary["engine"] = json!(match resolved.train.engine {
-            StepEngine::Autodiff => "autodiff",
-            StepEngine::Fused => "fused",
-        });
+        summary["engine"] = json!(resolved.train.engine.name());
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
