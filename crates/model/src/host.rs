@@ -1,10 +1,10 @@
 //! A network copied to host memory for the fused CPU step of `overparam-cpu`, and back.
 
-use burn::module::Param;
+use burn::tensor::Tensor;
 use overparam_cpu::{HostLayer, HostMlp, Real};
 
-use crate::named_array::find_parameter;
-use crate::{Mlp, ModelError, NamedArray, TwoLayer};
+use crate::mlp::Readout;
+use crate::{host_values, Mlp, ModelError, NamedArray, TwoLayer};
 
 /// Host values of `name` converted to `T`.
 fn values_of<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
@@ -13,6 +13,11 @@ fn values_of<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
         .find(|a| a.name == name)
         .unwrap_or_else(|| panic!("the network has a tensor `{name}`"));
     array.values.iter().map(|&v| T::of(v)).collect()
+}
+
+/// The values of `tensor` on the host, converted to `T` (exact when `T` is its dtype).
+pub fn host_values_as<T: Real, const D: usize>(tensor: Tensor<D>) -> Vec<T> {
+    host_values(tensor).into_iter().map(T::of).collect()
 }
 
 /// The parameters of `network` as named f64 arrays (`w1`, `b1`, …, `a`, the `.npz` layout).
@@ -65,19 +70,16 @@ impl HostNetwork for TwoLayer {
     }
 
     fn with_named_arrays(&self, arrays: &[NamedArray]) -> Result<Self, ModelError> {
-        let (m, d) = (self.width(), self.input_dim());
+        let shape = [self.width(), self.input_dim()];
         let device = self.w1.val().device();
-        let w1 = find_parameter(arrays, "w1", &[m, d])?.to_tensor::<2>(&device);
-        let b1 = find_parameter(arrays, "b1", &[m])?.to_tensor::<1>(&device);
-        let a = find_parameter(arrays, "a", &[m])?.to_tensor::<1>(&device);
-        Ok(TwoLayer {
-            w1: Param::from_tensor(w1).set_require_grad(self.trainable.w),
-            b1: Param::from_tensor(b1).set_require_grad(self.trainable.b),
-            a: Param::from_tensor(a).set_require_grad(self.trainable.a),
-            activation: self.activation,
-            output_scale: self.output_scale,
-            trainable: self.trainable,
-        })
+        TwoLayer::assemble(
+            arrays,
+            shape,
+            self.activation,
+            self.output_scale,
+            self.trainable,
+            &device,
+        )
     }
 }
 
@@ -111,31 +113,18 @@ impl HostNetwork for Mlp {
     }
 
     fn with_named_arrays(&self, arrays: &[NamedArray]) -> Result<Self, ModelError> {
-        let device = self.a.val().device();
-        let mut w = Vec::new();
-        let mut b = Vec::new();
-        for (index, settings) in self.layers.iter().enumerate() {
-            let [width, fan_in] = self.w[index].dims();
-            let weight = find_parameter(arrays, &format!("w{}", index + 1), &[width, fan_in])?;
-            let bias = find_parameter(arrays, &format!("b{}", index + 1), &[width])?;
-            w.push(
-                Param::from_tensor(weight.to_tensor::<2>(&device))
-                    .set_require_grad(settings.train_w),
-            );
-            b.push(
-                Param::from_tensor(bias.to_tensor::<1>(&device)).set_require_grad(settings.train_b),
-            );
-        }
-        let m = self.a.dims()[0];
-        let a = find_parameter(arrays, "a", &[m])?.to_tensor::<1>(&device);
-        Ok(Mlp {
-            w,
-            b,
-            a: Param::from_tensor(a).set_require_grad(self.train_a),
+        let shapes: Vec<[usize; 2]> = self.w.iter().map(|w| w.dims()).collect();
+        let readout = Readout {
             activation: self.activation,
-            layers: self.layers.clone(),
             output_scale: self.output_scale,
             train_a: self.train_a,
-        })
+        };
+        Mlp::assemble(
+            arrays,
+            &shapes,
+            self.layers.clone(),
+            readout,
+            &self.a.val().device(),
+        )
     }
 }

@@ -35,7 +35,7 @@ pub use activation::{Activation, SOFTPLUS_THRESHOLD};
 pub use hand_gradients::{
     mlp_hand_gradients, two_layer_hand_gradient_arrays, two_layer_hand_gradients, TwoLayerGradients,
 };
-pub use host::{host_named_arrays, HostNetwork};
+pub use host::{host_named_arrays, host_values_as, HostNetwork};
 pub use layer::{affine, layer_of, parameter_name, readout};
 pub use mlp::{LayerSettings, Mlp, MlpConfig};
 pub use named_array::{find_parameter, host_values, NamedArray};

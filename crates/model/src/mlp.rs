@@ -143,34 +143,68 @@ impl MlpConfig {
         parameters: &[NamedArray],
         device: &Device,
     ) -> Result<Mlp, ModelError> {
+        let mut layers = Vec::new();
+        let mut shapes = Vec::new();
+        for (layer, &width) in self.widths.iter().enumerate() {
+            let trained = self.trainable_layers.get(layer).copied().unwrap_or(true);
+            layers.push(LayerSettings {
+                input_scale: self.input_scale(layer),
+                train_w: trained && self.trainable.w,
+                train_b: trained && self.trainable.b,
+            });
+            shapes.push([width, self.fan_in(layer)]);
+        }
+        let m = *self.widths.last().expect("at least one hidden layer");
+        let readout = Readout {
+            activation: self.activation,
+            output_scale: self.parameterization.output_scale(m),
+            train_a: self.trainable.a,
+        };
+        Mlp::assemble(parameters, &shapes, layers, readout, device)
+    }
+}
+
+/// What an [`Mlp`] keeps besides its tensors and per-layer settings.
+pub(crate) struct Readout {
+    /// σ of every hidden layer.
+    pub activation: Activation,
+    /// s.
+    pub output_scale: f64,
+    /// Whether a trains.
+    pub train_a: bool,
+}
+
+impl Mlp {
+    /// The network with hidden layers of `shapes` (`[m_l, m_{l−1}]` each), `layers`' scales
+    /// and flags, and the values of `parameters` (`w1`, `b1`, …, `a`) on `device`: what
+    /// [`MlpConfig::with_parameters`] and [`HostNetwork::with_named_arrays`](crate::HostNetwork)
+    /// both build. A missing array or a wrong shape is an error naming it.
+    pub(crate) fn assemble(
+        parameters: &[NamedArray],
+        shapes: &[[usize; 2]],
+        layers: Vec<LayerSettings>,
+        readout: Readout,
+        device: &Device,
+    ) -> Result<Mlp, ModelError> {
         let find = |name: &str, shape: &[usize]| find_parameter(parameters, name, shape);
         let mut w = Vec::new();
         let mut b = Vec::new();
-        let mut layers = Vec::new();
-        for (layer, &width) in self.widths.iter().enumerate() {
-            let trained = self.trainable_layers.get(layer).copied().unwrap_or(true);
-            let (train_w, train_b) = (trained && self.trainable.w, trained && self.trainable.b);
-            let weight = find(&format!("w{}", layer + 1), &[width, self.fan_in(layer)])?
-                .to_tensor::<2>(device);
+        for (layer, (&[width, fan_in], settings)) in shapes.iter().zip(&layers).enumerate() {
+            let weight = find(&format!("w{}", layer + 1), &[width, fan_in])?.to_tensor::<2>(device);
             let bias = find(&format!("b{}", layer + 1), &[width])?.to_tensor::<1>(device);
-            w.push(Param::from_tensor(weight).set_require_grad(train_w));
-            b.push(Param::from_tensor(bias).set_require_grad(train_b));
-            layers.push(LayerSettings {
-                input_scale: self.input_scale(layer),
-                train_w,
-                train_b,
-            });
+            w.push(Param::from_tensor(weight).set_require_grad(settings.train_w));
+            b.push(Param::from_tensor(bias).set_require_grad(settings.train_b));
         }
-        let m = *self.widths.last().expect("at least one hidden layer");
+        let m = shapes.last().expect("at least one hidden layer")[0];
         let a = find("a", &[m])?.to_tensor::<1>(device);
         Ok(Mlp {
             w,
             b,
-            a: Param::from_tensor(a).set_require_grad(self.trainable.a),
-            activation: self.activation,
+            a: Param::from_tensor(a).set_require_grad(readout.train_a),
+            activation: readout.activation,
             layers,
-            output_scale: self.parameterization.output_scale(m),
-            train_a: self.trainable.a,
+            output_scale: readout.output_scale,
+            train_a: readout.train_a,
         })
     }
 }

@@ -73,19 +73,16 @@ impl TwoLayerConfig {
         parameters: &[NamedArray],
         device: &Device,
     ) -> Result<TwoLayer, ModelError> {
-        let (m, d) = (self.width, self.input_dim);
-        let find = |name: &str, shape: &[usize]| find_parameter(parameters, name, shape);
-        let w1 = find("w1", &[m, d])?.to_tensor::<2>(device);
-        let b1 = find("b1", &[m])?.to_tensor::<1>(device);
-        let a = find("a", &[m])?.to_tensor::<1>(device);
-        Ok(TwoLayer {
-            w1: Param::from_tensor(w1).set_require_grad(self.trainable.w),
-            b1: Param::from_tensor(b1).set_require_grad(self.trainable.b),
-            a: Param::from_tensor(a).set_require_grad(self.trainable.a),
-            activation: self.activation,
-            output_scale: self.parameterization.output_scale(m),
-            trainable: self.trainable,
-        })
+        let output_scale = self.parameterization.output_scale(self.width);
+        let shape = [self.width, self.input_dim];
+        TwoLayer::assemble(
+            parameters,
+            shape,
+            self.activation,
+            output_scale,
+            self.trainable,
+            device,
+        )
     }
 }
 
@@ -114,6 +111,32 @@ pub struct TwoLayer {
 }
 
 impl TwoLayer {
+    /// The network of width m and input dimension d (`shape` = `[m, d]`) with these settings
+    /// and the values of `parameters` (`w1` `[m, d]`, `b1` `[m]`, `a` `[m]`) on `device`: what
+    /// [`TwoLayerConfig::with_parameters`] and [`HostNetwork::with_named_arrays`](crate::HostNetwork)
+    /// both build. A missing array or a wrong shape is an error naming it.
+    pub(crate) fn assemble(
+        parameters: &[NamedArray],
+        [m, d]: [usize; 2],
+        activation: Activation,
+        output_scale: f64,
+        trainable: Trainable,
+        device: &Device,
+    ) -> Result<TwoLayer, ModelError> {
+        let find = |name: &str, shape: &[usize]| find_parameter(parameters, name, shape);
+        let w1 = find("w1", &[m, d])?.to_tensor::<2>(device);
+        let b1 = find("b1", &[m])?.to_tensor::<1>(device);
+        let a = find("a", &[m])?.to_tensor::<1>(device);
+        Ok(TwoLayer {
+            w1: Param::from_tensor(w1).set_require_grad(trainable.w),
+            b1: Param::from_tensor(b1).set_require_grad(trainable.b),
+            a: Param::from_tensor(a).set_require_grad(trainable.a),
+            activation,
+            output_scale,
+            trainable,
+        })
+    }
+
     /// Width m.
     pub fn width(&self) -> usize {
         self.w1.dims()[0]

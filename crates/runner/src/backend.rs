@@ -30,6 +30,12 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
+    /// Whether the backend computes on the CPU (flex, ndarray): where the host kernels of
+    /// `overparam-cpu` (the fused GD step, the symmetric-product NTK) apply.
+    pub fn is_cpu(self) -> bool {
+        matches!(self, BackendKind::Flex | BackendKind::Ndarray)
+    }
+
     /// Every backend the command line accepts, built into this binary or not.
     pub const ALL: [BackendKind; 4] = [
         BackendKind::Flex,

@@ -5,7 +5,7 @@
 
 use burn::tensor::{DType, Tensor};
 use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
-use overparam_model::{host_named_arrays, HostNetwork, NamedArray, Network};
+use overparam_model::{host_named_arrays, host_values_as, HostNetwork, NamedArray, Network};
 use serde::{Deserialize, Serialize};
 
 use crate::optimizer::{LearningRates, SquaredGradientNorms};
@@ -53,12 +53,11 @@ impl<T: Real> HostRun<T> {
     fn new<M: HostNetwork>(model: &M, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
         let network = model.to_host::<T>();
         let samples = targets.dims()[0];
-        let host = |values: Vec<f64>| values.into_iter().map(T::of).collect::<Vec<T>>();
         Self {
             work: Workspace::new(&network, samples),
             network,
-            inputs: host(overparam_model::host_values(inputs.clone().inner())),
-            targets: host(overparam_model::host_values(targets.clone().inner())),
+            inputs: host_values_as(inputs.clone().inner()),
+            targets: host_values_as(targets.clone().inner()),
         }
     }
 }

@@ -16,8 +16,6 @@ use overparam_trainer::ntk::{
 use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
 use serde_json::{json, Map, Value};
 
-use crate::backend::BackendKind;
-
 use super::common::{
     device_for, initial_network, load_config, near_teacher, prepare_out_dir, summary_header,
     AnyNetwork,
@@ -93,8 +91,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     if wanted(NtkMethodArg::Closed) {
         match &network {
             AnyNetwork::TwoLayer(model) => {
-                let on_host =
-                    matches!(run.device.backend, BackendKind::Flex | BackendKind::Ndarray);
+                let on_host = run.device.backend.is_cpu();
                 kernels.push(timed("closed", || {
                     let parts = if on_host {
                         closed_form_ntk_host(model, input_tensor())

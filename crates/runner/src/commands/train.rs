@@ -53,8 +53,7 @@ pub(super) fn engine_for(
     backend: BackendKind,
     train: &TrainSpec,
 ) -> anyhow::Result<StepEngine> {
-    let applies = train.optimizer == Optimizer::GradientDescent
-        && matches!(backend, BackendKind::Flex | BackendKind::Ndarray);
+    let applies = train.optimizer == Optimizer::GradientDescent && backend.is_cpu();
     Ok(match choice {
         EngineArg::Autodiff => StepEngine::Autodiff,
         EngineArg::Auto if !applies => StepEngine::Autodiff,

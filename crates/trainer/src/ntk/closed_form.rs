@@ -13,7 +13,7 @@ use burn::tensor::{DType, Tensor, TensorData};
 use std::cell::RefCell;
 
 use overparam_cpu::{closed_form_kernel_in, KernelWorkspace, Real};
-use overparam_model::{affine, HostNetwork, TwoLayer};
+use overparam_model::{affine, host_values_as, HostNetwork, TwoLayer};
 
 use super::NtkParts;
 
@@ -84,10 +84,7 @@ fn host_parts<T: Real + burn::tensor::Element>(
     let [n, _] = inputs.dims();
     let device = inputs.device();
     let network = model.to_host::<T>();
-    let host_inputs: Vec<T> = overparam_model::host_values(inputs.inner())
-        .into_iter()
-        .map(T::of)
-        .collect();
+    let host_inputs: Vec<T> = host_values_as(inputs.inner());
     let kernel = closed_form_kernel_in(&network, &host_inputs, n, work);
     let mut parts = NtkParts::empty();
     for (name, values) in [

@@ -5,8 +5,8 @@ use overparam_cpu::{
     closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace,
 };
 use overparam_model::{
-    Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
-    TwoLayerConfig,
+    host_values_as, Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization,
+    Trainable, TwoLayerConfig,
 };
 use overparam_trainer::data::{
     DataSpec, Dataset, InputLaw, InputSource, LabelSource, RandomLabels,
@@ -92,14 +92,6 @@ fn problem(
     )
 }
 
-/// Host copies of `inputs` and `targets` in `T`.
-fn host<T: Real, const D: usize>(tensor: &Tensor<D>) -> Vec<T> {
-    overparam_model::host_values(tensor.clone())
-        .into_iter()
-        .map(T::of)
-        .collect()
-}
-
 /// FLOPs of one GD step's matrix products: forward and ∂W per layer, Δ back above the first.
 fn step_flops(n: usize, d: usize, widths: &[usize]) -> f64 {
     let mut fan_in = d;
@@ -125,7 +117,10 @@ pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<
         let (model, x, y) = problem(n, d, widths, bias, device);
         let bound = step_flops(n, d, widths) / (rates.f32 * 1e9);
         let network = model.to_host::<f32>();
-        let (inputs, targets) = (host::<f32, 2>(&x), host::<f32, 1>(&y));
+        let (inputs, targets) = (
+            host_values_as::<f32, 2>(x.clone()),
+            host_values_as::<f32, 1>(y.clone()),
+        );
         let fused = |allow_sparse: bool| {
             let mut network: HostMlp<f32> = network.clone();
             let mut work = Workspace::new(&network, n);
@@ -186,7 +181,7 @@ pub fn gradient_steps(device: &Device, rates: GemmRates, repeats: usize) -> Vec<
 /// Best time of the host closed-form kernel of `model` at `x` in `T`.
 fn host_kernel_seconds<T: Real>(model: &Mlp, x: &Tensor<2>, repeats: usize) -> f64 {
     let network = model.to_host::<T>();
-    let inputs = host::<T, 2>(x);
+    let inputs = host_values_as::<T, 2>(x.clone());
     let n = x.dims()[0];
     let mut work = KernelWorkspace::default();
     best_time(repeats, || {
