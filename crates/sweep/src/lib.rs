@@ -9,4 +9,5 @@ pub mod plot;
 pub mod report;
 pub mod reproduce;
 pub mod results;
+pub mod small_file;
 pub mod spec;
