@@ -15,6 +15,7 @@
 //! path in `overparam-trainer` stays the reference; its tests hold this one to it.
 
 mod chunks;
+mod finite;
 mod kernel;
 mod mlp;
 mod nonlinearity;
@@ -23,6 +24,7 @@ mod real;
 mod rows;
 mod sparse;
 
+pub use finite::NonFiniteEntry;
 pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
 pub use mlp::{Gradients, HostLayer, HostMlp, StepRates, Workspace};
 pub use nonlinearity::{Nonlinearity, SOFTPLUS_THRESHOLD};

@@ -184,13 +184,20 @@ impl<T: Real> HostMlp<T> {
         let n = work.samples;
         let pairs = self.forward(inputs, work);
         let mut loss = 0.0;
+        let mut overflows = false;
         let scale = T::of(1.0 / n as f64);
         for (f, y) in work.outputs.iter_mut().zip(targets) {
             let error = *f - *y;
             loss += error.as_f64() * error.as_f64();
+            overflows |= !(error * error).as_f64().is_finite();
             *f = error * scale;
         }
         loss *= 0.5 / n as f64;
+        // The sum runs in f64, but a squared error beyond T's range is a loss the network's
+        // own dtype cannot hold (autodiff's f32 loss is inf there): report it as such.
+        if overflows && loss.is_finite() {
+            loss = f64::INFINITY;
+        }
         let last = self.depth() - 1;
         let total_active: usize = pairs.iter().flatten().map(Vec::len).sum();
         let sparse = work.allow_sparse

@@ -9,7 +9,7 @@ pub const SOFTPLUS_THRESHOLD: f64 = 20.0;
 ///
 /// | variant | σ(z) | σ′(z) |
 /// |---|---|---|
-/// | `Relu` | max(z, 0) | 1{z > 0} (0 at the kink) |
+/// | `Relu` | max(z, 0) (NaN stays NaN) | 1{z > 0} (0 at the kink) |
 /// | `Quadratic` | z² | 2z |
 /// | `Softplus` | ln(1 + eᶻ), or z for z > 20 | 1/(1 + e⁻ᶻ), or 1 for z > 20 |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +27,13 @@ impl Nonlinearity {
     #[inline(always)]
     pub fn value<T: Real>(self, z: T) -> T {
         match self {
+            // `z < 0` (not `z > 0`) so that NaN passes through as NaN, as in Burn's relu: a
+            // test that mapped NaN to 0 here would hide a diverged network from its loss.
             Nonlinearity::Relu => {
-                if z > T::zero() {
-                    z
-                } else {
+                if z < T::zero() {
                     T::zero()
+                } else {
+                    z
                 }
             }
             Nonlinearity::Quadratic => z * z,
@@ -82,4 +84,17 @@ macro_rules! with_nonlinearity {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Nonlinearity;
+
+    #[test]
+    fn relu_keeps_nan_as_nan() {
+        assert!(Nonlinearity::Relu.value(f64::NAN).is_nan());
+        assert!(Nonlinearity::Relu.value(f32::NAN).is_nan());
+        assert_eq!(Nonlinearity::Relu.value(-2.0_f64), 0.0);
+        assert_eq!(Nonlinearity::Relu.value(2.0_f64), 2.0);
+    }
 }

@@ -27,6 +27,5 @@ pub fn read_small_text(path: &Path, what: &str) -> anyhow::Result<String> {
         path.display(),
         MAX_TEXT_FILE_BYTES >> 10
     );
-    String::from_utf8(bytes)
-        .with_context(|| format!("{what} {} is not UTF-8 text", path.display()))
+    String::from_utf8(bytes).with_context(|| format!("{what} {} is not UTF-8 text", path.display()))
 }

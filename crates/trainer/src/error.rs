@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::divergence::{Divergence, FiniteLoss};
+
 /// Everything that can go wrong loading data or training.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainerError {
@@ -66,12 +68,20 @@ pub enum TrainerError {
         /// What went wrong.
         source: std::io::Error,
     },
-    /// The loss became NaN or ±Inf.
-    #[error("training diverged at step {step}: loss = {loss}")]
+    /// The loss, a parameter, a gradient or the kernel became NaN or ±Inf.
+    #[error("training diverged at step {step}: {cause}")]
     Diverged {
-        /// The step at which the non-finite loss was computed.
+        /// The step at which the non-finite value was found (θ_step, or L and ∂L/∂θ at it).
         step: usize,
-        /// The non-finite loss value.
-        loss: f64,
+        /// What was non-finite, with the tensor and entry where that applies.
+        cause: Divergence,
+        /// The last finite full-batch loss before it, if any.
+        last_finite: Option<FiniteLoss>,
     },
+    /// Every tensor of the network is frozen: gradient descent has nothing to move.
+    #[error(
+        "nothing to train: every tensor is frozen (train_w, train_b and train_a, or every entry \
+         of train_layers with train_a); let at least one train"
+    )]
+    NothingToTrain,
 }

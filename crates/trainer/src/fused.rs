@@ -4,7 +4,7 @@
 //! kernel, checkpoints, the end). Autodiff stays the reference: the tests hold this path to it.
 
 use burn::tensor::{DType, Tensor};
-use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
+use overparam_cpu::{HostMlp, NonFiniteEntry, Real, StepRates, Workspace};
 use overparam_model::{host_named_arrays, host_values_as, HostNetwork, NamedArray, Network};
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +124,16 @@ impl FusedDescent {
             norms.insert("a".to_string(), a);
         }
         norms
+    }
+
+    /// The first entry of θ_t that is NaN or ±∞ (`w1`, `b1`, …, `a` in turn), if any.
+    pub fn first_non_finite_parameter(&self) -> Option<NonFiniteEntry> {
+        each_run!(&self.state, |run| run.network.first_non_finite())
+    }
+
+    /// The first entry of the last [`FusedDescent::loss`]'s gradient that is NaN or ±∞.
+    pub fn first_non_finite_gradient(&self) -> Option<NonFiniteEntry> {
+        each_run!(&self.state, |run| run.work.gradients.first_non_finite())
     }
 
     /// θ ← θ − η_θ ∂L/∂θ with the gradients of the last [`FusedDescent::loss`].

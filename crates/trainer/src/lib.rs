@@ -5,6 +5,8 @@
 
 mod alignment;
 pub mod data;
+mod distance;
+mod divergence;
 mod error;
 mod fused;
 mod gradient_check;
@@ -20,13 +22,20 @@ mod teacher_init;
 mod train;
 
 pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
+pub use distance::{euclidean_distance, relative_or_absolute_distance};
+pub use divergence::{
+    first_non_finite_gradient, first_non_finite_in, first_non_finite_parameter, Divergence,
+    FiniteLoss, NonFiniteEntry,
+};
 pub use error::TrainerError;
 pub use fused::{FusedDescent, StepEngine};
 pub use gradient_check::{discrepancy, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
 pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
-pub use optimizer::{gradient_descent_step, LearningRates, SquaredGradientNorms};
+pub use optimizer::{
+    gradient_descent_step, has_trained_tensor, LearningRates, SquaredGradientNorms,
+};
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
 pub use rng::{stream_rng, RngStream};

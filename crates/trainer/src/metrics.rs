@@ -5,6 +5,7 @@ use burn::tensor::{Bool, Tensor};
 use overparam_model::{NamedArray, Network, ParameterKind};
 
 use crate::alignment::network_teacher_alignment;
+use crate::distance::relative_or_absolute_distance;
 use crate::ntk::KernelRecord;
 use crate::optimizer::SquaredGradientNorms;
 
@@ -180,23 +181,15 @@ impl Baseline {
     /// `current` (as from `to_named_arrays`).
     pub fn movements(&self, current: &[NamedArray]) -> [f64; 3] {
         ParameterKind::ALL.map(|kind| {
-            let (mut moved, mut initial) = (0.0, 0.0);
-            for (now, start) in current.iter().zip(&self.initial_parameters) {
-                if ParameterKind::of(&now.name) == Some(kind) {
-                    moved += now
-                        .values
-                        .iter()
-                        .zip(&start.values)
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>();
-                    initial += start.values.iter().map(|v| v * v).sum::<f64>();
-                }
-            }
-            if initial > 0.0 {
-                (moved / initial).sqrt()
-            } else {
-                moved.sqrt()
-            }
+            relative_or_absolute_distance(|| {
+                current
+                    .iter()
+                    .zip(&self.initial_parameters)
+                    .filter(move |(now, _)| ParameterKind::of(&now.name) == Some(kind))
+                    .flat_map(|(now, start)| {
+                        now.values.iter().copied().zip(start.values.iter().copied())
+                    })
+            })
         })
     }
 

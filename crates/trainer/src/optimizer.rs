@@ -133,3 +133,20 @@ impl ModuleMapper for DescentMapper {
         })
     }
 }
+
+/// Whether any parameter of `model` requires a gradient (is trained); a network with every
+/// tensor frozen has nothing for gradient descent to move, and Burn's backward pass refuses it.
+pub fn has_trained_tensor<M: Module>(model: &M) -> bool {
+    #[derive(Default)]
+    struct Finder {
+        found: bool,
+    }
+    impl burn::module::ModuleVisitor for Finder {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.found |= param.val().is_require_grad();
+        }
+    }
+    let mut finder = Finder::default();
+    model.visit(&mut finder);
+    finder.found
+}

@@ -1,14 +1,18 @@
 //! The training loop: forward, loss, backward, one gradient step per parameter group; a
-//! record every `log_every` steps; stop at `steps`, at `target_loss`, or on a non-finite loss.
+//! record every `log_every` steps; stop at `steps`, at `target_loss`, or when a parameter, the
+//! loss, a gradient or the kernel turns non-finite.
 
 use burn::tensor::{Gradients, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
+use crate::divergence::{
+    first_non_finite_gradient, first_non_finite_parameter, Divergence, FiniteLoss,
+};
 use crate::fused::{FusedDescent, StepEngine};
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
 use crate::ntk::{EmpiricalNtk, KernelTracker};
-use crate::optimizer::{gradient_descent_step, LearningRates};
+use crate::optimizer::{gradient_descent_step, has_trained_tensor, LearningRates};
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
 use crate::rng::{stream_rng, RngStream};
 use crate::TrainerError;
@@ -65,8 +69,10 @@ pub struct TrainOutcome {
 /// Trains `model` on `inputs` `[n, d]`, `targets` `[n]` (on an autodiff device), calling
 /// `record` with each logged [`MetricRecord`] as soon as it is measured.
 ///
-/// On a NaN/±Inf loss the step is recorded and [`TrainerError::Diverged`] names it; records
-/// already passed to `record` stay wherever it put them.
+/// When θ_t, the loss, a gradient or the kernel turns NaN/±Inf the step is recorded and
+/// [`TrainerError::Diverged`] names it, the tensor and the last finite loss; records already
+/// passed to `record` stay wherever it put them. A network with every tensor frozen is
+/// [`TrainerError::NothingToTrain`].
 pub fn train<M: EmpiricalNtk>(
     model: M,
     inputs: Tensor<2>,
@@ -117,6 +123,9 @@ pub fn train_from<M: EmpiricalNtk>(
         baseline,
         state,
     } = start;
+    if !has_trained_tensor(&model) {
+        return Err(TrainerError::NothingToTrain);
+    }
     let first_step = state.step;
     let mut kernels =
         KernelTracker::resumed(state.initial_kernel, state.initial_lr_weighted_lambda_min);
@@ -130,6 +139,12 @@ pub fn train_from<M: EmpiricalNtk>(
     };
     let mut fused = (spec.engine == StepEngine::Fused && batches.is_none())
         .then(|| FusedDescent::new(&model, &inputs, &targets, &spec.learning_rates));
+    let mut last_finite: Option<FiniteLoss> = None;
+    let diverged = |step, cause, last_finite| TrainerError::Diverged {
+        step,
+        cause,
+        last_finite,
+    };
     for step in first_step.. {
         if checkpointing.due(step, first_step, spec.steps) {
             if let Some(fused) = &fused {
@@ -154,27 +169,51 @@ pub fn train_from<M: EmpiricalNtk>(
                     (loss, Some(grads))
                 }
             };
-            let reached_target = loss <= spec.target_loss;
-            let stop = !loss.is_finite() || step == spec.steps || reached_target;
-            let logged = stop || scheduled;
-            let apply = batches.is_none() && !stop;
+            // θ_t, then L(θ_t), then ∂L/∂θ: the first of them that is non-finite, if any.
+            let mut broken = match &fused {
+                Some(fused) => fused.first_non_finite_parameter(),
+                None => first_non_finite_parameter(&model),
+            }
+            .map(Divergence::Parameter)
+            .or_else(|| (!loss.is_finite()).then_some(Divergence::Loss(loss)))
+            .or_else(|| {
+                match (&fused, &grads) {
+                    (Some(fused), _) => fused.first_non_finite_gradient(),
+                    (None, Some(grads)) => first_non_finite_gradient(&model, grads),
+                    (None, None) => None,
+                }
+                .map(Divergence::Gradient)
+            });
+            let reached_target = broken.is_none() && loss <= spec.target_loss;
+            let mut stop = broken.is_some() || step == spec.steps || reached_target;
             let measure_kernel =
-                loss.is_finite() && (ntk_due(step) || (stop && spec.ntk_every > 0));
-            if let (Some(fused), true) = (&fused, logged || measure_kernel) {
+                broken.is_none() && (ntk_due(step) || (stop && spec.ntk_every > 0));
+            if let (Some(fused), true) = (&fused, stop || scheduled || measure_kernel) {
                 model = fused.synced(&model);
             }
-            // Movement, activity and the kernel are measured at θ_t, before the update.
-            let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
+            // The kernel, movement and activity are measured at θ_t, before the update; a
+            // kernel that overflows is a divergence like any other.
             let kernel = if measure_kernel {
-                kernels.measure(
+                match kernels.measure(
                     &model,
                     inputs.clone(),
                     &spec.learning_rates,
                     fused.is_some(),
-                )?
+                ) {
+                    Ok(kernel) => kernel,
+                    Err(TrainerError::Kernel(message)) => {
+                        broken = Some(Divergence::Kernel(message));
+                        stop = true;
+                        None
+                    }
+                    Err(error) => return Err(error),
+                }
             } else {
                 None
             };
+            let logged = stop || scheduled;
+            let apply = batches.is_none() && !stop;
+            let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
             let norms = match (fused.as_mut(), grads) {
                 (Some(fused), _) => {
                     let norms = if logged {
@@ -200,8 +239,11 @@ pub fn train_from<M: EmpiricalNtk>(
                 let entry = MetricRecord::new(step, loss, norms, snapshot, kernel);
                 record(&entry).map_err(TrainerError::Sink)?;
             }
-            if !loss.is_finite() {
-                return Err(TrainerError::Diverged { step, loss });
+            if loss.is_finite() && !matches!(broken, Some(Divergence::Parameter(_))) {
+                last_finite = Some(FiniteLoss { step, loss });
+            }
+            if let Some(cause) = broken {
+                return Err(diverged(step, cause, last_finite));
             }
             if stop {
                 let outcome = TrainOutcome {
@@ -213,14 +255,25 @@ pub fn train_from<M: EmpiricalNtk>(
                 return Ok((model, outcome));
             }
         }
-        // The SGD update, on the next mini-batch.
+        // The SGD update, on the next mini-batch; θ_{t+1} is checked at once, since the
+        // full-batch checks above run at logged steps only.
         if let Some(schedule) = batches.as_mut() {
             let (batch_inputs, batch_targets) = schedule.next(inputs.clone(), targets.clone());
             let (loss, grads) = loss_and_gradients(&model, batch_inputs, batch_targets);
-            if !loss.is_finite() {
-                return Err(TrainerError::Diverged { step, loss });
+            let broken = (!loss.is_finite())
+                .then_some(Divergence::Loss(loss))
+                .or_else(|| first_non_finite_gradient(&model, &grads).map(Divergence::Gradient));
+            if let Some(cause) = broken {
+                return Err(diverged(step, cause, last_finite));
             }
             model = gradient_descent_step(model, grads, &spec.learning_rates, true, false).0;
+            if let Some(entry) = first_non_finite_parameter(&model) {
+                return Err(diverged(
+                    step + 1,
+                    Divergence::Parameter(entry),
+                    last_finite,
+                ));
+            }
         }
     }
     unreachable!("the loop returns at step == steps")

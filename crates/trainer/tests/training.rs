@@ -259,11 +259,24 @@ fn divergence_names_the_step_and_keeps_earlier_records() {
         ..spec(Optimizer::GradientDescent, 1000, huge)
     };
     let (records, result) = run(&config, &parameters, &data, &spec);
-    let Err(TrainerError::Diverged { step, loss }) = result else {
+    let Err(TrainerError::Diverged {
+        step, last_finite, ..
+    }) = result
+    else {
         panic!("expected divergence")
     };
-    assert!(!loss.is_finite());
+    assert!(
+        !records[step].loss.is_finite()
+            || records[step]
+                .grad_norms
+                .iter()
+                .flatten()
+                .any(|g| !g.is_finite())
+    );
     assert!(step > 0 && step < 1000);
+    let last_finite = last_finite.expect("step 0 was finite");
+    assert!(last_finite.step < step && last_finite.loss.is_finite());
+    assert_eq!(last_finite.loss, records[last_finite.step].loss);
     assert_eq!(
         records.len(),
         step + 1,

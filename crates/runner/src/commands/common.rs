@@ -88,6 +88,23 @@ pub fn prepare_out_dir(args: &RunArgs, suffix: &str, outputs: &[&str]) -> anyhow
     Ok(out)
 }
 
+/// Removes the temporary files (`.tmp*`) that a process killed while writing an output left
+/// in `dir`; called with the run directory's lock held, so no live writer owns them.
+pub fn remove_stray_temporaries(dir: &Path) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        let stray = entry.file_name().to_string_lossy().starts_with(".tmp")
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if stray {
+            let path = entry.path();
+            std::fs::remove_file(&path)
+                .with_context(|| format!("removing the stray temporary {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The network a config describes: the two-layer type for one hidden layer (the closed-form
 /// NTK needs it), the MLP otherwise.
 pub enum AnyNetwork {

@@ -12,14 +12,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::ntk::EmpiricalNtk;
 use overparam_trainer::{
-    fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, LoopState,
-    Optimizer, StepEngine, TrainOutcome, TrainSpec, TrainStart,
+    fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, FiniteLoss,
+    LoopState, Optimizer, StepEngine, TrainOutcome, TrainSpec, TrainStart, TrainerError,
 };
 use serde_json::json;
 
 use super::common::{
     build_network, device_for, initial_network, load_config, near_teacher, parameter_names,
-    prepare_out_dir, summary_header, AnyNetwork, TRAIN_OUTPUTS,
+    prepare_out_dir, remove_stray_temporaries, summary_header, AnyNetwork, TRAIN_OUTPUTS,
 };
 use crate::backend::BackendKind;
 use crate::checkpoint::{
@@ -36,7 +36,8 @@ use overparam_trainer::{read_npz_arrays, teacher_cosines, write_npy_array};
 /// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     match &args.resume {
-        Some(dir) => resume(&args.run, dir, args.engine),
+        Some(dir) if super::train_seeds::is_batch_dir(dir) => super::train_seeds::resume(args, dir),
+        Some(dir) => resume(&args.run, dir, args.engine, false),
         None => {
             let (config, resolved) = load_config(&args.run)?;
             if config.train.seeds > 1 {
@@ -79,9 +80,11 @@ pub(super) fn start(
     quiet: bool,
 ) -> anyhow::Result<()> {
     resolved.train.engine = engine_for(engine, args.device.backend, &resolved.train)?;
+    refuse_frozen_network(&resolved.model)?;
     let out = prepare_out_dir(args, "", &[])?;
     let _lock = lock_run_dir(&out)?;
     prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
+    remove_stray_temporaries(&out)?;
     remove_checkpoint(&out)?;
     let device = device_for(args.device.backend, args.device.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
@@ -108,14 +111,31 @@ pub(super) fn start(
     }
 }
 
-/// Continues the run in `dir` from its checkpoint.
-fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
+/// Continues the run in `dir` from its checkpoint; `quiet` as for [`start`].
+pub(super) fn resume(
+    args: &RunArgs,
+    dir: &Path,
+    engine: EngineArg,
+    quiet: bool,
+) -> anyhow::Result<()> {
     ensure!(
         dir.is_dir(),
         "--resume {}: no such run directory",
         dir.display()
     );
+    if let (None, Some(assignment)) = (&args.config, args.overrides.first()) {
+        bail!(
+            "--set {assignment}: --resume continues the run in {} with the config it started \
+             with (recorded in its checkpoint), so --set would be ignored; start a fresh run to \
+             change {}",
+            dir.display(),
+            assignment
+                .split_once('=')
+                .map_or(assignment.as_str(), |(key, _)| key.trim())
+        );
+    }
     let _lock = lock_run_dir(dir)?;
+    remove_stray_temporaries(dir)?;
     let record = read_checkpoint_record(dir)?;
     if args.config.is_some() {
         let (config, _) = load_config(args)?;
@@ -197,7 +217,7 @@ fn resume(args: &RunArgs, dir: &Path, engine: EngineArg) -> anyhow::Result<()> {
         out: &out,
         device: &device,
         dataset: &dataset,
-        quiet: false,
+        quiet,
     };
     match (initial, current) {
         (AnyNetwork::TwoLayer(initial), AnyNetwork::TwoLayer(current)) => {
@@ -329,6 +349,7 @@ impl Run<'_> {
         summary["wall_time_s"] = json!(wall_time_s);
         summary["resumed_from_step"] = json!(resumed_from);
         summary["engine"] = json!(resolved.train.engine.name());
+        summary["learning_rates"] = applied_rates(resolved);
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
@@ -364,6 +385,24 @@ impl Run<'_> {
             Err(error) => {
                 summary["status"] = json!("failed");
                 summary["error"] = json!(error.to_string());
+                // The last finite loss and its step (the full-batch loss of every step under
+                // GD; the last logged one otherwise), so a failed run still says how far it got.
+                let last_finite = match &error {
+                    TrainerError::Diverged { last_finite, .. } => *last_finite,
+                    _ => None,
+                }
+                .or_else(|| {
+                    let (step, loss) = loss_curve.iter().rev().find(|(_, l)| l.is_finite())?;
+                    Some(FiniteLoss {
+                        step: *step,
+                        loss: *loss,
+                    })
+                });
+                summary["steps_run"] = json!(last_finite.map(|f| f.step));
+                summary["final_loss"] = json!(last_finite.map(|f| f.loss));
+                if let TrainerError::Diverged { step, .. } = &error {
+                    summary["diverged_at_step"] = json!(step);
+                }
                 write_json(&summary_path, &summary)?;
                 Err(anyhow::anyhow!(
                     "{error} (metrics up to this point are in {})",
@@ -372,6 +411,35 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// The rate each tensor descends with (`w1`, `b1`, …, `a`; after `train.lr` or
+/// `lr_w`/`lr_b`/`lr_a`, whichever the config used), so the summary shows what was applied.
+fn applied_rates(resolved: &ResolvedRun) -> serde_json::Value {
+    let rates = &resolved.train.learning_rates;
+    parameter_names(resolved.model.depth())
+        .into_iter()
+        .map(|name| {
+            let rate = rates.for_parameter(&name);
+            (name, json!(rate))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Refuses a network with every tensor frozen, before anything is written: gradient descent
+/// would have nothing to move (and Burn's backward pass nothing to differentiate), whichever
+/// engine computes the steps.
+fn refuse_frozen_network(model: &overparam_model::MlpConfig) -> anyhow::Result<()> {
+    let hidden = model.trainable_layers.iter().any(|&trained| trained)
+        && (model.trainable.w || model.trainable.b);
+    ensure!(
+        hidden || model.trainable.a,
+        "nothing to train: model.train_w, model.train_b and model.train_a (or every entry of \
+         model.train_layers, with model.train_a) are all false, so every tensor is frozen; let \
+         at least one train (`overparam ntk` computes the kernel of a network without training it)"
+    );
+    Ok(())
 }
 
 /// `alignment.npy`: cos∠(w_r, w*_j) `[m, k]` of the final student neurons against the

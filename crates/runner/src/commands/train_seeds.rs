@@ -1,18 +1,23 @@
 //! `[train] seeds = S`: S networks, seeds `seed`, …, `seed + S − 1`, trained in one process as
 //! parallel tasks on one thread pool. Each writes `DIR/seed-<s>/` exactly as `overparam train`
 //! with that seed (and `seeds = 1`) would: same code path, same numbers, bit for bit (tested);
-//! `DIR/summary.json` lists the runs.
+//! `DIR/summary.json` lists the runs. It is written first with `"status": "running"` (the
+//! config, backend, dtype and engine), so that `train --resume DIR` can continue a killed
+//! batch: finished seeds are kept, checkpointed ones resumed, the others started afresh.
 
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context as _;
+use anyhow::{ensure, Context as _};
+use clap::ValueEnum;
 use rayon::prelude::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::common::prepare_out_dir;
-use super::train::start;
-use crate::cli::{DeviceArgs, RunArgs, TrainArgs};
+use super::train::{resume as resume_one, start};
+use crate::backend::{BackendKind, DTypeKind};
+use crate::checkpoint::CHECKPOINT_FILE;
+use crate::cli::{DeviceArgs, EngineArg, RunArgs, TrainArgs};
 use crate::config::RunConfig;
 use crate::output::write_json;
 use crate::provenance::provenance;
@@ -20,54 +25,182 @@ use crate::provenance::provenance;
 /// Trains every seed of `config` (which has `train.seeds` > 1) into `DIR/seed-<s>/`.
 pub fn run(args: &TrainArgs, config: &RunConfig) -> anyhow::Result<()> {
     let out = prepare_out_dir(&args.run, "", &["summary.json"])?;
-    let seeds: Vec<u64> = (0..config.train.seeds).map(|k| config.seed + k).collect();
-    let started = Instant::now();
-    let results: Vec<(u64, anyhow::Result<()>)> = seeds
-        .par_iter()
-        .map(|&seed| (seed, train_one(args, config, seed, &out)))
-        .collect();
-    let wall_time_s = started.elapsed().as_secs_f64();
-    let runs: Vec<_> = results
-        .iter()
-        .map(|(seed, result)| {
-            json!({
-                "seed": seed,
-                "dir": seed_dir_name(*seed),
-                "status": if result.is_ok() { "ok" } else { "failed" },
-                "error": result.as_ref().err().map(|e| format!("{e:#}")),
-            })
+    let batch = Batch {
+        config,
+        device: &args.run.device,
+        engine: args.engine,
+        init: args.run.init.as_deref(),
+    };
+    write_json(&out.join("summary.json"), &batch.summary("running", None))?;
+    batch.train_all(&out, |seed| batch.train_one(seed, &out))
+}
+
+/// Whether `dir` holds a batch of seeds (its `summary.json` lists them) rather than one run.
+pub fn is_batch_dir(dir: &Path) -> bool {
+    !dir.join(CHECKPOINT_FILE).exists()
+        && read_summary(dir).is_ok_and(|summary| summary["seeds"].is_array())
+}
+
+/// Continues the batch in `dir`: a seed whose run finished ok is kept, one with a checkpoint
+/// is resumed from it, any other is trained from the start.
+pub fn resume(args: &TrainArgs, dir: &Path) -> anyhow::Result<()> {
+    let summary = read_summary(dir)?;
+    let field = |key: &str| {
+        summary
+            .get(key)
+            .cloned()
+            .with_context(|| format!("{}: no `{key}`", dir.join("summary.json").display()))
+    };
+    let config: RunConfig = serde_json::from_value(field("config")?)
+        .with_context(|| format!("the config in {}", dir.join("summary.json").display()))?;
+    let backend: BackendKind = serde_json::from_value(field("backend")?)?;
+    let dtype: DTypeKind = serde_json::from_value(field("dtype")?)?;
+    let recorded_engine = summary["engine"]
+        .as_str()
+        .and_then(|name| EngineArg::from_str(name, true).ok())
+        .unwrap_or(EngineArg::Auto);
+    ensure!(
+        args.run.device.backend == backend && args.run.device.dtype == dtype,
+        "the seeds in {} compute on --backend {} --dtype {}; resume them with those",
+        dir.display(),
+        backend.name(),
+        dtype.name()
+    );
+    let engine = match args.engine {
+        EngineArg::Auto => recorded_engine,
+        explicit => explicit,
+    };
+    let init = summary["init"].as_str().map(Path::new);
+    let device = DeviceArgs { backend, dtype };
+    let batch = Batch {
+        config: &config,
+        device: &device,
+        engine,
+        init,
+    };
+    let out = dir.to_path_buf();
+    batch.train_all(&out, |seed| {
+        let seed_dir = out.join(seed_dir_name(seed));
+        if read_summary(&seed_dir).is_ok_and(|s| s["status"] == "ok") {
+            Ok(())
+        } else if seed_dir.join(CHECKPOINT_FILE).exists() {
+            resume_one(&batch.run_args(None), &seed_dir, engine, true)
+        } else {
+            batch.train_one(seed, &out)
+        }
+    })
+}
+
+/// What every seed of a batch shares.
+struct Batch<'a> {
+    config: &'a RunConfig,
+    device: &'a DeviceArgs,
+    engine: EngineArg,
+    init: Option<&'a Path>,
+}
+
+impl Batch<'_> {
+    /// The seeds `seed`, …, `seed + S − 1` (the config's range check keeps them below 2^63).
+    fn seeds(&self) -> Vec<u64> {
+        (0..self.config.train.seeds)
+            .map(|k| self.config.seed.saturating_add(k))
+            .collect()
+    }
+
+    /// `DIR/summary.json` with `status` and, once run, each seed's outcome.
+    fn summary(&self, status: &str, runs: Option<(Vec<Value>, f64)>) -> Value {
+        let (runs, wall_time_s) = runs.unzip();
+        json!({
+            "status": status,
+            "config": self.config,
+            "seeds": self.seeds(),
+            "runs": runs,
+            "backend": self.device.backend,
+            "dtype": self.device.dtype,
+            "engine": self.engine.to_possible_value().map(|v| v.get_name().to_string()),
+            "init": self.init.map(|p| p.display().to_string()),
+            "wall_time_s": wall_time_s,
+            "provenance": provenance(),
         })
-        .collect();
-    let failed: Vec<String> = results
-        .iter()
-        .filter_map(|(seed, result)| result.as_ref().err().map(|e| format!("seed {seed}: {e:#}")))
-        .collect();
-    let summary = json!({
-        "config": config,
-        "seeds": seeds,
-        "runs": runs,
-        "backend": args.run.device.backend,
-        "dtype": args.run.device.dtype,
-        "wall_time_s": wall_time_s,
-        "provenance": provenance(),
-    });
-    write_json(&out.join("summary.json"), &summary)?;
-    println!(
-        "{} seeds in {:.1} s: {} ok, {} failed; outputs in {}/seed-*",
-        seeds.len(),
-        wall_time_s,
-        seeds.len() - failed.len(),
-        failed.len(),
-        out.display()
-    );
-    anyhow::ensure!(
-        failed.is_empty(),
-        "{} of {} seeds failed:\n{}",
-        failed.len(),
-        seeds.len(),
-        failed.join("\n")
-    );
-    Ok(())
+    }
+
+    /// Runs `train_seed` for every seed in parallel, then writes the final summary and says
+    /// how many failed.
+    fn train_all(
+        &self,
+        out: &Path,
+        train_seed: impl Fn(u64) -> anyhow::Result<()> + Sync,
+    ) -> anyhow::Result<()> {
+        let seeds = self.seeds();
+        let started = Instant::now();
+        let results: Vec<(u64, anyhow::Result<()>)> = seeds
+            .par_iter()
+            .map(|&seed| (seed, train_seed(seed)))
+            .collect();
+        let wall_time_s = started.elapsed().as_secs_f64();
+        let runs: Vec<_> = results
+            .iter()
+            .map(|(seed, result)| {
+                json!({
+                    "seed": seed,
+                    "dir": seed_dir_name(*seed),
+                    "status": if result.is_ok() { "ok" } else { "failed" },
+                    "error": result.as_ref().err().map(|e| format!("{e:#}")),
+                })
+            })
+            .collect();
+        let failed: Vec<String> = results
+            .iter()
+            .filter_map(|(seed, result)| {
+                result.as_ref().err().map(|e| format!("seed {seed}: {e:#}"))
+            })
+            .collect();
+        let status = if failed.is_empty() { "ok" } else { "failed" };
+        let summary = self.summary(status, Some((runs, wall_time_s)));
+        write_json(&out.join("summary.json"), &summary)?;
+        println!(
+            "{} seeds in {:.1} s: {} ok, {} failed; outputs in {}/seed-*",
+            seeds.len(),
+            wall_time_s,
+            seeds.len() - failed.len(),
+            failed.len(),
+            out.display()
+        );
+        ensure!(
+            failed.is_empty(),
+            "{} of {} seeds failed:\n{}",
+            failed.len(),
+            seeds.len(),
+            failed.join("\n")
+        );
+        Ok(())
+    }
+
+    /// The arguments of one seed's run: a fresh one writing into `out` (with `--init`, if the
+    /// batch has one), or, with `None`, a resumed one (whose checkpoint has both).
+    fn run_args(&self, out: Option<&Path>) -> RunArgs {
+        RunArgs {
+            config: None,
+            device: DeviceArgs {
+                backend: self.device.backend,
+                dtype: self.device.dtype,
+            },
+            out: out.map(Path::to_path_buf),
+            overrides: Vec::new(),
+            init: out.and(self.init).map(Path::to_path_buf),
+        }
+    }
+
+    /// One seed from the start, as `overparam train` with `seed = s`, `seeds = 1` and
+    /// `--out DIR/seed-<s>`.
+    fn train_one(&self, seed: u64, out: &Path) -> anyhow::Result<()> {
+        let mut one = self.config.clone();
+        one.seed = seed;
+        one.train.seeds = 1;
+        let resolved = one.resolve().with_context(|| format!("seed {seed}"))?;
+        let run_args = self.run_args(Some(&out.join(seed_dir_name(seed))));
+        start(&run_args, self.engine, &one, resolved, true)
+    }
 }
 
 /// `seed-<s>`.
@@ -75,21 +208,10 @@ fn seed_dir_name(seed: u64) -> String {
     format!("seed-{seed}")
 }
 
-/// One seed, as `overparam train` with `seed = s`, `seeds = 1` and `--out DIR/seed-<s>`.
-fn train_one(args: &TrainArgs, config: &RunConfig, seed: u64, out: &Path) -> anyhow::Result<()> {
-    let mut one = config.clone();
-    one.seed = seed;
-    one.train.seeds = 1;
-    let resolved = one.resolve().with_context(|| format!("seed {seed}"))?;
-    let run_args = RunArgs {
-        config: args.run.config.clone(),
-        device: DeviceArgs {
-            backend: args.run.device.backend,
-            dtype: args.run.device.dtype,
-        },
-        out: Some(out.join(seed_dir_name(seed))),
-        overrides: Vec::new(),
-        init: args.run.init.clone(),
-    };
-    start(&run_args, args.engine, &one, resolved, true)
+/// `dir/summary.json`, parsed.
+fn read_summary(dir: &Path) -> anyhow::Result<Value> {
+    let path = dir.join("summary.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }

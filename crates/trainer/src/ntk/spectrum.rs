@@ -57,7 +57,10 @@ pub fn relative_frobenius_error(a: &[f64], b: &[f64]) -> f64 {
     (diff / norm).sqrt()
 }
 
-/// The kernel drift ‖K_t − K_0‖_F / ‖K_0‖_F.
+/// The kernel drift ‖K_t − K_0‖_F / ‖K_0‖_F, or ‖K_t − K_0‖_F where K_0 = 0 (every unit dead
+/// at step 0), as `move_*` treats parameters initialised at 0.
 pub fn kernel_drift(kernel: &[f64], initial_kernel: &[f64]) -> f64 {
-    relative_frobenius_error(kernel, initial_kernel)
+    crate::relative_or_absolute_distance(|| {
+        kernel.iter().copied().zip(initial_kernel.iter().copied())
+    })
 }
