@@ -282,6 +282,12 @@ proptest! {
     ) {
         let (_dir, path) = write_config(QUICKSTART.as_bytes());
         check(&path, &sets)?;
+        if sets.iter().any(|set| set.contains("\nn = 3")) {
+            prop_assert!(
+                RunConfig::load(&path, &sets).is_err(),
+                "a value spanning lines was accepted: {sets:?}"
+            );
+        }
     }
 }
 

@@ -30,7 +30,7 @@ fn check_key(key: &str) -> anyhow::Result<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            bail!("key `{key}`: `{part}` is not a key name (letters, digits and `_` only)");
+            bail!("key `{key}`: `{part}` is not a key name (letters, digits, `_` and `-` only)");
         }
     }
     Ok(())

@@ -124,6 +124,8 @@ fn widths_with_explicit_default_width_is_refused() {
         &["--set model.widths=[4, 4]", "model.width and model.widths"],
     );
     resolves("[model]\nwidths = [4, 4]\n", &[]);
+    // A --set of the whole section replaces the file's model.width.
+    resolves("[model]\nwidth = 512\n", &["model={ widths = [4, 4] }"]);
     resolves("[model]\nwidth = 8\nwidths = []\n", &[]);
 }
 
