@@ -5,7 +5,7 @@ pub mod backend;
 mod checkpoint;
 pub mod cli;
 mod commands;
-mod config;
+pub mod config;
 mod output;
 mod provenance;
 pub mod run_lock;

@@ -51,15 +51,14 @@ pub fn load_config(args: &RunArgs) -> anyhow::Result<(RunConfig, ResolvedRun)> {
     load_config_file(path, &args.overrides)
 }
 
-/// Reads and validates the config at `path` with `overrides` applied in order.
+/// Reads and validates the config at `path` with `overrides` applied in order; an invalid
+/// value names the `--set` that gave it, or else the config file.
 pub fn load_config_file(
     path: &Path,
     overrides: &[String],
 ) -> anyhow::Result<(RunConfig, ResolvedRun)> {
     let config = RunConfig::load(path, overrides)?;
-    let resolved = config
-        .resolve()
-        .with_context(|| format!("config {}", path.display()))?;
+    let resolved = config.resolve_located(path)?;
     Ok((config, resolved))
 }
 

@@ -5,21 +5,30 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, ensure, Context};
+use anyhow::{ensure, Context};
 use overparam_model::{Activation, MlpConfig, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
 use overparam_trainer::{LearningRates, Optimizer, StepEngine, TrainSpec};
 use serde::{Deserialize, Serialize};
 
+mod conflicts;
+mod file;
+mod given;
 mod keys;
+mod range;
+mod set;
+#[cfg(test)]
+mod tests;
 
+pub use given::GivenKeys;
 pub use keys::{InitKey, InputsKey, LabelsKey, OptimizerKey, RandomLabelsKey};
 
 /// A whole run configuration file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
-    /// Seed of the inputs, random labels, initial weights and SGD batches. Default 0.
+    /// Seed of the inputs, random labels, initial weights and SGD batches, in [0, 2^63 − 1]
+    /// (TOML's integer range; with `train.seeds`, so is the last seed). Default 0.
     pub seed: u64,
     /// `[data]`.
     pub data: DataSection,
@@ -27,6 +36,10 @@ pub struct RunConfig {
     pub model: ModelSection,
     /// `[train]`.
     pub train: TrainSection,
+    /// The keys given explicitly, in the file or by a `--set` (provenance: never serialized,
+    /// and equal in every config; see [`GivenKeys`]).
+    #[serde(skip)]
+    pub given: GivenKeys,
 }
 
 /// `[data]`: the samples.
@@ -43,7 +56,8 @@ pub struct DataSection {
     pub labels: LabelsKey,
     /// Teacher width k (also the number of planted directions). Default 4.
     pub teacher_width: usize,
-    /// Seed of the teacher / planted directions, independent of `seed`. Default 0.
+    /// Seed of the teacher / planted directions, independent of `seed`, in [0, 2^63 − 1].
+    /// Default 0.
     pub teacher_seed: u64,
     /// Orthonormal teacher directions (needs k ≤ d). Default false.
     pub teacher_orthonormal: bool,
@@ -75,8 +89,8 @@ pub struct ModelSection {
     pub train_b: bool,
     /// Train a. Default true.
     pub train_a: bool,
-    /// Widths m_1, …, m_L of a network with L hidden layers; empty: one layer of `width`.
-    /// Default [].
+    /// Widths m_1, …, m_L of a network with L hidden layers; empty: one layer of `width`
+    /// (not both given). Default [].
     pub widths: Vec<usize>,
     /// Per hidden layer, whether its W_l and b_l may train (with train_w/train_b); empty: all.
     /// Default [].
@@ -113,7 +127,7 @@ pub struct TrainSection {
     /// Record λ_min, λ_max and drift of the NTK every this many steps (0: never). Default 0.
     pub ntk_every: usize,
     /// Per-layer rates [η_1, …, η_L, η_out] overriding lr_w/lr_b/lr_a (layer l's weights and
-    /// bias share η_l); empty: use lr_w/lr_b/lr_a. Default [].
+    /// bias share η_l); empty: use lr_w/lr_b/lr_a (not given with any of them). Default [].
     pub lr: Vec<f64>,
     /// Write a checkpoint (parameters, loop state, step) every this many steps, so that
     /// `train --resume DIR` can continue bit-identically (0: never). Default 0.
@@ -198,13 +212,12 @@ pub struct ResolvedRun {
 }
 
 impl RunConfig {
-    /// Reads `path`, then applies each `--set key=value` in order. Errors name the file (with
-    /// line and key) or the override.
+    /// Reads `path` (at most 1 MiB), then applies each `--set key=value` in order. Errors name
+    /// the file (with line and key) or the `--set`.
     pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<RunConfig> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config {}", path.display()))?;
-        let mut config: RunConfig =
-            toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
+        let text = overparam_sweep::small_file::read_small_text(path, "config")?;
+        let mut config =
+            file::parse(&text).with_context(|| format!("config {}", path.display()))?;
         // A relative data path is relative to the config file.
         if let Some(data_path) = config.data.path.as_mut() {
             if data_path.is_relative() {
@@ -220,29 +233,41 @@ impl RunConfig {
     }
 
     /// This configuration with one `key=value` applied (`key` dotted, e.g. `train.lr_a`;
-    /// `value` a TOML value, or a bare string).
+    /// `value` exactly one TOML value on one line, or a bare string), the key recorded as
+    /// given by `assignment`.
     pub fn with_override(&self, assignment: &str) -> anyhow::Result<RunConfig> {
-        let Some((key, raw_value)) = assignment.split_once('=') else {
-            bail!("expected key=value, e.g. train.lr_a=0.5");
-        };
-        let (key, raw_value) = (key.trim(), raw_value.trim());
-        let value = toml::from_str::<toml::Table>(&format!("v = {raw_value}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw_value.to_string()));
+        let (key, value) = set::parse_assignment(assignment)?;
+        range::check_tree(&serde_json::to_value(self).context("encoding the config")?)?;
         let mut table = toml::Table::try_from(self).context("re-encoding the config")?;
-        let mut parts: Vec<&str> = key.split('.').collect();
-        let leaf = parts.pop().filter(|s| !s.is_empty()).context("empty key")?;
-        let mut section = &mut table;
-        for part in parts {
-            section = section
-                .get_mut(part)
-                .and_then(toml::Value::as_table_mut)
-                .with_context(|| format!("unknown section `{part}` in key `{key}`"))?;
+        let inner_keys: Vec<String> = match &value {
+            toml::Value::Table(inner) if !key.contains('.') => {
+                inner.keys().map(|k| format!("{key}.{k}")).collect()
+            }
+            _ => vec![key.clone()],
+        };
+        set::insert(&mut table, &key, value)?;
+        let mut config = RunConfig::deserialize(toml::Value::Table(table))
+            .map_err(|e| anyhow::anyhow!("key `{key}`: {e}"))?;
+        config.given = self.given.clone();
+        if !key.contains('.') {
+            config.given.forget_section(&key);
         }
-        section.insert(leaf.to_string(), value);
-        RunConfig::deserialize(toml::Value::Table(table))
-            .map_err(|e| anyhow::anyhow!("key `{key}`: {e}"))
+        for given in &inner_keys {
+            config.given.record_set(given, assignment);
+        }
+        Ok(config)
+    }
+
+    /// [`resolve`](Self::resolve), its error placed at the `--set` that gave the key the error
+    /// starts with, or else at the config file `path`.
+    pub fn resolve_located(&self, path: &Path) -> anyhow::Result<ResolvedRun> {
+        self.resolve().map_err(|error| {
+            let place = match self.given.set_named_by(&error.to_string()) {
+                Some(assignment) => format!("--set {assignment}"),
+                None => format!("config {}", path.display()),
+            };
+            error.context(place)
+        })
     }
 
     /// Checks every value and builds the specifications. Errors name the key.
@@ -250,12 +275,10 @@ impl RunConfig {
         let (data, model, train) = (&self.data, &self.model, &self.train);
         ensure!(data.n >= 1, "data.n must be at least 1");
         ensure!(train.seeds >= 1, "train.seeds must be at least 1");
+        range::check_seeds(self.seed, data.teacher_seed, train.seeds)?;
         ensure!(data.d >= 1, "data.d must be at least 1");
         ensure!(model.width >= 1, "model.width must be at least 1");
-        ensure!(
-            model.widths.is_empty() || model.width == ModelSection::default().width,
-            "set model.width (one hidden layer) or model.widths (any depth), not both"
-        );
+        conflicts::check(self)?;
         let widths = if model.widths.is_empty() {
             vec![model.width]
         } else {
