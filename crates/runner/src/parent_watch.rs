@@ -52,8 +52,8 @@ fn watch(pid: u32) -> anyhow::Result<()> {
             let parent = std::os::unix::process::parent_id();
             if parent != pid {
                 eprintln!(
-                    "error: the parent process {pid} is gone (now re-parented to {parent}); \
-                     exiting with status {PARENT_GONE_EXIT_CODE}"
+                    "error: the parent process {pid} ({PARENT_PID_VAR}) is gone (this \
+                     process's parent is now {parent}); exiting with status {PARENT_GONE_EXIT_CODE}"
                 );
                 std::process::exit(PARENT_GONE_EXIT_CODE);
             }
