@@ -7,6 +7,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 mod output;
+pub mod parent_watch;
 mod provenance;
 pub mod run_lock;
 

@@ -12,7 +12,7 @@ use anyhow::Context;
 const LOCK_FILE: &str = ".lock";
 
 /// The exit status of `overparam` when the run directory is locked by another process
-/// (`EX_TEMPFAIL`: try again later). `sweep run` counts such a run as busy, not failed.
+/// (`EX_TEMPFAIL`: try again later). `sweep run` then waits for the lock and decides again.
 pub const BUSY_EXIT_CODE: u8 = 75;
 
 /// Another process holds the lock on a run directory.
@@ -56,4 +56,15 @@ pub fn run_dir_busy(dir: &Path) -> anyhow::Result<bool> {
         Err(error) if error.is::<RunDirBusy>() => Ok(true),
         Err(error) => Err(error),
     }
+}
+
+/// Blocks until no other process holds the lock on `dir` (which must exist), then takes it.
+/// `sweep run` uses it to wait for a run another process is writing; the lock is released
+/// when the returned value is dropped.
+pub fn wait_for_run_dir(dir: &Path) -> anyhow::Result<RunDirLock> {
+    let path = dir.join(LOCK_FILE);
+    let file = open_lock_file(&path)?;
+    file.lock()
+        .with_context(|| format!("waiting for the lock on {}", path.display()))?;
+    Ok(RunDirLock { _file: file })
 }

@@ -356,3 +356,175 @@ fn a_killed_sweep_rerun_gives_the_uninterrupted_results() {
         results_without_wall_time(&reference)
     );
 }
+
+/// The pid and command line of every live process whose command line mentions `path`.
+fn processes_mentioning(path: &Path) -> Vec<(String, String)> {
+    let needle = path.to_str().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|entry| {
+            let bytes = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let line = String::from_utf8_lossy(&bytes).replace('\0', " ");
+            line.contains(needle)
+                .then(|| (entry.file_name().to_string_lossy().into_owned(), line))
+        })
+        .collect()
+}
+
+/// Whether any run directory of the sweep in `out` holds a file named `name`.
+fn any_run_has(out: &Path, name: &str) -> bool {
+    std::fs::read_dir(out.join("runs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|run| run.path().join(name).exists())
+}
+
+#[test]
+fn killing_the_sweep_parent_ends_its_children_and_a_rerun_completes() {
+    // 4 runs of ~1 s each, 2 at a time, with checkpoints; the kill lands inside the first two.
+    let spec = SPEC.replace("seed = [0, 1]", "seed = [0]\n\"train.steps\" = [200000]\n\"train.checkpoint_every\" = [20000]\n\"train.target_loss\" = [0.0]");
+    let (_dir, spec, out) = workspace(&spec);
+    let reference = out.with_file_name("reference");
+    ok(sweep("run", &spec, &reference, &["--jobs", "2"]));
+
+    let mut parent = Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(["sweep", "run", spec.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap(), "--jobs", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !any_run_has(&out, "metrics.csv.partial") {
+        assert!(
+            parent.try_wait().unwrap().is_none(),
+            "the sweep ended before it was killed"
+        );
+        assert!(started.elapsed() < Duration::from_secs(300));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SIGKILL of the sweep's pid alone: its `train` children are not signalled.
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    let killed = Instant::now();
+    let mut survivors = processes_mentioning(&out);
+    while !survivors.is_empty() && killed.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+        survivors = processes_mentioning(&out);
+    }
+    assert!(
+        survivors.is_empty(),
+        "train children outlived their sweep: {survivors:?}"
+    );
+    assert!(
+        statuses(&out).iter().any(|s| s == "pending"),
+        "the kill came too late"
+    );
+    let logs = std::fs::read_dir(out.join("runs")).unwrap().flatten();
+    let said = logs
+        .filter_map(|run| std::fs::read_to_string(run.path().join("train.log")).ok())
+        .any(|log| log.contains("parent process") && log.contains("is gone"));
+    assert!(said, "a child's train.log says why it ended");
+
+    let report = ok(sweep("run", &spec, &out, &["--jobs", "2"]));
+    assert!(report.contains("0 failed"), "{report}");
+    assert!(statuses(&out).iter().all(|s| s == "ok"), "{report}");
+    for dir in [&out, &reference] {
+        ok(overparam(&["sweep", "merge", dir.to_str().unwrap()]));
+    }
+    let results = results_without_wall_time(&out);
+    assert_eq!(results.rows.len(), 4);
+    let status = results.column("status").unwrap();
+    assert!(results.rows.iter().all(|row| row[status] == "ok"));
+    assert_eq!(results, results_without_wall_time(&reference));
+}
+
+#[test]
+fn a_run_held_by_another_process_is_waited_for_and_then_run() {
+    let (_dir, spec, out) = workspace(&SPEC.replace("seed = [0, 1]", "seed = [0]"));
+    ok(sweep("plan", &spec, &out, &[]));
+    let run = out.join("runs").join(&manifest(&out).rows[0][1]);
+    std::fs::create_dir_all(&run).unwrap();
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(run.join(".lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let hold = Duration::from_secs(1);
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(hold);
+        drop(lock);
+    });
+    let started = Instant::now();
+    let output = sweep("run", &spec, &out, &["--jobs", "2"]);
+    holder.join().unwrap();
+    assert!(started.elapsed() >= hold, "the sweep did not wait");
+    assert!(
+        stderr(&output).contains("held by another process; waiting for it"),
+        "{}",
+        stderr(&output)
+    );
+    let report = ok(output);
+    assert!(
+        report.contains("4 ran ok, 0 already done, 0 finished elsewhere, 0 failed"),
+        "{report}"
+    );
+    assert!(statuses(&out).iter().all(|s| s == "ok"));
+    assert!(run.join("summary.json").exists());
+}
+
+#[test]
+fn a_planted_train_log_symlink_is_replaced_not_followed() {
+    let (dir, spec, out) = workspace(SPEC);
+    ok(sweep("plan", &spec, &out, &[]));
+    let run = out.join("runs").join(&manifest(&out).rows[0][1]);
+    std::fs::create_dir_all(&run).unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&outside, run.join("train.log")).unwrap();
+
+    ok(sweep("run", &spec, &out, &["--index", "0"]));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious\n");
+    let log = run.join("train.log");
+    assert!(std::fs::symlink_metadata(&log)
+        .unwrap()
+        .file_type()
+        .is_file());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text.contains("precious") && text.contains(run.to_str().unwrap()),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_sweep_spec_at_dev_zero_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(["sweep", "plan", "/dev/zero", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("sweep plan /dev/zero still reading after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("sweep spec /dev/zero") && message.contains("larger than"),
+        "{message}"
+    );
+}

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context};
 use serde::Deserialize;
 
+use crate::small_file::read_small_text;
+
 /// One swept value: a dotted config key and the TOML value it takes.
 pub type Assignment = (String, toml::Value);
 
@@ -47,8 +49,7 @@ struct SpecFile {
 impl SweepSpec {
     /// Reads and checks the spec at `path`; errors name the file and the offending key.
     pub fn load(path: &Path) -> anyhow::Result<SweepSpec> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading sweep spec {}", path.display()))?;
+        let text = read_small_text(path, "sweep spec")?;
         let file: SpecFile =
             toml::from_str(&text).with_context(|| format!("sweep spec {}", path.display()))?;
         let base = if file.base.is_relative() {
@@ -175,6 +176,17 @@ mod tests {
     fn spec(text: &str) -> anyhow::Result<SweepSpec> {
         let file: SpecFile = toml::from_str(text)?;
         SweepSpec::from_tables(file.base, &file.grid, &file.zip)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_spec_at_dev_zero_is_refused_with_a_bound() {
+        let error = SweepSpec::load(Path::new("/dev/zero")).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("sweep spec /dev/zero") && message.contains("larger than"),
+            "{message}"
+        );
     }
 
     #[test]

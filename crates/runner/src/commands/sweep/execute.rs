@@ -1,11 +1,13 @@
 //! `overparam sweep run`: each selected run is an ordinary `overparam train` child process
 //! writing `DIR/runs/<run id>/` (its own config.toml and train.log there); `--jobs` of them
-//! at a time. Finished runs are skipped, checkpointed ones resumed, runs another process is
-//! writing left to it; the manifest records each outcome as it comes.
+//! at a time. Finished runs are skipped, checkpointed ones resumed; a run another process is
+//! writing is waited for (until its lock is released), then skipped if that process finished
+//! it, else run here. The manifest records each outcome as it comes. Each child gets
+//! [`PARENT_PID_VAR`] so that it ends with this process (see [`crate::parent_watch`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -20,7 +22,8 @@ use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::read_checkpoint_record;
 use crate::cli::SweepRunArgs;
 use crate::config::RunConfig;
-use crate::run_lock::{run_dir_busy, BUSY_EXIT_CODE};
+use crate::parent_watch::PARENT_PID_VAR;
+use crate::run_lock::{lock_run_dir, wait_for_run_dir, RunDirBusy, RunDirLock, BUSY_EXIT_CODE};
 
 /// How one run ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,8 +32,9 @@ pub enum Outcome {
     Ok,
     /// Had already finished with this config, backend and dtype.
     AlreadyDone,
-    /// Another process is writing it.
-    Busy,
+    /// Another process was writing it and finished it (ok, with this config, backend and
+    /// dtype) while this one waited.
+    FinishedElsewhere,
     /// Failed, with the error `train` printed.
     Failed(String),
 }
@@ -100,11 +104,11 @@ fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Res
     let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count();
     let failed = count(|o| matches!(o, Outcome::Failed(_)));
     println!(
-        "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} busy elsewhere, {failed} failed; manifest {}",
+        "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} finished elsewhere, {failed} failed; manifest {}",
         outcomes.len(),
         count(|o| *o == Outcome::Ok),
         count(|o| *o == Outcome::AlreadyDone),
-        count(|o| *o == Outcome::Busy),
+        count(|o| *o == Outcome::FinishedElsewhere),
         dir.join("manifest.csv").display()
     );
     for (index, outcome) in outcomes {
@@ -134,23 +138,17 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Runs `selected` (manifest indices) on `jobs` worker threads, with a progress bar.
     fn run_all(&self, selected: &[usize], jobs: usize) -> anyhow::Result<Vec<(usize, Outcome)>> {
-        let progress = progress_bar(selected.len());
+        let progress = Progress::new(selected.len());
         let next = AtomicUsize::new(0);
         let outcomes = Mutex::new(Vec::with_capacity(selected.len()));
-        let failures = AtomicUsize::new(0);
         std::thread::scope(|scope| -> anyhow::Result<()> {
             let workers: Vec<_> = (0..jobs)
                 .map(|_| {
                     scope.spawn(|| -> anyhow::Result<()> {
                         while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst)) {
-                            let outcome = self.run_one(index)?;
+                            let outcome = self.run_one(index, &progress)?;
                             self.record(index, &outcome)?;
-                            if matches!(outcome, Outcome::Failed(_)) {
-                                failures.fetch_add(1, Ordering::SeqCst);
-                            }
-                            progress
-                                .set_message(format!("{} failed", failures.load(Ordering::SeqCst)));
-                            progress.inc(1);
+                            progress.finished(&outcome);
                             outcomes
                                 .lock()
                                 .map_err(|_| anyhow::anyhow!("a worker panicked"))?
@@ -167,7 +165,7 @@ impl Runner<'_> {
             }
             Ok(())
         })?;
-        progress.finish_and_clear();
+        progress.bar.finish_and_clear();
         let mut outcomes = outcomes
             .into_inner()
             .map_err(|_| anyhow::anyhow!("a worker panicked"))?;
@@ -175,8 +173,9 @@ impl Runner<'_> {
         Ok(outcomes)
     }
 
-    /// Runs manifest entry `index` unless it is done or busy.
-    fn run_one(&self, index: usize) -> anyhow::Result<Outcome> {
+    /// Runs manifest entry `index` unless it is done; while another process holds its run
+    /// directory, waits for it first and then decides again.
+    fn run_one(&self, index: usize, progress: &Progress) -> anyhow::Result<Outcome> {
         let entry = &self.plan.manifest.entries[index];
         let config = &self.plan.configs[index];
         let dir = run_dir(self.dir, &entry.run_id);
@@ -185,22 +184,59 @@ impl Runner<'_> {
             return Ok(Outcome::AlreadyDone);
         }
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        if run_dir_busy(&dir)? {
-            return Ok(Outcome::Busy);
+        let mut waited = false;
+        loop {
+            // Decide and prepare under the run's lock, so nothing another process is
+            // writing is touched; `train` takes the lock itself once this one drops it.
+            let lock = match lock_run_dir(&dir) {
+                Ok(lock) => lock,
+                Err(error) if error.is::<RunDirBusy>() => {
+                    waited = true;
+                    progress.wait_for(index, &dir)?
+                }
+                Err(error) => return Err(error),
+            };
+            if run_status(&dir, config, device).0 == "ok" {
+                return Ok(if waited {
+                    Outcome::FinishedElsewhere
+                } else {
+                    Outcome::AlreadyDone
+                });
+            }
+            let (mut command, log_path, log) = self.prepare(&dir, config)?;
+            drop(lock);
+            let status = command
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .status()
+                .with_context(|| format!("starting {}", self.executable.display()))?;
+            if status.code() == Some(i32::from(BUSY_EXIT_CODE)) {
+                // Another process took the lock between this one's release and `train`'s
+                // attempt: the next pass waits for it.
+                waited = true;
+                continue;
+            }
+            return Ok(outcome_of(status, &log_path));
         }
+    }
+
+    /// Writes the run's config.toml and a fresh train.log, and builds its `train` command
+    /// (resuming from the checkpoint when there is one of this very run).
+    fn prepare(&self, dir: &Path, config: &RunConfig) -> anyhow::Result<(Command, PathBuf, File)> {
         let config_path = dir.join("config.toml");
         let text = toml::to_string(config).context("encoding a run config as TOML")?;
         write_atomically(&config_path, text.as_bytes())?;
         let mut command = Command::new(&self.executable);
         command.arg("train");
-        if self.resumable(&dir, config) {
-            command.arg("--resume").arg(&dir);
+        if self.resumable(dir, config) {
+            command.arg("--resume").arg(dir);
         } else {
             command
                 .arg("--config")
                 .arg(&config_path)
                 .arg("--out")
-                .arg(&dir);
+                .arg(dir);
         }
         command
             .args([
@@ -209,23 +245,11 @@ impl Runner<'_> {
                 "--dtype",
                 self.dtype.name(),
             ])
-            .env("RAYON_NUM_THREADS", self.threads_per_run.to_string());
+            .env("RAYON_NUM_THREADS", self.threads_per_run.to_string())
+            .env(PARENT_PID_VAR, std::process::id().to_string());
         let log_path = dir.join("train.log");
-        let log =
-            File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
-        let status = command
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .status()
-            .with_context(|| format!("starting {}", self.executable.display()))?;
-        Ok(if status.success() {
-            Outcome::Ok
-        } else if status.code() == Some(i32::from(BUSY_EXIT_CODE)) {
-            Outcome::Busy
-        } else {
-            Outcome::Failed(logged_error(&log_path).unwrap_or_else(|| format!("train {status}")))
-        })
+        let log = create_fresh(&log_path)?;
+        Ok((command, log_path, log))
     }
 
     /// Whether `dir` holds a checkpoint of this very run to continue from.
@@ -238,9 +262,10 @@ impl Runner<'_> {
     /// Writes `outcome` into the manifest's status and error for run `index`.
     fn record(&self, index: usize, outcome: &Outcome) -> anyhow::Result<()> {
         let (status, error) = match outcome {
-            Outcome::Ok | Outcome::AlreadyDone => ("ok", String::new()),
+            Outcome::Ok | Outcome::AlreadyDone | Outcome::FinishedElsewhere => {
+                ("ok", String::new())
+            }
             Outcome::Failed(error) => ("failed", error.clone()),
-            Outcome::Busy => return Ok(()),
         };
         with_manifest_lock(self.dir, || {
             let mut manifest = Manifest::read(self.dir)?;
@@ -261,14 +286,91 @@ fn logged_error(log: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Runs done / total, failures and an ETA; hidden when stderr is not a terminal.
-fn progress_bar(runs: usize) -> ProgressBar {
-    let bar = ProgressBar::new(runs as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg} [{elapsed} < {eta}]")
-    {
-        bar.set_style(style);
+/// How a `train` child that did not report busy ended: ok, or failed with its logged error.
+fn outcome_of(status: ExitStatus, log_path: &Path) -> Outcome {
+    if status.success() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed(logged_error(log_path).unwrap_or_else(|| format!("train {status}")))
     }
-    bar.set_message("0 failed");
-    bar
+}
+
+/// Creates `path` as a new, empty file: whatever is there is removed first (a symlink
+/// itself, never its target), and the file is opened with `create_new` (`O_EXCL`), which
+/// never follows a link.
+fn create_fresh(path: &Path) -> anyhow::Result<File> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("removing the old {}", path.display()));
+        }
+        _ => {}
+    }
+    File::options()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))
+}
+
+/// The progress bar (runs done / total, failures, runs being waited for, an ETA; hidden when
+/// stderr is not a terminal) and its counters, shared by the workers.
+struct Progress {
+    bar: ProgressBar,
+    failures: AtomicUsize,
+    waiting: AtomicUsize,
+}
+
+impl Progress {
+    /// A bar for `runs` runs.
+    fn new(runs: usize) -> Progress {
+        let bar = ProgressBar::new(runs as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {msg} [{elapsed} < {eta}]")
+        {
+            bar.set_style(style);
+        }
+        let progress = Progress {
+            bar,
+            failures: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+        };
+        progress.refresh();
+        progress
+    }
+
+    /// Counts a finished run.
+    fn finished(&self, outcome: &Outcome) {
+        if matches!(outcome, Outcome::Failed(_)) {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+        }
+        self.refresh();
+        self.bar.inc(1);
+    }
+
+    /// Blocks until the lock on run `index`'s `dir` is free and returns it held; says so on
+    /// stderr (one line, for batch logs too) and in the bar's message meanwhile.
+    fn wait_for(&self, index: usize, dir: &Path) -> anyhow::Result<RunDirLock> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.refresh();
+        self.bar.suspend(|| {
+            eprintln!(
+                "run {index} ({}) is held by another process; waiting for it",
+                dir.display()
+            );
+        });
+        let lock = wait_for_run_dir(dir);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.refresh();
+        lock
+    }
+
+    /// Sets the bar's message from the counters.
+    fn refresh(&self) {
+        let failed = self.failures.load(Ordering::SeqCst);
+        self.bar
+            .set_message(match self.waiting.load(Ordering::SeqCst) {
+                0 => format!("{failed} failed"),
+                waiting => format!("{failed} failed, waiting for {waiting} run(s) held elsewhere"),
+            });
+    }
 }
