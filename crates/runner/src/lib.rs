@@ -6,6 +6,7 @@ mod checkpoint;
 pub mod cli;
 mod commands;
 mod config;
+mod memory;
 mod output;
 mod provenance;
 pub mod run_lock;

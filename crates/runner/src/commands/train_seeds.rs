@@ -90,6 +90,7 @@ fn train_one(args: &TrainArgs, config: &RunConfig, seed: u64, out: &Path) -> any
         out: Some(out.join(seed_dir_name(seed))),
         overrides: Vec::new(),
         init: args.run.init.clone(),
+        max_memory: args.run.max_memory,
     };
     start(&run_args, args.engine, &one, resolved, true)
 }
