@@ -219,6 +219,10 @@ pub struct RunArgs {
     /// Use these parameters instead of a random draw: an .npz with w1 [m,d], b1 [m], a [m].
     #[arg(long)]
     pub init: Option<PathBuf>,
+    /// Memory the run may use, e.g. 64G, 512M or plain bytes (K, M, G, T are powers of 1024).
+    /// Default: this machine's memory. A run estimated to need more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_memory_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// `overparam train`.
@@ -289,6 +293,10 @@ pub struct GradcheckArgs {
     /// Finite differences for at most this many evenly spaced entries per tensor.
     #[arg(long, default_value_t = 200)]
     pub max_entries: usize,
+    /// Memory the check may use, e.g. 64G, 512M or plain bytes (K, M, G, T are powers of
+    /// 1024). Default: this machine's memory. A check estimated to need more is refused.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_memory_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// `overparam backends`.

@@ -6,6 +6,7 @@ mod checkpoint;
 pub mod cli;
 mod commands;
 pub mod config;
+mod memory;
 mod output;
 pub mod parent_watch;
 mod provenance;

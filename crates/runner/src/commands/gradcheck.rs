@@ -17,6 +17,10 @@ use crate::cli::GradcheckArgs;
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
     let (config, resolved) = load_config_file(&args.config, &args.overrides)?;
+    crate::memory::check_fits(
+        &crate::memory::MemoryEstimate::for_gradcheck(&config, &resolved),
+        &crate::memory::MemoryLimit::from_flag(args.max_memory),
+    )?;
     let device = device_for(args.backend, DTypeKind::F64, &resolved.model)?.without_autodiff();
     println!(
         "backend {} on {}, f64",

@@ -49,10 +49,26 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     let run = &args.run;
     let started = Instant::now();
     let (config, resolved) = load_config(run)?;
+    // With --data, n is the rows of x: read it before the memory check and the output directory.
+    let file_inputs = match &args.data {
+        Some(path) => Some(read_inputs(path, resolved.model.input_dim)?),
+        None => None,
+    };
+    let file_rows = args.data.as_deref().zip(file_inputs.as_ref().map(|x| x.1));
+    crate::memory::check_fits(
+        &crate::memory::MemoryEstimate::for_ntk(
+            &config,
+            &resolved,
+            run.device.dtype,
+            args.method,
+            file_rows,
+        ),
+        &crate::memory::MemoryLimit::from_flag(run.max_memory),
+    )?;
     let out = prepare_out_dir(run, "-ntk", &NTK_OUTPUTS)?;
     let device = device_for(run.device.backend, run.device.dtype, &resolved.model)?;
-    let (inputs, num_samples) = match &args.data {
-        Some(path) => read_inputs(path, resolved.model.input_dim)?,
+    let (inputs, num_samples) = match file_inputs {
+        Some(read) => read,
         None => {
             let dataset = Dataset::from_spec(&resolved.data)?;
             (dataset.inputs, dataset.num_samples)

@@ -40,6 +40,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         Some(dir) => resume(&args.run, dir, args.engine, false),
         None => {
             let (config, resolved) = load_config(&args.run)?;
+            crate::memory::check_fits(
+                &crate::memory::MemoryEstimate::for_train(
+                    &config,
+                    &resolved,
+                    args.run.device.dtype,
+                ),
+                &crate::memory::MemoryLimit::from_flag(args.run.max_memory),
+            )?;
             if config.train.seeds > 1 {
                 return super::train_seeds::run(args, &config);
             }
@@ -182,6 +190,10 @@ pub(super) fn resume(
         dir.display(),
         record.engine.name()
     );
+    crate::memory::check_fits(
+        &crate::memory::MemoryEstimate::for_train(&record.config, &resolved, record.dtype),
+        &crate::memory::MemoryLimit::from_flag(args.max_memory),
+    )?;
     let device = device_for(record.backend, record.dtype, &resolved.model)?;
     let dataset = Dataset::from_spec(&resolved.data)?;
     let names = parameter_names(resolved.model.depth());
@@ -209,6 +221,7 @@ pub(super) fn resume(
         out: Some(out.clone()),
         overrides: Vec::new(),
         init: record.init.clone(),
+        max_memory: args.max_memory,
     };
     let run = Run {
         args: &run_args,

@@ -30,6 +30,7 @@ pub fn run(args: &TrainArgs, config: &RunConfig) -> anyhow::Result<()> {
         device: &args.run.device,
         engine: args.engine,
         init: args.run.init.as_deref(),
+        max_memory: args.run.max_memory,
     };
     write_json(&out.join("summary.json"), &batch.summary("running", None))?;
     batch.train_all(&out, |seed| batch.train_one(seed, &out))
@@ -77,6 +78,7 @@ pub fn resume(args: &TrainArgs, dir: &Path) -> anyhow::Result<()> {
         device: &device,
         engine,
         init,
+        max_memory: args.run.max_memory,
     };
     let out = dir.to_path_buf();
     batch.train_all(&out, |seed| {
@@ -97,6 +99,7 @@ struct Batch<'a> {
     device: &'a DeviceArgs,
     engine: EngineArg,
     init: Option<&'a Path>,
+    max_memory: Option<u64>,
 }
 
 impl Batch<'_> {
@@ -188,6 +191,7 @@ impl Batch<'_> {
             out: out.map(Path::to_path_buf),
             overrides: Vec::new(),
             init: out.and(self.init).map(Path::to_path_buf),
+            max_memory: self.max_memory,
         }
     }
 
