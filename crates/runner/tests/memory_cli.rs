@@ -14,14 +14,13 @@ use common::{overparam, stderr, subcommand};
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
 
-/// The quickstart's sizes (n = 256, d = 16, m = 512, k = 4), few steps.
+/// The quickstart's sizes (n = 256, d = 16, k = 4; the default width m = 512, left unset so
+/// that `--set model.widths=…` is no conflict), few steps.
 const BASE: &str = r#"
 [data]
 n = 256
 d = 16
 teacher_width = 4
-[model]
-width = 512
 [train]
 steps = 5
 log_every = 5

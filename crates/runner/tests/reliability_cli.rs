@@ -97,7 +97,7 @@ fn nan_parameters_fail_the_run_on_both_engines_alike() {
     );
 }
 
-/// `widths = [16]`, `lr_a = 1e10`: whatever becomes of the run, an `ok` means finite
+/// Width 16 (the issue's `widths = [16]`), `lr_a = 1e10`: whatever becomes of the run, an `ok` means finite
 /// parameters, and both engines end the same way.
 #[test]
 fn a_run_that_ends_ok_has_finite_parameters_on_both_engines() {
@@ -105,7 +105,7 @@ fn a_run_that_ends_ok_has_finite_parameters_on_both_engines() {
     let mut statuses = Vec::new();
     for engine in ["fused", "autodiff"] {
         let out = dir.path().join(engine);
-        let sets = ["model.widths=[16]", "train.lr_a=1e10", "train.steps=300"];
+        let sets = ["model.width=16", "train.lr_a=1e10", "train.steps=300"];
         let mut args = vec!["--engine", engine];
         for set in &sets {
             args.extend(["--set", set]);

@@ -9,10 +9,13 @@ where
     I: Iterator<Item = (f64, f64)>,
 {
     let plain: f64 = pairs().map(|(x, y)| (x - y) * (x - y)).sum();
-    if plain.is_nan() || (plain.is_finite() && (plain == 0.0 || plain >= f64::MIN_POSITIVE)) {
+    if plain.is_nan() || (plain.is_finite() && plain >= f64::MIN_POSITIVE) {
         return plain.sqrt();
     }
     let scale = pairs().fold(0.0_f64, |m, (x, y)| m.max(x.abs()).max(y.abs()));
+    if scale == 0.0 {
+        return 0.0;
+    }
     if !scale.is_finite() {
         return f64::INFINITY;
     }
