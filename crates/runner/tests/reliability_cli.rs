@@ -280,3 +280,20 @@ seeds = 3
         }
     }
 }
+
+#[test]
+fn gradcheck_of_a_network_with_every_tensor_frozen_is_refused_not_a_panic() {
+    let (_dir, config) = workspace(TINY);
+    let output = overparam(&[
+        "gradcheck",
+        "--config",
+        config.to_str().unwrap(),
+        "--set",
+        "model.train_w=false",
+        "--set",
+        "model.train_b=false",
+        "--set",
+        "model.train_a=false",
+    ]);
+    assert_fails_with(&output, &["nothing to check", "model.train_a"]);
+}

@@ -87,6 +87,22 @@ pub fn prepare_out_dir(args: &RunArgs, suffix: &str, outputs: &[&str]) -> anyhow
     Ok(out)
 }
 
+/// Refuses a network with every tensor frozen before anything is computed or written:
+/// there is nothing to `purpose` (train: gradient descent would move nothing, and Burn's
+/// backward pass has nothing to differentiate), whichever engine computes the steps.
+pub fn refuse_frozen_network(model: &MlpConfig, purpose: &str) -> anyhow::Result<()> {
+    let hidden = model.trainable_layers.iter().any(|&trained| trained)
+        && (model.trainable.w || model.trainable.b);
+    anyhow::ensure!(
+        hidden || model.trainable.a,
+        "nothing to {purpose}: model.train_w, model.train_b and model.train_a (or every entry \
+         of model.train_layers, with model.train_a) are all false, so every tensor is frozen; \
+         let at least one train (`overparam ntk` computes the kernel of a network without \
+         training it)"
+    );
+    Ok(())
+}
+
 /// Removes the temporary files (`.tmp*`) that a process killed while writing an output left
 /// in `dir`; called with the run directory's lock held, so no live writer owns them.
 pub fn remove_stray_temporaries(dir: &Path) -> anyhow::Result<()> {

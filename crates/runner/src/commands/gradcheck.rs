@@ -10,6 +10,7 @@ use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
 
 use super::common::{
     build_network, device_for, initial_parameters, load_config_file, near_teacher,
+    refuse_frozen_network,
 };
 use crate::backend::{device_name, DTypeKind};
 use crate::cli::GradcheckArgs;
@@ -17,6 +18,7 @@ use crate::cli::GradcheckArgs;
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
     let (config, resolved) = load_config_file(&args.config, &args.overrides)?;
+    refuse_frozen_network(&resolved.model, "check")?;
     crate::memory::check_fits(
         &crate::memory::MemoryEstimate::for_gradcheck(&config, &resolved),
         &crate::memory::MemoryLimit::from_flag(args.max_memory),

@@ -19,7 +19,8 @@ use serde_json::json;
 
 use super::common::{
     build_network, device_for, initial_network, load_config, near_teacher, parameter_names,
-    prepare_out_dir, remove_stray_temporaries, summary_header, AnyNetwork, TRAIN_OUTPUTS,
+    prepare_out_dir, refuse_frozen_network, remove_stray_temporaries, summary_header, AnyNetwork,
+    TRAIN_OUTPUTS,
 };
 use crate::backend::BackendKind;
 use crate::checkpoint::{
@@ -88,7 +89,7 @@ pub(super) fn start(
     quiet: bool,
 ) -> anyhow::Result<()> {
     resolved.train.engine = engine_for(engine, args.device.backend, &resolved.train)?;
-    refuse_frozen_network(&resolved.model)?;
+    refuse_frozen_network(&resolved.model, "train")?;
     let out = prepare_out_dir(args, "", &[])?;
     let _lock = lock_run_dir(&out)?;
     prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
@@ -438,21 +439,6 @@ fn applied_rates(resolved: &ResolvedRun) -> serde_json::Value {
         })
         .collect::<serde_json::Map<_, _>>()
         .into()
-}
-
-/// Refuses a network with every tensor frozen, before anything is written: gradient descent
-/// would have nothing to move (and Burn's backward pass nothing to differentiate), whichever
-/// engine computes the steps.
-fn refuse_frozen_network(model: &overparam_model::MlpConfig) -> anyhow::Result<()> {
-    let hidden = model.trainable_layers.iter().any(|&trained| trained)
-        && (model.trainable.w || model.trainable.b);
-    ensure!(
-        hidden || model.trainable.a,
-        "nothing to train: model.train_w, model.train_b and model.train_a (or every entry of \
-         model.train_layers, with model.train_a) are all false, so every tensor is frozen; let \
-         at least one train (`overparam ntk` computes the kernel of a network without training it)"
-    );
-    Ok(())
 }
 
 /// `alignment.npy`: cos∠(w_r, w*_j) `[m, k]` of the final student neurons against the
