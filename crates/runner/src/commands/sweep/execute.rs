@@ -72,6 +72,8 @@ pub fn execute_sweep(
     (backend, dtype): (BackendKind, DTypeKind),
 ) -> anyhow::Result<Vec<(usize, Outcome)>> {
     let plan = plan_sweep(spec, out)?;
+    // What a sweep killed while writing the manifest (or results) left behind.
+    overparam_sweep::files::remove_stale_temporaries(out)?;
     save_plan(out, &plan)?;
     let count = plan.manifest.entries.len();
     let selected: Vec<usize> = match (selection.shard, selection.index) {
