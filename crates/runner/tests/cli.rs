@@ -2,48 +2,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use common::{overparam, stderr, subcommand};
+use common::{assert_fails_with, overparam, stderr, subcommand, workspace, TINY};
 
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
 
-const TINY: &str = r#"
-seed = 3
-[data]
-n = 12
-d = 3
-[model]
-width = 16
-[train]
-steps = 30
-log_every = 10
-"#;
-
-/// A temporary directory holding `config.toml` with `text`.
-fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, text).unwrap();
-    (dir, config)
-}
-
 fn train(config: &Path, out: &Path, extra: &[&str]) -> Output {
     subcommand("train", config, out, extra)
-}
-
-fn assert_fails_with(output: &Output, fragments: &[&str]) {
-    assert!(!output.status.success(), "expected failure, got success");
-    let message = stderr(output);
-    assert!(!message.contains("panicked"), "panicked: {message}");
-    for fragment in fragments {
-        assert!(
-            message.contains(fragment),
-            "stderr lacks `{fragment}`:\n{message}"
-        );
-    }
 }
 
 fn write_npz(path: &Path, arrays: &[NamedArray]) {

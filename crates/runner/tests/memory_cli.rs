@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{overparam, stderr, subcommand};
+use common::{overparam, stderr, subcommand, workspace};
 use overparam_model::NamedArray;
 use overparam_trainer::write_npz_arrays;
 
@@ -36,14 +36,6 @@ const TOO_BIG: [(&str, &str); 4] = [
     ),
     ("data.d=100000000", "data.d = 100000000"),
 ];
-
-/// A temporary directory holding `config.toml` with `text`.
-fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, text).unwrap();
-    (dir, config)
-}
 
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/quickstart.toml")

@@ -6,30 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use common::{overparam, stderr, subcommand};
+use common::{assert_fails_with, kill_when, overparam, stderr, subcommand, workspace, TINY};
 use overparam_trainer::read_npz_arrays;
-
-const TINY: &str = r#"
-seed = 3
-[data]
-n = 12
-d = 3
-[model]
-width = 16
-[train]
-steps = 30
-log_every = 10
-"#;
-
-fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, text).unwrap();
-    (dir, config)
-}
 
 fn train(config: &Path, out: &Path, extra: &[&str]) -> Output {
     subcommand("train", config, out, extra)
@@ -41,23 +21,6 @@ fn quickstart() -> PathBuf {
 
 fn summary(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
-}
-
-fn assert_fails_with(output: &Output, fragments: &[&str]) {
-    assert!(!output.status.success(), "expected failure, got success");
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "a clean error exit, not a crash"
-    );
-    let message = stderr(output);
-    assert!(!message.contains("panicked"), "panicked: {message}");
-    for fragment in fragments {
-        assert!(
-            message.contains(fragment),
-            "stderr lacks `{fragment}`:\n{message}"
-        );
-    }
 }
 
 /// The issue's case: `bias_init = 1e10` on the quickstart (f32) used to end "ok" with NaN in
@@ -236,34 +199,16 @@ seeds = 3
     let output = train(&config, &whole, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args([
-            "train",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            killed.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let checkpointed =
-        || (11..14).any(|s| killed.join(format!("seed-{s}/checkpoint.json")).exists());
-    while !checkpointed() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the batch ended before a checkpoint"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let args = [
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        killed.to_str().unwrap(),
+    ];
+    kill_when(&args, || {
+        (11..14).any(|s| killed.join(format!("seed-{s}/checkpoint.json")).exists())
+    });
     assert_eq!(summary(&killed)["status"], "running");
 
     let output = overparam(&["train", "--resume", killed.to_str().unwrap()]);

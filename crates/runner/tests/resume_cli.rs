@@ -7,10 +7,8 @@ mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{overparam, stderr};
+use common::{kill_when, overparam, stderr};
 
 /// Long enough (≈ 1 s) that the first checkpoint (step 300) comes well before the end: 3000
 /// steps under autodiff (SGD); GD, on the ~5× faster fused engine, appends `steps = 30000`
@@ -54,27 +52,8 @@ fn train_args<'a>(config: &'a Path, out: &'a Path) -> Vec<&'a str> {
 /// Starts `train`, SIGKILLs it as soon as its first checkpoint exists and returns the
 /// checkpoint's step.
 fn train_and_kill(config: &Path, out: &Path) -> u64 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(train_args(config, out))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let checkpoint = out.join("checkpoint.json");
-    let started = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before its first checkpoint"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when(&train_args(config, out), || checkpoint.exists());
     assert!(
         !out.join("summary.json").exists(),
         "the run finished before it was killed"

@@ -1,8 +1,9 @@
 //! Running the real `overparam` binary from the end-to-end tests.
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// `overparam ARGS…`, waited for.
 pub fn overparam(args: &[&str]) -> Output {
@@ -28,4 +29,72 @@ pub fn subcommand(name: &str, config: &Path, out: &Path, extra: &[&str]) -> Outp
 /// The process's standard error as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A tiny two-layer run (n = 12, d = 3, m = 16, 30 steps): well under a second.
+pub const TINY: &str = r#"
+seed = 3
+[data]
+n = 12
+d = 3
+[model]
+width = 16
+[train]
+steps = 30
+log_every = 10
+"#;
+
+/// A temporary directory holding `config.toml` with `text`.
+pub fn workspace(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, text).unwrap();
+    (dir, config)
+}
+
+/// The command failed cleanly (an exit status, not a panic, an abort or a signal) and its
+/// standard error holds every fragment.
+pub fn assert_fails_with(output: &Output, fragments: &[&str]) {
+    assert!(!output.status.success(), "expected failure, got success");
+    let message = stderr(output);
+    assert!(!message.contains("panicked"), "panicked: {message}");
+    assert!(
+        output
+            .status
+            .code()
+            .is_some_and(|code| code != 101 && code != 134),
+        "not a clean error exit ({}): {message}",
+        output.status
+    );
+    for fragment in fragments {
+        assert!(
+            message.contains(fragment),
+            "stderr lacks `{fragment}`:\n{message}"
+        );
+    }
+}
+
+/// Starts `overparam ARGS…` and SIGKILLs it as soon as `ready()` holds (checked every
+/// millisecond, for at most two minutes); panics if it ends first.
+pub fn kill_when(args: &[&str], ready: impl Fn() -> bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "overparam {args:?} ended before it was to be killed"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "overparam {args:?}: still not ready after 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
