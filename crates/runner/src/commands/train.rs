@@ -367,16 +367,27 @@ impl Run<'_> {
         let summary_path = out.join("summary.json");
         match result {
             Ok((model, outcome)) => {
-                let final_parameters = model.to_named_arrays();
-                write_params(&out.join("params_final.npz"), &final_parameters)?;
-                if let Some(teacher) = &dataset.teacher {
-                    write_alignment(out, &final_parameters, &teacher.directions)?;
-                }
-                summary["status"] = json!("ok");
                 summary["steps_run"] = json!(outcome.steps_run);
                 summary["final_loss"] = json!(outcome.final_loss);
                 summary["reached_target"] = json!(outcome.reached_target);
                 summary["linear_rate"] = linear_rate(&outcome, &loss_curve, dataset.num_samples);
+                let final_parameters = model.to_named_arrays();
+                let written = write_params(&out.join("params_final.npz"), &final_parameters)
+                    .and_then(|()| match &dataset.teacher {
+                        Some(teacher) => {
+                            write_alignment(out, &final_parameters, &teacher.directions)
+                        }
+                        None => Ok(()),
+                    });
+                if let Err(error) = written {
+                    // Trained, but the outputs could not be written (a full disk, say): say
+                    // so in summary.json where that still fits; metrics.csv is already whole.
+                    summary["status"] = json!("failed");
+                    summary["error"] = json!(format!("{error:#}"));
+                    let _ = write_json(&summary_path, &summary);
+                    return Err(error);
+                }
+                summary["status"] = json!("ok");
                 write_json(&summary_path, &summary)?;
                 remove_checkpoint(out)?;
                 if quiet {
