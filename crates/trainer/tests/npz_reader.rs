@@ -448,13 +448,10 @@ proptest! {
         let payload = edited_payload(&edit);
         let bytes = zip_bytes(&[("w1.npy", &payload)], deflate);
         let dir = scratch();
-        match read_checked(dir.path(), &bytes, &["w1"], Some("w1")) {
-            // Only an edit that leaves a valid header of six float64 values may succeed.
-            Ok(arrays) => {
-                prop_assert_eq!(arrays[0].shape.iter().product::<usize>(), 6);
-                prop_assert_eq!(&arrays[0].values, &vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-            }
-            Err(_) => {}
+        // Only an edit that leaves a valid header of six float64 values may succeed.
+        if let Ok(arrays) = read_checked(dir.path(), &bytes, &["w1"], Some("w1")) {
+            prop_assert_eq!(arrays[0].shape.iter().product::<usize>(), 6);
+            prop_assert_eq!(&arrays[0].values, &vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         }
     }
 }
