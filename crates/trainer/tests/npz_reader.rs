@@ -97,6 +97,20 @@ fn directory_path_is_named_as_a_directory() {
     assert!(message.starts_with("empty path"), "{message}");
 }
 
+#[cfg(unix)]
+#[test]
+fn fifo_is_refused_without_blocking() {
+    let dir = scratch();
+    let path = dir.path().join("pipe.npz");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let message = message_of(&path, &["x"]);
+    assert!(message.contains("is not a regular file"), "{message}");
+}
+
 #[test]
 fn missing_file_keeps_the_io_error_naming_the_path() {
     let dir = scratch();

@@ -44,8 +44,8 @@ impl Archive {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io_error)?;
-        let metadata = file.metadata().map_err(io_error)?;
+        // Checked before opening: opening a FIFO would block.
+        let metadata = std::fs::metadata(path).map_err(io_error)?;
         if metadata.is_dir() {
             return Err(npz_error("is a directory, not an .npz file".to_string()));
         }
@@ -54,12 +54,11 @@ impl Archive {
                 "is not a regular file, so not an .npz file".to_string(),
             ));
         }
+        let file = File::open(path).map_err(io_error)?;
+        let file_len = file.metadata().map_err(io_error)?.len();
         let zip = ZipArchive::new(BufReader::new(file))
             .map_err(|e| npz_error(format!("not a readable .npz archive: {e}")))?;
-        Ok(Archive {
-            zip,
-            file_len: metadata.len(),
-        })
+        Ok(Archive { zip, file_len })
     }
 
     /// Reads the array `name` (entry `name` or, as numpy writes it, `name.npy`) as f64 values in
