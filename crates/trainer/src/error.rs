@@ -1,6 +1,6 @@
 //! The trainer's one error type: each variant carries the bad value and where it was found.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::divergence::{Divergence, FiniteLoss};
 
@@ -15,8 +15,9 @@ pub enum TrainerError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// An `.npz` file (or an array in it) could not be parsed.
-    #[error("{path}: array `{array}`: {message}")]
+    /// An `.npz` file (or an array in it) could not be parsed. Displayed as
+    /// "PATH: array `NAME`: message", or "PATH: message" when the archive itself is at fault.
+    #[error("{}", npz_message(.path, .array, .message))]
     Npz {
         /// The file.
         path: PathBuf,
@@ -84,4 +85,18 @@ pub enum TrainerError {
          of train_layers with train_a); let at least one train"
     )]
     NothingToTrain,
+}
+
+/// The message of [`TrainerError::Npz`]: the file (or "empty path"), the array when there is one.
+fn npz_message(path: &Path, array: &str, message: &str) -> String {
+    let file = if path.as_os_str().is_empty() {
+        "empty path".to_string()
+    } else {
+        path.display().to_string()
+    };
+    if array.is_empty() {
+        format!("{file}: {message}")
+    } else {
+        format!("{file}: array `{array}`: {message}")
+    }
 }
