@@ -27,8 +27,8 @@ impl Nonlinearity {
     #[inline(always)]
     pub fn value<T: Real>(self, z: T) -> T {
         match self {
-            // `z < 0` (not `z > 0`) so that NaN passes through as NaN, as in Burn's relu: a
-            // test that mapped NaN to 0 here would hide a diverged network from its loss.
+            // `z < 0` (not `z > 0`) so that NaN passes through as NaN, as in Burn's relu:
+            // mapping NaN to 0 here hid a diverged network from its loss.
             Nonlinearity::Relu => {
                 if z < T::zero() {
                     T::zero()

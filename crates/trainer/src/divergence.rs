@@ -71,6 +71,65 @@ pub fn first_non_finite_in<const D: usize>(
     })
 }
 
+/// The first of θ_t, L(θ_t) and ∂L/∂θ that is non-finite, in that order (the order both
+/// engines check in), finding the entries only as far as needed.
+pub fn first_divergence(
+    parameter: impl FnOnce() -> Option<NonFiniteEntry>,
+    loss: f64,
+    gradient: impl FnOnce() -> Option<NonFiniteEntry>,
+) -> Option<Divergence> {
+    parameter()
+        .map(Divergence::Parameter)
+        .or_else(|| (!loss.is_finite()).then_some(Divergence::Loss(loss)))
+        .or_else(|| gradient().map(Divergence::Gradient))
+}
+
+/// [`first_divergence`] of a model on an autodiff device with the gradients `grads` of its
+/// loss: one device read in the common case that everything is finite, the tensor-by-tensor
+/// search only when something is not.
+pub fn autodiff_divergence<M: Module>(
+    model: &M,
+    loss: f64,
+    grads: &Gradients,
+) -> Option<Divergence> {
+    if all_finite(model, grads) {
+        return first_divergence(|| None, loss, || None);
+    }
+    first_divergence(
+        || first_non_finite_parameter(model),
+        loss,
+        || first_non_finite_gradient(model, grads),
+    )
+}
+
+/// Whether every parameter of `model` and every gradient in `grads` is finite: Σ x·0 over
+/// every entry (0 when all are finite, NaN otherwise: ∞·0 and NaN·0 are NaN), summed on the
+/// device and read once.
+fn all_finite<M: Module>(model: &M, grads: &Gradients) -> bool {
+    struct Sentinel<'a> {
+        grads: &'a Gradients,
+        sum: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for Sentinel<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val();
+            let gradient = value.grad(self.grads);
+            for tensor in std::iter::once(value.inner()).chain(gradient) {
+                let term = tensor.mul_scalar(0.0).sum();
+                self.sum = Some(match self.sum.take() {
+                    Some(sum) => sum + term,
+                    None => term,
+                });
+            }
+        }
+    }
+    let mut sentinel = Sentinel { grads, sum: None };
+    model.visit(&mut sentinel);
+    sentinel
+        .sum
+        .is_none_or(|sum| !sum.into_scalar::<f64>().is_nan())
+}
+
 /// The first parameter entry of `model` that is NaN or ±∞, in the module's field order
 /// (`w1`, `b1`, …, `a`).
 pub fn first_non_finite_parameter<M: Module>(model: &M) -> Option<NonFiniteEntry> {

@@ -24,8 +24,8 @@ mod train;
 pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
 pub use distance::{euclidean_distance, relative_or_absolute_distance};
 pub use divergence::{
-    first_non_finite_gradient, first_non_finite_in, first_non_finite_parameter, Divergence,
-    FiniteLoss, NonFiniteEntry,
+    autodiff_divergence, first_divergence, first_non_finite_gradient, first_non_finite_in,
+    first_non_finite_parameter, Divergence, FiniteLoss, NonFiniteEntry,
 };
 pub use error::TrainerError;
 pub use fused::{FusedDescent, StepEngine};

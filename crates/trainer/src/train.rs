@@ -5,9 +5,7 @@
 use burn::tensor::{Gradients, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
-use crate::divergence::{
-    first_non_finite_gradient, first_non_finite_parameter, Divergence, FiniteLoss,
-};
+use crate::divergence::{autodiff_divergence, first_divergence, Divergence, FiniteLoss};
 use crate::fused::{FusedDescent, StepEngine};
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
@@ -170,20 +168,15 @@ pub fn train_from<M: EmpiricalNtk>(
                 }
             };
             // θ_t, then L(θ_t), then ∂L/∂θ: the first of them that is non-finite, if any.
-            let mut broken = match &fused {
-                Some(fused) => fused.first_non_finite_parameter(),
-                None => first_non_finite_parameter(&model),
-            }
-            .map(Divergence::Parameter)
-            .or_else(|| (!loss.is_finite()).then_some(Divergence::Loss(loss)))
-            .or_else(|| {
-                match (&fused, &grads) {
-                    (Some(fused), _) => fused.first_non_finite_gradient(),
-                    (None, Some(grads)) => first_non_finite_gradient(&model, grads),
-                    (None, None) => None,
-                }
-                .map(Divergence::Gradient)
-            });
+            let mut broken = match (&fused, &grads) {
+                (Some(fused), _) => first_divergence(
+                    || fused.first_non_finite_parameter(),
+                    loss,
+                    || fused.first_non_finite_gradient(),
+                ),
+                (None, Some(grads)) => autodiff_divergence(&model, loss, grads),
+                (None, None) => unreachable!("autodiff computed gradients"),
+            };
             let reached_target = broken.is_none() && loss <= spec.target_loss;
             let mut stop = broken.is_some() || step == spec.steps || reached_target;
             let measure_kernel =
@@ -255,25 +248,15 @@ pub fn train_from<M: EmpiricalNtk>(
                 return Ok((model, outcome));
             }
         }
-        // The SGD update, on the next mini-batch; θ_{t+1} is checked at once, since the
-        // full-batch checks above run at logged steps only.
+        // The SGD update, on the next mini-batch (θ_t and the batch's loss and gradient
+        // checked first, as above).
         if let Some(schedule) = batches.as_mut() {
             let (batch_inputs, batch_targets) = schedule.next(inputs.clone(), targets.clone());
             let (loss, grads) = loss_and_gradients(&model, batch_inputs, batch_targets);
-            let broken = (!loss.is_finite())
-                .then_some(Divergence::Loss(loss))
-                .or_else(|| first_non_finite_gradient(&model, &grads).map(Divergence::Gradient));
-            if let Some(cause) = broken {
+            if let Some(cause) = autodiff_divergence(&model, loss, &grads) {
                 return Err(diverged(step, cause, last_finite));
             }
             model = gradient_descent_step(model, grads, &spec.learning_rates, true, false).0;
-            if let Some(entry) = first_non_finite_parameter(&model) {
-                return Err(diverged(
-                    step + 1,
-                    Divergence::Parameter(entry),
-                    last_finite,
-                ));
-            }
         }
     }
     unreachable!("the loop returns at step == steps")
