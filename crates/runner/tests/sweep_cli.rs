@@ -503,28 +503,41 @@ fn a_planted_train_log_symlink_is_replaced_not_followed() {
 }
 
 #[test]
-fn a_sweep_spec_at_dev_zero_is_refused_at_once() {
+fn a_sweep_spec_or_its_base_at_dev_zero_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("sweep");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(["sweep", "plan", "/dev/zero", "--out", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("sweep plan /dev/zero still reading after 60 s");
+    let spec = dir.path().join("base_dev_zero.toml");
+    std::fs::write(&spec, "base = \"/dev/zero\"\n[grid]\nseed = [0, 1]\n").unwrap();
+    for (path, what) in [
+        (Path::new("/dev/zero"), "sweep spec /dev/zero"),
+        (spec.as_path(), "config /dev/zero"),
+    ] {
+        let out = dir.path().join("sweep");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
+            .args([
+                "sweep",
+                "plan",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("sweep plan {} still reading after 60 s", path.display());
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        let output = child.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        let message = stderr(&output);
+        assert!(
+            message.contains(what) && message.contains("larger than"),
+            "{message}"
+        );
     }
-    let output = child.wait_with_output().unwrap();
-    assert!(!output.status.success());
-    let message = stderr(&output);
-    assert!(
-        message.contains("sweep spec /dev/zero") && message.contains("larger than"),
-        "{message}"
-    );
 }
