@@ -1,6 +1,8 @@
 //! Running the real `overparam` binary from the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod sweep;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
