@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::{BackendKind, DTypeKind};
 use crate::config::RunConfig;
-use crate::output::{write_json, write_params};
+use crate::output::{remove_if_present, write_json, write_params};
 
 /// The checkpoint's index file in a run directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
@@ -139,15 +139,7 @@ pub fn remove_checkpoint(dir: &Path) -> anyhow::Result<()> {
     let index = dir.join(CHECKPOINT_FILE);
     let mut files = checkpoint_archives(dir)?;
     files.insert(0, index);
-    for path in files {
-        match std::fs::remove_file(&path) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(error).with_context(|| format!("removing {}", path.display()));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+    files.iter().try_for_each(|path| remove_if_present(path))
 }
 
 /// The `checkpoint-*.npz` files in `dir`.

@@ -29,6 +29,16 @@ pub fn write_atomically(
     Ok(())
 }
 
+/// Removes the file (or link: never its target) at `path` if there is one.
+pub fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(error).with_context(|| format!("removing {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes named arrays as an `.npz` (numpy-readable), atomically.
 pub fn write_params(path: &Path, arrays: &[NamedArray]) -> anyhow::Result<()> {
     write_atomically(path, |w| write_npz_arrays(w, arrays))

@@ -15,6 +15,7 @@ use crate::backend::{
 };
 use crate::cli::RunArgs;
 use crate::config::{ResolvedRun, RunConfig};
+use crate::output::remove_if_present;
 use crate::provenance::provenance;
 
 /// The files `train` writes into its output directory.
@@ -75,14 +76,7 @@ pub fn prepare_out_dir(args: &RunArgs, suffix: &str, outputs: &[&str]) -> anyhow
     });
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for name in outputs {
-        let path = out.join(name);
-        match std::fs::remove_file(&path) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(error)
-                    .with_context(|| format!("removing the stale {}", path.display()));
-            }
-            _ => {}
-        }
+        remove_if_present(&out.join(name))?;
     }
     Ok(out)
 }

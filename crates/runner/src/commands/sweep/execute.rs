@@ -15,6 +15,8 @@ use std::time::Instant;
 use anyhow::{bail, ensure, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_sweep::files::write_atomically;
+
+use crate::output::remove_if_present;
 use overparam_sweep::manifest::{Manifest, Shard};
 
 use super::plan::{plan_sweep, run_dir, run_status, save_plan, with_manifest_lock, Plan};
@@ -301,12 +303,7 @@ fn outcome_of(status: ExitStatus, log_path: &Path) -> Outcome {
 /// itself, never its target), and the file is opened with `create_new` (`O_EXCL`), which
 /// never follows a link.
 fn create_fresh(path: &Path) -> anyhow::Result<File> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            return Err(error).with_context(|| format!("removing the old {}", path.display()));
-        }
-        _ => {}
-    }
+    remove_if_present(path)?;
     File::options()
         .write(true)
         .create_new(true)
