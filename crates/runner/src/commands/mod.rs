@@ -10,4 +10,5 @@ pub mod plot;
 pub mod reproduce;
 pub mod sweep;
 pub mod train;
+mod train_resume;
 mod train_seeds;

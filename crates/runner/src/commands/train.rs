@@ -1,12 +1,12 @@
 //! `overparam train`: config → data and network on the chosen device → training loop →
 //! metrics.csv, summary.json, params_init.npz, params_final.npz; with `checkpoint_every`, a
-//! checkpoint that `train --resume DIR` continues from bit-identically.
+//! checkpoint that `train --resume DIR` continues from bit-identically (`train_resume.rs`).
 
 use std::cell::Cell;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{bail, ensure, Context as _};
+use anyhow::{ensure, Context as _};
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_trainer::data::Dataset;
@@ -18,27 +18,25 @@ use overparam_trainer::{
 use serde_json::json;
 
 use super::common::{
-    build_network, device_for, initial_network, load_config, near_teacher, parameter_names,
-    prepare_out_dir, refuse_frozen_network, remove_stray_temporaries, summary_header, AnyNetwork,
-    TRAIN_OUTPUTS,
+    device_for, initial_network, load_config, near_teacher, parameter_names, prepare_out_dir,
+    refuse_frozen_network, remove_stray_temporaries, summary_header, AnyNetwork, TRAIN_OUTPUTS,
 };
 use crate::backend::BackendKind;
-use crate::checkpoint::{
-    read_checkpoint_record, read_checkpoint_state, remove_checkpoint, save_checkpoint,
-    CheckpointRecord,
-};
+use crate::checkpoint::{remove_checkpoint, save_checkpoint, CheckpointRecord};
 use crate::cli::{EngineArg, RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
 use crate::run_lock::lock_run_dir;
 use overparam_model::NamedArray;
-use overparam_trainer::{read_npz_arrays, teacher_cosines, write_npy_array};
+use overparam_trainer::{teacher_cosines, write_npy_array};
 
 /// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     match &args.resume {
-        Some(dir) if super::train_seeds::is_batch_dir(dir) => super::train_seeds::resume(args, dir),
-        Some(dir) => resume(&args.run, dir, args.engine, false),
+        Some(dir) => match super::train_seeds::batch_summary(dir) {
+            Some(summary) => super::train_seeds::resume(args, dir, &summary),
+            None => super::train_resume::resume(&args.run, dir, args.engine, false),
+        },
         None => {
             let (config, resolved) = load_config(&args.run)?;
             crate::memory::check_fits(
@@ -120,150 +118,23 @@ pub(super) fn start(
     }
 }
 
-/// Continues the run in `dir` from its checkpoint; `quiet` as for [`start`].
-pub(super) fn resume(
-    args: &RunArgs,
-    dir: &Path,
-    engine: EngineArg,
-    quiet: bool,
-) -> anyhow::Result<()> {
-    ensure!(
-        dir.is_dir(),
-        "--resume {}: no such run directory",
-        dir.display()
-    );
-    if let (None, Some(assignment)) = (&args.config, args.overrides.first()) {
-        bail!(
-            "--set {assignment}: --resume continues the run in {} with the config it started \
-             with (recorded in its checkpoint), so --set would be ignored; start a fresh run to \
-             change {}",
-            dir.display(),
-            assignment
-                .split_once('=')
-                .map_or(assignment.as_str(), |(key, _)| key.trim())
-        );
-    }
-    let _lock = lock_run_dir(dir)?;
-    remove_stray_temporaries(dir)?;
-    let record = read_checkpoint_record(dir)?;
-    if args.config.is_some() {
-        let (config, _) = load_config(args)?;
-        ensure!(
-            config == record.config,
-            "--config with its --set overrides differs from the config the run in {} started \
-             with; resume with no --config (the checkpoint has it), or start a fresh run",
-            dir.display()
-        );
-    }
-    ensure!(
-        args.device.backend == record.backend && args.device.dtype == record.dtype,
-        "the run in {} computes on --backend {} --dtype {}; resume it with those (another \
-         backend or dtype would not continue it bit-identically)",
-        dir.display(),
-        record.backend.name(),
-        record.dtype.name()
-    );
-    ensure!(
-        args.init.is_none(),
-        "--init does not apply to --resume (the run's initial parameters are in {})",
-        dir.join("params_init.npz").display()
-    );
-    if let Some(out) = &args.out {
-        ensure!(
-            out == dir,
-            "--out {} differs from --resume {}; a resumed run writes where it started",
-            out.display(),
-            dir.display()
-        );
-    }
-    let mut resolved = record
-        .config
-        .resolve()
-        .with_context(|| format!("the config in {}", dir.join("checkpoint.json").display()))?;
-    resolved.train.engine = match engine {
-        EngineArg::Auto => record.engine,
-        explicit => engine_for(explicit, record.backend, &resolved.train)?,
-    };
-    ensure!(
-        resolved.train.engine == record.engine,
-        "the run in {} computes with --engine {}; resume it with that (or with no --engine): \
-         the other engine would not continue it bit-identically",
-        dir.display(),
-        record.engine.name()
-    );
-    crate::memory::check_fits(
-        &crate::memory::MemoryEstimate::for_train(&record.config, &resolved, record.dtype),
-        &crate::memory::MemoryLimit::from_flag(args.max_memory),
-    )?;
-    let device = device_for(record.backend, record.dtype, &resolved.model)?;
-    let dataset = Dataset::from_spec(&resolved.data)?;
-    let names = parameter_names(resolved.model.depth());
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let init_path = dir.join("params_init.npz");
-    let initial = read_npz_arrays(&init_path, &name_refs)?;
-    let initial = build_network(&resolved.model, &initial, &device, Some(&init_path))?;
-    let (current, state) = read_checkpoint_state(dir, &record, &names)?;
-    let checkpoint_path = dir.join(&record.archive);
-    let current = build_network(&resolved.model, &current, &device, Some(&checkpoint_path))?;
-    let (metrics, kept_rows) = MetricsCsv::resume(&dir.join("metrics.csv"), record.metrics_rows)?;
-    let resumed = Resumed {
-        state,
-        metrics,
-        kept_rows,
-        elapsed_s: record.elapsed_s,
-    };
-    let out = dir.to_path_buf();
-    let run_args = RunArgs {
-        config: None,
-        device: crate::cli::DeviceArgs {
-            backend: record.backend,
-            dtype: record.dtype,
-        },
-        out: Some(out.clone()),
-        overrides: Vec::new(),
-        init: record.init.clone(),
-        max_memory: args.max_memory,
-    };
-    let run = Run {
-        args: &run_args,
-        config: &record.config,
-        resolved: &resolved,
-        out: &out,
-        device: &device,
-        dataset: &dataset,
-        quiet,
-    };
-    match (initial, current) {
-        (AnyNetwork::TwoLayer(initial), AnyNetwork::TwoLayer(current)) => {
-            run.continue_from(&initial, current, resumed)
-        }
-        (AnyNetwork::Mlp(initial), AnyNetwork::Mlp(current)) => {
-            run.continue_from(&initial, current, resumed)
-        }
-        _ => bail!(
-            "{}: the checkpoint's network has another depth",
-            dir.display()
-        ),
-    }
-}
-
 /// Everything a run needs besides the network.
-struct Run<'a> {
-    args: &'a RunArgs,
-    config: &'a RunConfig,
-    resolved: &'a ResolvedRun,
-    out: &'a Path,
-    device: &'a Device,
-    dataset: &'a Dataset,
-    quiet: bool,
+pub(super) struct Run<'a> {
+    pub(super) args: &'a RunArgs,
+    pub(super) config: &'a RunConfig,
+    pub(super) resolved: &'a ResolvedRun,
+    pub(super) out: &'a Path,
+    pub(super) device: &'a Device,
+    pub(super) dataset: &'a Dataset,
+    pub(super) quiet: bool,
 }
 
 /// Where a resumed run picks up.
-struct Resumed {
-    state: LoopState,
-    metrics: MetricsCsv,
-    kept_rows: Vec<String>,
-    elapsed_s: f64,
+pub(super) struct Resumed {
+    pub(super) state: LoopState,
+    pub(super) metrics: MetricsCsv,
+    pub(super) kept_rows: Vec<String>,
+    pub(super) elapsed_s: f64,
 }
 
 impl Run<'_> {
@@ -281,7 +152,7 @@ impl Run<'_> {
     }
 
     /// Trains `model` from `resumed.state.step` (θ_0 = `initial`) and writes every output.
-    fn continue_from<M: EmpiricalNtk>(
+    pub(super) fn continue_from<M: EmpiricalNtk>(
         &self,
         initial: &M,
         model: M,

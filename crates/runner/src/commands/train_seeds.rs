@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::common::prepare_out_dir;
-use super::train::{resume as resume_one, start};
+use super::train::start;
+use super::train_resume::resume as resume_one;
 use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::CHECKPOINT_FILE;
 use crate::cli::{DeviceArgs, EngineArg, RunArgs, TrainArgs};
@@ -36,16 +37,21 @@ pub fn run(args: &TrainArgs, config: &RunConfig) -> anyhow::Result<()> {
     batch.train_all(&out, |seed| batch.train_one(seed, &out))
 }
 
-/// Whether `dir` holds a batch of seeds (its `summary.json` lists them) rather than one run.
-pub fn is_batch_dir(dir: &Path) -> bool {
-    !dir.join(CHECKPOINT_FILE).exists()
-        && read_summary(dir).is_ok_and(|summary| summary["seeds"].is_array())
+/// The `summary.json` of the batch of seeds in `dir`, if `dir` holds one (its summary lists
+/// seeds) rather than one run.
+pub fn batch_summary(dir: &Path) -> Option<Value> {
+    if dir.join(CHECKPOINT_FILE).exists() {
+        return None;
+    }
+    read_summary(dir)
+        .ok()
+        .filter(|summary| summary["seeds"].is_array())
 }
 
-/// Continues the batch in `dir`: a seed whose run finished ok is kept, one with a checkpoint
-/// is resumed from it, any other is trained from the start.
-pub fn resume(args: &TrainArgs, dir: &Path) -> anyhow::Result<()> {
-    let summary = read_summary(dir)?;
+/// Continues the batch in `dir`, whose [`batch_summary`] is `summary`: a seed whose run
+/// finished ok is kept, one with a checkpoint is resumed from it, any other is trained from
+/// the start.
+pub fn resume(args: &TrainArgs, dir: &Path, summary: &Value) -> anyhow::Result<()> {
     let field = |key: &str| {
         summary
             .get(key)
