@@ -1,130 +1,88 @@
 //! A network copied to host memory for the fused CPU step of `overparam-cpu`, and back.
 
 use burn::tensor::Tensor;
-use overparam_cpu::{HostLayer, HostMlp, Real};
+use overparam_cpu::{Gradients, HostLayer, HostMlp, Real};
 
-use crate::mlp::Readout;
-use crate::{host_values, Mlp, ModelError, NamedArray, TwoLayer};
-
-/// Host values of `name` converted to `T`.
-fn values_of<T: Real>(arrays: &[NamedArray], name: &str) -> Vec<T> {
-    let array = arrays
-        .iter()
-        .find(|a| a.name == name)
-        .unwrap_or_else(|| panic!("the network has a tensor `{name}`"));
-    array.values.iter().map(|&v| T::of(v)).collect()
-}
+use crate::{host_values, Mlp, NamedArray, ParameterId};
 
 /// The values of `tensor` on the host, converted to `T` (exact when `T` is its dtype).
 pub fn host_values_as<T: Real, const D: usize>(tensor: Tensor<D>) -> Vec<T> {
     host_values(tensor).into_iter().map(T::of).collect()
 }
 
+/// `values` as parameter `id`'s f64 array of `shape`.
+fn host_array<T: Real>(id: ParameterId, shape: Vec<usize>, values: &[T]) -> NamedArray {
+    NamedArray::parameter(id, shape, values.iter().map(|v| v.as_f64()).collect())
+}
+
 /// The parameters of `network` as named f64 arrays (`w1`, `b1`, …, `a`, the `.npz` layout).
 pub fn host_named_arrays<T: Real>(network: &HostMlp<T>) -> Vec<NamedArray> {
-    let convert = |values: &[T]| values.iter().map(|v| v.as_f64()).collect::<Vec<_>>();
     let mut arrays = Vec::new();
     for (index, layer) in network.layers.iter().enumerate() {
-        let (w, b) = (format!("w{}", index + 1), format!("b{}", index + 1));
+        let l = index + 1;
         let shape = vec![layer.width, layer.fan_in];
-        arrays.push(NamedArray::new(&w, shape, convert(&layer.weight)).expect("shape matches"));
-        arrays.push(
-            NamedArray::new(&b, vec![layer.width], convert(&layer.bias)).expect("shape matches"),
-        );
+        arrays.push(host_array(ParameterId::Weights(l), shape, &layer.weight));
+        arrays.push(host_array(ParameterId::Biases(l), vec![layer.width], &layer.bias));
     }
     let m = network.output.len();
-    arrays.push(NamedArray::new("a", vec![m], convert(&network.output)).expect("shape matches"));
+    arrays.push(host_array(ParameterId::Output, vec![m], &network.output));
     arrays
 }
 
-/// A network the fused CPU step can run: copied to the host and rebuilt from host values.
-pub trait HostNetwork: Sized {
-    /// The network on the host, parameters converted to `T` (exact when `T` is the
-    /// network's own float type).
-    fn to_host<T: Real>(&self) -> HostMlp<T>;
-
-    /// The same network (architecture, scales, trainable flags, device) with the parameter
-    /// values of `arrays` (named as in `.npz` files). A missing array or a wrong shape is an
-    /// error naming it.
-    fn with_named_arrays(&self, arrays: &[NamedArray]) -> Result<Self, ModelError>;
-}
-
-impl HostNetwork for TwoLayer {
-    fn to_host<T: Real>(&self) -> HostMlp<T> {
-        let arrays = self.to_named_arrays();
-        HostMlp {
-            layers: vec![HostLayer {
-                weight: values_of(&arrays, "w1"),
-                bias: values_of(&arrays, "b1"),
-                fan_in: self.input_dim(),
-                width: self.width(),
-                input_scale: T::one(),
-                train_weight: self.trainable.w,
-                train_bias: self.trainable.b,
-            }],
-            output: values_of(&arrays, "a"),
-            output_scale: T::of(self.output_scale),
-            nonlinearity: self.activation.nonlinearity(),
-            train_output: self.trainable.a,
+/// The gradients of `network`'s trained tensors, as computed by its fused hand-derived
+/// backward pass, as named f64 arrays shaped like the parameters (`w1`, `b1`, …, `a`; frozen
+/// tensors have none).
+pub fn host_gradient_arrays<T: Real>(
+    network: &HostMlp<T>,
+    gradients: &Gradients<T>,
+) -> Vec<NamedArray> {
+    let mut arrays = Vec::new();
+    for (index, layer) in network.layers.iter().enumerate() {
+        let l = index + 1;
+        if let Some(weight) = &gradients.weights[index] {
+            let shape = vec![layer.width, layer.fan_in];
+            arrays.push(host_array(ParameterId::Weights(l), shape, weight));
+        }
+        if let Some(bias) = &gradients.biases[index] {
+            arrays.push(host_array(ParameterId::Biases(l), vec![layer.width], bias));
         }
     }
-
-    fn with_named_arrays(&self, arrays: &[NamedArray]) -> Result<Self, ModelError> {
-        let shape = [self.width(), self.input_dim()];
-        let device = self.w1.val().device();
-        TwoLayer::assemble(
-            arrays,
-            shape,
-            self.activation,
-            self.output_scale,
-            self.trainable,
-            &device,
-        )
+    if let Some(output) = &gradients.output {
+        arrays.push(host_array(ParameterId::Output, vec![output.len()], output));
     }
+    arrays
 }
 
-impl HostNetwork for Mlp {
-    fn to_host<T: Real>(&self) -> HostMlp<T> {
-        let arrays = self.to_named_arrays();
+impl Mlp {
+    /// The network on the host, parameters converted to `T` (exact when `T` is the network's
+    /// own float type).
+    pub fn to_host<T: Real>(&self) -> HostMlp<T> {
+        let config = &self.config;
         let layers = self
-            .layers
+            .w
             .iter()
+            .zip(&self.b)
             .enumerate()
-            .map(|(index, settings)| {
-                let [width, fan_in] = self.w[index].dims();
+            .map(|(index, (w, b))| {
+                let layer = index + 1;
+                let [width, fan_in] = w.dims();
                 HostLayer {
-                    weight: values_of(&arrays, &format!("w{}", index + 1)),
-                    bias: values_of(&arrays, &format!("b{}", index + 1)),
+                    weight: host_values_as(w.val()),
+                    bias: host_values_as(b.val()),
                     fan_in,
                     width,
-                    input_scale: T::of(settings.input_scale),
-                    train_weight: settings.train_w,
-                    train_bias: settings.train_b,
+                    input_scale: T::of(config.input_scale(layer)),
+                    train_weight: config.trains(ParameterId::Weights(layer)),
+                    train_bias: config.trains(ParameterId::Biases(layer)),
                 }
             })
             .collect();
         HostMlp {
             layers,
-            output: values_of(&arrays, "a"),
-            output_scale: T::of(self.output_scale),
-            nonlinearity: self.activation.nonlinearity(),
-            train_output: self.train_a,
+            output: host_values_as(self.a.val()),
+            output_scale: T::of(self.output_scale()),
+            nonlinearity: self.activation().nonlinearity(),
+            train_output: config.trains(ParameterId::Output),
         }
-    }
-
-    fn with_named_arrays(&self, arrays: &[NamedArray]) -> Result<Self, ModelError> {
-        let shapes: Vec<[usize; 2]> = self.w.iter().map(|w| w.dims()).collect();
-        let readout = Readout {
-            activation: self.activation,
-            output_scale: self.output_scale,
-            train_a: self.train_a,
-        };
-        Mlp::assemble(
-            arrays,
-            &shapes,
-            self.layers.clone(),
-            readout,
-            &self.a.val().device(),
-        )
     }
 }

@@ -27,21 +27,3 @@ pub fn readout(hidden: Tensor<2>, output_weights: Tensor<1>, output_scale: f64) 
         .matmul(output_weights.unsqueeze_dim(1))
         .mul_scalar(output_scale)
 }
-
-/// The file and learning-rate name of a parameter from its Burn path: fields `w1`, `b1`, `a`
-/// keep their names; the l-th entry (from 0) of the vectors `w`, `b` of a deep network,
-/// paths `w.{l}`, `b.{l}`, becomes `w{l+1}`, `b{l+1}`.
-pub fn parameter_name(path: &str) -> String {
-    match path.split_once('.') {
-        Some((field, index)) => match index.parse::<usize>() {
-            Ok(index) => format!("{field}{}", index + 1),
-            Err(_) => path.to_string(),
-        },
-        None => path.to_string(),
-    }
-}
-
-/// The hidden layer (1-based) a parameter name belongs to: `w3` → 3, `b1` → 1; `None` for `a`.
-pub fn layer_of(name: &str) -> Option<usize> {
-    name.get(1..).and_then(|digits| digits.parse().ok())
-}

@@ -1,7 +1,7 @@
-//! Networks for studying over-parameterization, as Burn modules, with hand-derived gradients
-//! beside them for checking autodiff.
+//! Networks for studying over-parameterization, as Burn modules: one network type of any
+//! depth L ≥ 1, [`Mlp`], built from an [`MlpConfig`].
 //!
-//! The two-layer network is
+//! With one hidden layer (`model.width` = m) it is the two-layer network
 //!
 //! f(x) = s · Σ_{r=1..m} a_r σ(w_r·x + b_r),
 //!
@@ -11,37 +11,37 @@
 //! |---|---|---|
 //! | n | number of samples | `num_samples` |
 //! | d | input dimension | `input_dim` |
-//! | m | width (hidden neurons) | `width` |
+//! | m_l | width of hidden layer l (m = m_1 with one layer) | `widths` |
 //! | X `[n, d]`, y `[n]` | inputs, targets | `inputs`, `targets` |
-//! | W `[m, d]` (rows w_r), b `[m]`, a `[m]` | parameters | fields `w1`, `b1`, `a` |
-//! | s | output scale: 1/√m, 1 or 1/m | `output_scale` |
+//! | W_l `[m_l, m_{l−1}]`, b_l `[m_l]`, a `[m_L]` | parameters | [`ParameterId`] `w{l}`, `b{l}`, `a` |
+//! | s | output scale: 1/√m_L, 1 or 1/m_L | `output_scale` |
+//! | c_l | input scale of layer l | `input_scale` |
 //! | B | initial bias | `bias_init` |
 //! | σ, σ′ | activation and its derivative | [`Activation`] |
-//! | Z = XWᵀ + 1bᵀ `[n, m]` | pre-activations | `pre_activations` |
+//! | z_l = c_l h_{l−1} W_lᵀ + 1 b_lᵀ `[n, m_l]` | pre-activations | `pre_activations` |
 //!
 //! Every tensor type here is `burn::tensor::Tensor<D>`: no code in this crate names a backend.
+//! The hand-derived gradient is the fused host step of `overparam-cpu` ([`Mlp::to_host`]).
 
 mod activation;
-mod hand_gradients;
+mod config;
 mod host;
 mod layer;
 mod mlp;
 mod named_array;
-mod network;
+mod parameter;
 mod parameterization;
-mod two_layer;
+mod trainable;
 
 pub use activation::{Activation, SOFTPLUS_THRESHOLD};
-pub use hand_gradients::{
-    mlp_hand_gradients, two_layer_hand_gradient_arrays, two_layer_hand_gradients, TwoLayerGradients,
-};
-pub use host::{host_named_arrays, host_values_as, HostNetwork};
-pub use layer::{affine, layer_of, parameter_name, readout};
-pub use mlp::{LayerSettings, Mlp, MlpConfig};
+pub use config::MlpConfig;
+pub use host::{host_gradient_arrays, host_named_arrays, host_values_as};
+pub use layer::{affine, readout};
+pub use mlp::Mlp;
 pub use named_array::{find_parameter, host_values, NamedArray};
-pub use network::{LayerTap, Network, ParameterKind};
+pub use parameter::{LayerTap, ParameterId, ParameterKind};
 pub use parameterization::{OutputInit, Parameterization};
-pub use two_layer::{Trainable, TwoLayer, TwoLayerConfig};
+pub use trainable::Trainable;
 
 /// Errors building a network from given parameters.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::ModelError;
+use crate::{ModelError, ParameterId};
 
 /// One parameter tensor on the host, row-major, in f64.
 ///
@@ -35,6 +35,26 @@ impl NamedArray {
             shape,
             values,
         })
+    }
+
+    /// Parameter `id`'s array (its name printed from the id); `values` fill `shape`.
+    pub fn parameter(id: ParameterId, shape: Vec<usize>, values: Vec<f64>) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), values.len());
+        Self {
+            name: id.to_string(),
+            shape,
+            values,
+        }
+    }
+
+    /// Parameter `id`'s values read back from `tensor` (see [`NamedArray::from_tensor`]).
+    pub fn from_parameter<const D: usize>(id: ParameterId, tensor: Tensor<D>) -> Self {
+        Self::from_tensor(&id.to_string(), tensor)
+    }
+
+    /// The parameter this array holds, when its name is a parameter name.
+    pub fn parameter_id(&self) -> Option<ParameterId> {
+        ParameterId::parse(&self.name)
     }
 
     /// Reads a tensor back to the host in f64 (any float dtype on any device).

@@ -1,4 +1,4 @@
-//! The three scalings of a two-layer network: where the width m enters, at initialisation
+//! The three scalings of a network: where the width m enters, at initialisation
 //! and in the output scale s of f(x) = s · Σ_r a_r σ(w_r·x + b_r).
 
 use std::fmt;

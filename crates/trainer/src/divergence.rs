@@ -9,7 +9,7 @@ use std::fmt;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Tensor};
-use overparam_model::{host_values, parameter_name};
+use overparam_model::{host_values, ParameterId};
 
 pub use overparam_cpu::NonFiniteEntry;
 
@@ -180,7 +180,8 @@ impl ModuleVisitor for NonFiniteFinder<'_> {
             Some(grads) => value.grad(grads),
         };
         if let Some(tensor) = scanned {
-            let name = parameter_name(&self.path.join("."));
+            let path = self.path.join(".");
+            let name = ParameterId::from_module_path(&path).map_or(path, |id| id.to_string());
             self.found = first_non_finite_in(&name, &tensor);
         }
     }

@@ -61,6 +61,9 @@ pub enum TrainerError {
     /// The kernel's spectrum could not be computed (e.g. non-finite entries).
     #[error("NTK spectrum: {0}")]
     Kernel(String),
+    /// The kernel could not be computed.
+    #[error("NTK: {0}")]
+    Ntk(crate::ntk::NtkError),
     /// A checkpoint could not be written.
     #[error("writing the checkpoint at step {step}: {source}")]
     Checkpoint {

@@ -5,7 +5,7 @@
 
 use burn::tensor::{DType, Tensor};
 use overparam_cpu::{HostMlp, NonFiniteEntry, Real, StepRates, Workspace};
-use overparam_model::{host_named_arrays, host_values_as, HostNetwork, NamedArray, Network};
+use overparam_model::{host_named_arrays, host_values_as, Mlp, NamedArray, ParameterId};
 use serde::{Deserialize, Serialize};
 
 use crate::optimizer::{LearningRates, SquaredGradientNorms};
@@ -50,7 +50,7 @@ struct HostRun<T> {
 }
 
 impl<T: Real> HostRun<T> {
-    fn new<M: HostNetwork>(model: &M, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
+    fn new(model: &Mlp, inputs: &Tensor<2>, targets: &Tensor<1>) -> Self {
         let network = model.to_host::<T>();
         let samples = targets.dims()[0];
         Self {
@@ -75,8 +75,8 @@ macro_rules! each_run {
 impl FusedDescent {
     /// Copies `model`, `inputs` `[n, d]` and `targets` `[n]` to the host, in the float type of
     /// the model's device (f32 or f64), to descend with `rates`.
-    pub fn new<M: HostNetwork>(
-        model: &M,
+    pub fn new(
+        model: &Mlp,
         inputs: &Tensor<2>,
         targets: &Tensor<1>,
         rates: &LearningRates,
@@ -88,12 +88,12 @@ impl FusedDescent {
         let depth = each_run!(&state, |run| run.network.depth());
         let rates = StepRates {
             weights: (1..=depth)
-                .map(|l| rates.for_parameter(&format!("w{l}")))
+                .map(|l| rates.for_parameter(ParameterId::Weights(l)))
                 .collect(),
             biases: (1..=depth)
-                .map(|l| rates.for_parameter(&format!("b{l}")))
+                .map(|l| rates.for_parameter(ParameterId::Biases(l)))
                 .collect(),
-            output: rates.for_parameter("a"),
+            output: rates.for_parameter(ParameterId::Output),
         };
         Self { state, rates }
     }
@@ -107,21 +107,21 @@ impl FusedDescent {
         ))
     }
 
-    /// ‖∂L/∂θ‖² of the last [`FusedDescent::loss`] per trained tensor, by parameter name.
+    /// ‖∂L/∂θ‖² of the last [`FusedDescent::loss`] per trained tensor.
     pub fn squared_gradient_norms(&self) -> SquaredGradientNorms {
         let (weights, biases, output) =
             each_run!(&self.state, |run| run.work.gradients.squared_norms());
         let mut norms = SquaredGradientNorms::new();
         for (index, (w, b)) in weights.into_iter().zip(biases).enumerate() {
             if let Some(w) = w {
-                norms.insert(format!("w{}", index + 1), w);
+                norms.insert(ParameterId::Weights(index + 1), w);
             }
             if let Some(b) = b {
-                norms.insert(format!("b{}", index + 1), b);
+                norms.insert(ParameterId::Biases(index + 1), b);
             }
         }
         if let Some(a) = output {
-            norms.insert("a".to_string(), a);
+            norms.insert(ParameterId::Output, a);
         }
         norms
     }
@@ -150,7 +150,7 @@ impl FusedDescent {
     }
 
     /// `model` with θ_t (same architecture, device and trainable flags).
-    pub fn synced<M: HostNetwork + Network>(&self, model: &M) -> M {
+    pub fn synced(&self, model: &Mlp) -> Mlp {
         model
             .with_named_arrays(&self.named_arrays())
             .expect("the host network has the model's tensors and shapes")

@@ -1,6 +1,7 @@
-//! The loss gradient three ways, in f64: Burn autodiff, the hand-derived backpropagation of
-//! [`Network::hand_gradients`], and central finite differences; plus the per-sample Jacobian
-//! rows the NTK is built from, against finite differences of f.
+//! The loss gradient three ways, in f64: Burn autodiff, the hand-derived backpropagation that
+//! trains on the CPU backends (the fused host step of `overparam-cpu`, [`fused_gradients`]),
+//! and central finite differences; plus the per-sample Jacobian rows the NTK is built from,
+//! against finite differences of f.
 //!
 //! Finite differences use θ_p ± h with h = 1e-5 · max(1, rms θ) per tensor: the truncation
 //! error O(h²) ≈ 1e-10 and the rounding error O(ε/h) ≈ 1e-11 stay far below the 1e-6 bar.
@@ -8,11 +9,12 @@
 //! straddles a kink, where the derivative does not exist; such entries are excluded and counted.
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
-use overparam_model::{host_values, layer_of, parameter_name, LayerTap, NamedArray, Network};
+use burn::tensor::Tensor;
+use overparam_cpu::Workspace;
+use overparam_model::{host_gradient_arrays, host_values, LayerTap, Mlp, NamedArray, ParameterId};
 
 use crate::data::Dataset;
-use crate::loss::{loss_output_gradient, mean_squared_loss};
+use crate::loss::mean_squared_loss;
 
 /// How far apart two gradients are over the compared entries.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,20 +78,24 @@ impl TensorCheck {
     }
 }
 
-/// Checks every trained tensor of the network `build` makes from `parameters`, at `data`;
-/// finite differences cover at most `max_entries` evenly spaced entries per tensor.
-///
-/// `device` must be an f64 device without autodiff (its autodiff twin is used for the
-/// autodiff side); `hand` computes the hand-derived gradients (normally
-/// [`Network::hand_gradients`]; tests pass a deliberately wrong one).
-pub fn gradient_check<M: Network>(
-    build: impl Fn(&[NamedArray], &Device) -> M,
-    parameters: &[NamedArray],
+/// Checks every trained tensor of `network` (on an f64 device without autodiff; its autodiff
+/// twin is built for the autodiff side) at `data`; finite differences cover at most
+/// `max_entries` evenly spaced entries per tensor. `hand` computes the hand-derived gradients
+/// (normally [`fused_gradients`]; tests pass a deliberately wrong one).
+pub fn gradient_check(
+    network: &Mlp,
     data: &Dataset,
-    device: &Device,
     max_entries: usize,
-    hand: impl Fn(&M, Tensor<2>, Tensor<1>) -> Vec<NamedArray>,
+    hand: impl Fn(&Mlp, &Dataset) -> Vec<NamedArray>,
 ) -> Vec<TensorCheck> {
+    let device = &network.a.val().device();
+    let config = &network.config;
+    let parameters = &network.to_named_arrays();
+    let build = |values: &[NamedArray], device| {
+        config
+            .with_parameters(values, device)
+            .expect("the network's own arrays have its shapes")
+    };
     let autodiff_device = device.clone().autodiff();
     let model = build(parameters, &autodiff_device);
     let (inputs, targets) = (
@@ -97,20 +103,14 @@ pub fn gradient_check<M: Network>(
         data.targets_tensor(&autodiff_device),
     );
     let predictions = model.forward(inputs.clone());
-    let grads = mean_squared_loss(predictions.clone(), targets.clone()).backward();
+    let grads = mean_squared_loss(predictions, targets).backward();
     let mut autodiff = named_gradients(&model, &grads);
     // Report in layer order: w1, b1, w2, b2, …, a.
     autodiff.sort_by_key(|g| {
-        (
-            layer_of(&g.name).unwrap_or(usize::MAX),
-            g.name.starts_with('b'),
-        )
+        let id = g.parameter_id().expect("autodiff names a parameter");
+        (id.layer().unwrap_or(usize::MAX), matches!(id, ParameterId::Biases(_)))
     });
-    let hand = hand(
-        &model,
-        inputs.clone(),
-        loss_output_gradient(predictions.inner(), targets.inner()),
-    );
+    let hand = hand(network, data);
     let jacobian = jacobian_columns(&model, inputs);
 
     let plain_inputs = data.inputs_tensor(device);
@@ -120,7 +120,7 @@ pub fn gradient_check<M: Network>(
         let outputs = model.forward(plain_inputs.clone());
         let loss = host_values(mean_squared_loss(outputs.clone(), plain_targets.clone()))[0];
         let signs: Vec<bool> = model
-            .hidden_pre_activations(plain_inputs.clone())
+            .pre_activations(plain_inputs.clone())
             .into_iter()
             .flat_map(|z| host_values(z).into_iter().map(|v| v > 0.0))
             .collect();
@@ -202,10 +202,20 @@ pub fn gradient_check<M: Network>(
         .collect()
 }
 
+/// ∂L/∂θ of every trained tensor of `network` at `data` by the hand-derived backward pass that
+/// trains on the CPU backends (`overparam-cpu`'s fused step), in f64, named like the
+/// parameters.
+pub fn fused_gradients(network: &Mlp, data: &Dataset) -> Vec<NamedArray> {
+    let host = network.to_host::<f64>();
+    let mut work = Workspace::new(&host, data.num_samples);
+    host.loss_and_gradients(&data.inputs, &data.targets, &mut work);
+    host_gradient_arrays(&host, &work.gradients)
+}
+
 /// ∂f(x_i)/∂θ for every sample i and trained tensor, from the same zero-leaf backward pass the
 /// Jacobian NTK uses: row i of a map's W is δ_i ⊗ (c h_i), of its b is δ_i. Each array is
 /// `[n, entries]` (row-major), named like the parameter.
-fn jacobian_columns<M: Network>(model: &M, inputs: Tensor<2>) -> Vec<NamedArray> {
+fn jacobian_columns(model: &Mlp, inputs: Tensor<2>) -> Vec<NamedArray> {
     let [n, _] = inputs.dims();
     let (outputs, taps) = model.forward_tapped(inputs);
     let grads = outputs.sum().backward();
@@ -219,7 +229,7 @@ fn jacobian_columns<M: Network>(model: &M, inputs: Tensor<2>) -> Vec<NamedArray>
     {
         let delta = host_values(leaf.grad(&grads).expect("the leaf reaches the output"));
         let fan_out = delta.len() / n;
-        if let Some(name) = weight {
+        if let Some(id) = weight {
             let input = host_values(scaled_input);
             let fan_in = input.len() / n;
             let values = (0..n)
@@ -230,25 +240,17 @@ fn jacobian_columns<M: Network>(model: &M, inputs: Tensor<2>) -> Vec<NamedArray>
                     })
                 })
                 .collect();
-            arrays.push(NamedArray {
-                name,
-                shape: vec![n, fan_out * fan_in],
-                values,
-            });
+            arrays.push(NamedArray::parameter(id, vec![n, fan_out * fan_in], values));
         }
-        if let Some(name) = bias {
-            arrays.push(NamedArray {
-                name,
-                shape: vec![n, fan_out],
-                values: delta.clone(),
-            });
+        if let Some(id) = bias {
+            arrays.push(NamedArray::parameter(id, vec![n, fan_out], delta.clone()));
         }
     }
     arrays
 }
 
 /// The autodiff gradient of every tensor that has one, named like the parameter.
-fn named_gradients<M: Module>(model: &M, grads: &burn::tensor::Gradients) -> Vec<NamedArray> {
+fn named_gradients(model: &Mlp, grads: &burn::tensor::Gradients) -> Vec<NamedArray> {
     struct Collector<'a> {
         grads: &'a burn::tensor::Gradients,
         path: Vec<String>,
@@ -263,10 +265,10 @@ fn named_gradients<M: Module>(model: &M, grads: &burn::tensor::Gradients) -> Vec
         }
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             if let Some(grad) = param.grad(self.grads) {
-                self.found.push(NamedArray::from_tensor(
-                    &parameter_name(&self.path.join(".")),
-                    grad,
-                ));
+                let path = self.path.join(".");
+                let id = ParameterId::from_module_path(&path)
+                    .unwrap_or_else(|| panic!("`{path}` is not a parameter of the network"));
+                self.found.push(NamedArray::from_parameter(id, grad));
             }
         }
     }

@@ -2,7 +2,8 @@
 //! movement, and how the hidden units' activation pattern changes.
 
 use burn::tensor::{Bool, Tensor};
-use overparam_model::{NamedArray, Network, ParameterKind};
+use burn::module::Module;
+use overparam_model::{Mlp, NamedArray, ParameterKind};
 
 use crate::alignment::network_teacher_alignment;
 use crate::distance::relative_or_absolute_distance;
@@ -110,7 +111,7 @@ pub fn group_gradient_norms(norms: &SquaredGradientNorms) -> [Option<f64>; 3] {
     ParameterKind::ALL.map(|kind| {
         let mut group = norms
             .iter()
-            .filter(|(name, _)| ParameterKind::of(name) == Some(kind));
+            .filter(|(id, _)| id.kind() == kind);
         group
             .next()
             .map(|(_, first)| (first + group.map(|(_, v)| v).sum::<f64>()).sqrt())
@@ -139,10 +140,10 @@ pub struct Baseline {
 
 impl Baseline {
     /// Records θ_0 and the sign pattern 1{z > 0} of every hidden layer on `inputs` `[n, d]`.
-    pub fn new<M: Network>(model: &M, inputs: Tensor<2>) -> Self {
+    pub fn new(model: &Mlp, inputs: Tensor<2>) -> Self {
         let initial_signs = model
             .valid()
-            .hidden_pre_activations(inputs.inner())
+            .pre_activations(inputs.inner())
             .into_iter()
             .map(|z| z.greater_elem(0.0))
             .collect();
@@ -163,7 +164,7 @@ impl Baseline {
     }
 
     /// Movement and activity of `model` on `inputs` `[n, d]` relative to step 0.
-    pub fn measure<M: Network>(&self, model: &M, inputs: Tensor<2>) -> Snapshot {
+    pub fn measure(&self, model: &Mlp, inputs: Tensor<2>) -> Snapshot {
         let (active_fraction, flipped_fraction) = self.activity(model, inputs);
         let current = model.to_named_arrays();
         Snapshot {
@@ -185,7 +186,7 @@ impl Baseline {
                 current
                     .iter()
                     .zip(&self.initial_parameters)
-                    .filter(move |(now, _)| ParameterKind::of(&now.name) == Some(kind))
+                    .filter(move |(now, _)| now.parameter_id().map(|id| id.kind()) == Some(kind))
                     .flat_map(|(now, start)| {
                         now.values.iter().copied().zip(start.values.iter().copied())
                     })
@@ -194,11 +195,11 @@ impl Baseline {
     }
 
     /// (active fraction, flipped fraction) of the hidden units of `model` on `inputs`.
-    pub fn activity<M: Network>(&self, model: &M, inputs: Tensor<2>) -> (f64, f64) {
+    pub fn activity(&self, model: &Mlp, inputs: Tensor<2>) -> (f64, f64) {
         let (mut active, mut flipped, mut total) = (0.0, 0.0, 0.0);
         for (z, initial) in model
             .valid()
-            .hidden_pre_activations(inputs.inner())
+            .pre_activations(inputs.inner())
             .into_iter()
             .zip(&self.initial_signs)
         {

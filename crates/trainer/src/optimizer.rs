@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Gradients, Tensor};
-use overparam_model::{layer_of, parameter_name, ParameterKind};
+use overparam_model::{ParameterId, ParameterKind};
 
 /// Learning rates: η_W, η_b, η_a per [`ParameterKind`], or one rate per layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,19 +36,16 @@ impl LearningRates {
         }
     }
 
-    /// The rate of the parameter named `name` (`w1`, `b2`, `a`, …).
+    /// The rate of parameter `id` (`w1`, `b2`, `a`, …).
     ///
     /// # Panics
-    /// Panics on a name that is no parameter name, or a layer beyond `per_layer` (both
-    /// programming errors: names come from the networks, `per_layer` is validated against
-    /// the depth).
-    pub fn for_parameter(&self, name: &str) -> f64 {
-        let kind =
-            ParameterKind::of(name).unwrap_or_else(|| panic!("`{name}` is not a parameter name"));
+    /// Panics on a layer beyond `per_layer` (a programming error: `per_layer` is validated
+    /// against the depth).
+    pub fn for_parameter(&self, id: ParameterId) -> f64 {
         if self.per_layer.is_empty() {
-            return self.for_kind(kind);
+            return self.for_kind(id.kind());
         }
-        match layer_of(name) {
+        match id.layer() {
             Some(layer) => self.per_layer[layer - 1],
             None => *self.per_layer.last().expect("per_layer is not empty"),
         }
@@ -64,8 +61,8 @@ impl LearningRates {
     }
 }
 
-/// Squared Frobenius norms ‖∂L/∂θ‖² of the gradients seen in a step, by parameter name.
-pub type SquaredGradientNorms = BTreeMap<String, f64>;
+/// Squared Frobenius norms ‖∂L/∂θ‖² of the gradients seen in a step, by parameter.
+pub type SquaredGradientNorms = BTreeMap<ParameterId, f64>;
 
 /// Applies one gradient-descent step to every tensor of `model` that has a gradient in `grads`.
 ///
@@ -74,8 +71,8 @@ pub type SquaredGradientNorms = BTreeMap<String, f64>;
 /// norm of each gradient is returned (one device read per tensor).
 ///
 /// # Panics
-/// Panics if a parameter path is not a known parameter name (a programming error: every
-/// network in `overparam-model` names its tensors `w<l>`, `b<l>`, `a`).
+/// Panics if a parameter path is not a parameter of [`Mlp`](overparam_model::Mlp) (`w.{l}`,
+/// `b.{l}`, `a`: a programming error).
 pub fn gradient_descent_step<M: Module>(
     model: M,
     grads: Gradients,
@@ -117,12 +114,14 @@ impl ModuleMapper for DescentMapper {
         let Some(grad) = param.grad_remove(&mut self.grads) else {
             return param; // frozen: no gradient was computed
         };
-        let name = parameter_name(&self.path.join("."));
+        let path = self.path.join(".");
+        let id = ParameterId::from_module_path(&path)
+            .unwrap_or_else(|| panic!("`{path}` is not a parameter of the network"));
         if self.record_norms {
             let squared_norm: f64 = grad.clone().square().sum().into_scalar();
-            self.norms.insert(name.clone(), squared_norm);
+            self.norms.insert(id, squared_norm);
         }
-        let rate = self.rates.for_parameter(&name);
+        let rate = self.rates.for_parameter(id);
         if !self.apply || rate == 0.0 {
             return param;
         }

@@ -5,6 +5,7 @@
 //! The network θ_t itself travels beside it (as the model); θ_0, from which movement and sign
 //! flips are measured, is rebuilt by the caller from the run's initial parameters.
 
+use overparam_model::Mlp;
 use serde::{Deserialize, Serialize};
 
 /// Everything besides θ_t that step t of the loop depends on.
@@ -33,14 +34,14 @@ pub struct BatchOrderState {
 }
 
 /// When the loop hands its state to a checkpoint writer.
-pub struct Checkpointing<'a, M> {
+pub struct Checkpointing<'a> {
     /// Every this many steps (0: never); never at step 0 or at the last step.
     pub every: usize,
     /// Called with θ_t and the loop state at the top of step t.
-    pub save: &'a mut dyn FnMut(&M, &LoopState) -> std::io::Result<()>,
+    pub save: &'a mut dyn FnMut(&Mlp, &LoopState) -> std::io::Result<()>,
 }
 
-impl<M> Checkpointing<'_, M> {
+impl Checkpointing<'_> {
     /// Whether a checkpoint is due at the top of `step` of a run of `steps` steps that
     /// started (or resumed) at `first_step`.
     pub fn due(&self, step: usize, first_step: usize, steps: usize) -> bool {

@@ -3,13 +3,14 @@
 //! loss, a gradient or the kernel turns non-finite.
 
 use burn::tensor::{Gradients, Int, Tensor, TensorData};
+use overparam_model::Mlp;
 use rand::seq::SliceRandom;
 
 use crate::divergence::{autodiff_divergence, first_divergence, Divergence, FiniteLoss};
 use crate::fused::{FusedDescent, StepEngine};
 use crate::loss::mean_squared_loss;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
-use crate::ntk::{EmpiricalNtk, KernelTracker};
+use crate::ntk::KernelTracker;
 use crate::optimizer::{gradient_descent_step, has_trained_tensor, LearningRates};
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
 use crate::rng::{stream_rng, RngStream};
@@ -71,20 +72,20 @@ pub struct TrainOutcome {
 /// [`TrainerError::Diverged`] names it, the tensor and the last finite loss; records already
 /// passed to `record` stay wherever it put them. A network with every tensor frozen is
 /// [`TrainerError::NothingToTrain`].
-pub fn train<M: EmpiricalNtk>(
-    model: M,
+pub fn train(
+    model: Mlp,
     inputs: Tensor<2>,
     targets: Tensor<1>,
     spec: &TrainSpec,
     record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
-) -> Result<(M, TrainOutcome), TrainerError> {
+) -> Result<(Mlp, TrainOutcome), TrainerError> {
     let baseline = Baseline::new(&model, inputs.clone());
     let start = TrainStart {
         model,
         baseline,
         state: LoopState::default(),
     };
-    let mut no_checkpoints = |_: &M, _: &LoopState| Ok(());
+    let mut no_checkpoints = |_: &Mlp, _: &LoopState| Ok(());
     let checkpointing = Checkpointing {
         every: 0,
         save: &mut no_checkpoints,
@@ -94,9 +95,9 @@ pub fn train<M: EmpiricalNtk>(
 
 /// Where [`train_from`] begins: θ_t, the baseline θ_0 and the loop state of step t (the
 /// default state for a fresh run).
-pub struct TrainStart<M> {
+pub struct TrainStart {
     /// The network at the start step.
-    pub model: M,
+    pub model: Mlp,
     /// θ_0 and its sign pattern, measured on the initial network.
     pub baseline: Baseline,
     /// The loop's state at the start step.
@@ -108,14 +109,14 @@ pub struct TrainStart<M> {
 /// Resumed from a state that `checkpointing.save` received, it records exactly the rows and
 /// returns exactly the network the uninterrupted run would have (same backend and dtype):
 /// every quantity the loop carries is in the state.
-pub fn train_from<M: EmpiricalNtk>(
-    start: TrainStart<M>,
+pub fn train_from(
+    start: TrainStart,
     inputs: Tensor<2>,
     targets: Tensor<1>,
     spec: &TrainSpec,
     mut record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
-    checkpointing: Checkpointing<'_, M>,
-) -> Result<(M, TrainOutcome), TrainerError> {
+    checkpointing: Checkpointing<'_>,
+) -> Result<(Mlp, TrainOutcome), TrainerError> {
     let TrainStart {
         mut model,
         baseline,
@@ -263,8 +264,8 @@ pub fn train_from<M: EmpiricalNtk>(
 }
 
 /// Forward and backward on one batch: (L as f64, gradients).
-fn loss_and_gradients<M: overparam_model::Network>(
-    model: &M,
+fn loss_and_gradients(
+    model: &Mlp,
     inputs: Tensor<2>,
     targets: Tensor<1>,
 ) -> (f64, Gradients) {

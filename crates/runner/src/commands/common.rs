@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use burn::tensor::Device;
-use overparam_model::{Mlp, MlpConfig, NamedArray, TwoLayer};
+use overparam_model::{Mlp, MlpConfig, NamedArray, ParameterId};
 use overparam_trainer::data::{check_finite, Dataset, Teacher};
 use overparam_trainer::{near_teacher_parameters, read_npz_arrays, stream_rng, RngStream};
 use serde_json::{json, Value};
@@ -114,21 +114,10 @@ pub fn remove_stray_temporaries(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The network a config describes: the two-layer type for one hidden layer (the closed-form
-/// NTK needs it), the MLP otherwise.
-pub enum AnyNetwork {
-    /// One hidden layer.
-    TwoLayer(TwoLayer),
-    /// Two or more hidden layers.
-    Mlp(Mlp),
-}
-
-/// The parameter names of a network with `depth` hidden layers: `w1`, `b1`, …, `a`.
+/// The parameter names of a network with `depth` hidden layers, in file order: `w1`, `b1`, …,
+/// `a` (the `.npz` keys).
 pub fn parameter_names(depth: usize) -> Vec<String> {
-    (1..=depth)
-        .flat_map(|l| [format!("w{l}"), format!("b{l}")])
-        .chain(["a".to_string()])
-        .collect()
+    ParameterId::all(depth).iter().map(ParameterId::to_string).collect()
 }
 
 /// The teacher and perturbation size when the config starts the student at its teacher
@@ -181,16 +170,8 @@ pub fn build_network(
     parameters: &[NamedArray],
     device: &Device,
     init: Option<&Path>,
-) -> anyhow::Result<AnyNetwork> {
-    let network = match config.two_layer() {
-        Some(two_layer) => two_layer
-            .with_parameters(parameters, device)
-            .map(AnyNetwork::TwoLayer),
-        None => config
-            .with_parameters(parameters, device)
-            .map(AnyNetwork::Mlp),
-    };
-    network.with_context(|| {
+) -> anyhow::Result<Mlp> {
+    config.with_parameters(parameters, device).with_context(|| {
         init.map_or_else(
             || "initial parameters".to_string(),
             |p| format!("--init {}", p.display()),
@@ -205,7 +186,7 @@ pub fn initial_network(
     seed: u64,
     near_teacher: Option<&(Teacher, f64)>,
     device: &Device,
-) -> anyhow::Result<AnyNetwork> {
+) -> anyhow::Result<Mlp> {
     let parameters = initial_parameters(config, init, seed, near_teacher)?;
     build_network(config, &parameters, device, init)
 }

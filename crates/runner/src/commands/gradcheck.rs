@@ -1,16 +1,16 @@
 //! `overparam gradcheck`: the loss gradient of the configured network three ways in f64, as a
-//! table per tensor, with a non-zero exit when autodiff and the hand-derived formulas differ by
+//! table per tensor (autodiff; the hand-derived fused host backward pass that trains on the CPU
+//! backends; central finite differences), with a non-zero exit when autodiff and the
+//! hand-derived gradient differ by
 //! more than 1e-10 relative or either (or the NTK's Jacobian rows) differs from central finite
 //! differences by more than 1e-6.
 
 use anyhow::bail;
-use overparam_model::{Mlp, Network, TwoLayer};
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{gradient_check, Discrepancy, TensorCheck};
+use overparam_trainer::{fused_gradients, gradient_check, Discrepancy, TensorCheck};
 
 use super::common::{
-    build_network, device_for, initial_parameters, load_config_file, near_teacher,
-    refuse_frozen_network,
+    device_for, initial_network, load_config_file, near_teacher, refuse_frozen_network,
 };
 use crate::backend::{device_name, DTypeKind};
 use crate::cli::GradcheckArgs;
@@ -32,31 +32,8 @@ pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
     let dataset = Dataset::from_spec(&resolved.data)?;
     let teacher = near_teacher(&resolved)?;
     let init = args.init.as_deref();
-    let parameters = initial_parameters(&resolved.model, init, config.seed, teacher.as_ref())?;
-    build_network(&resolved.model, &parameters, &device, args.init.as_deref())?; // shapes checked once, here
-    let model = &resolved.model;
-    let checks = match model.two_layer() {
-        Some(two_layer) => gradient_check(
-            |p, d| {
-                two_layer
-                    .with_parameters(p, d)
-                    .expect("shapes were checked")
-            },
-            &parameters,
-            &dataset,
-            &device,
-            args.max_entries,
-            |m: &TwoLayer, x, g| m.hand_gradients(x, g),
-        ),
-        None => gradient_check(
-            |p, d| model.with_parameters(p, d).expect("shapes were checked"),
-            &parameters,
-            &dataset,
-            &device,
-            args.max_entries,
-            |m: &Mlp, x, g| m.hand_gradients(x, g),
-        ),
-    };
+    let network = initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)?;
+    let checks = gradient_check(&network, &dataset, args.max_entries, fused_gradients);
     print_table(&checks);
     let failed: Vec<&str> = checks
         .iter()

@@ -6,19 +6,16 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
-use burn::tensor::{Tensor, TensorData};
-use overparam_model::{host_values, NamedArray};
+use overparam_model::NamedArray;
 use overparam_trainer::data::{check_finite, Dataset};
 use overparam_trainer::ntk::{
-    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum,
-    relative_frobenius_error, NtkParts,
+    ntk, ntk_spectrum, relative_frobenius_error, NtkError, NtkMethod, NtkOptions,
 };
-use overparam_trainer::{read_npz_arrays, write_npy_array, LearningRates};
+use overparam_trainer::{read_npz_arrays, write_npy_array};
 use serde_json::{json, Map, Value};
 
 use super::common::{
     device_for, initial_network, load_config, near_teacher, prepare_out_dir, summary_header,
-    AnyNetwork,
 };
 
 use crate::cli::{NtkArgs, NtkMethodArg};
@@ -32,10 +29,6 @@ const NTK_OUTPUTS: [&str; 5] = [
     "ntk_closed.npy",
     "ntk_analytic.npy",
 ];
-
-/// Why `--method closed` needs one hidden layer.
-const CLOSED_FORM_DEPTH: &str =
-    "the closed-form NTK is the two-layer formula: use --method jacobian for model.widths with more than one entry";
 
 /// One computed kernel `[n, n]`, on the host, and how long it took.
 struct Kernel {
@@ -85,56 +78,39 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     )?;
     let rates = args.lr_weighted.then_some(&resolved.train.learning_rates);
     let setup_seconds = started.elapsed().as_secs_f64();
-    let input_tensor = || {
-        Tensor::<2>::from_data(
-            TensorData::new(inputs.clone(), [num_samples, resolved.model.input_dim]),
-            &device,
-        )
-    };
 
-    let wanted = |method: NtkMethodArg| args.method == method || args.method == NtkMethodArg::All;
+    let block_size = usize::try_from(args.block_size).unwrap_or(usize::MAX);
+    let methods = [
+        ("jacobian", NtkMethodArg::Jacobian, NtkMethod::Jacobian { block_size }),
+        ("closed", NtkMethodArg::Closed, NtkMethod::ClosedForm),
+        ("analytic", NtkMethodArg::Analytic, NtkMethod::Analytic),
+    ];
     let mut kernels: Vec<Kernel> = Vec::new();
     let mut notes = Map::new();
-    if wanted(NtkMethodArg::Jacobian) {
-        let block = usize::try_from(args.block_size).unwrap_or(usize::MAX);
-        kernels.push(timed("jacobian", || match &network {
-            AnyNetwork::TwoLayer(model) => {
-                combine(&jacobian_ntk(model, input_tensor(), block), rates)
-            }
-            AnyNetwork::Mlp(model) => combine(&jacobian_ntk(model, input_tensor(), block), rates),
-        })?);
-    }
-    if wanted(NtkMethodArg::Closed) {
-        match &network {
-            AnyNetwork::TwoLayer(model) => {
-                let on_host = run.device.backend.is_cpu();
-                kernels.push(timed("closed", || {
-                    let parts = if on_host {
-                        closed_form_ntk_host(model, input_tensor())
-                    } else {
-                        closed_form_ntk(model, input_tensor())
-                    };
-                    combine(&parts, rates)
-                })?);
-            }
-            AnyNetwork::Mlp(_) if args.method == NtkMethodArg::All => {
-                notes.insert("closed_skipped".into(), json!(CLOSED_FORM_DEPTH));
-            }
-            AnyNetwork::Mlp(_) => bail!(CLOSED_FORM_DEPTH),
+    for (name, arg, method) in methods {
+        if args.method != arg && args.method != NtkMethodArg::All {
+            continue;
         }
-    }
-    if wanted(NtkMethodArg::Analytic) {
+        let options = NtkOptions {
+            method,
+            rates,
+            on_host: run.device.backend.is_cpu(),
+        };
         let start = Instant::now();
-        match analytic_ntk(&inputs, &resolved.model, rates) {
+        match ntk(&network, &inputs, &options) {
             Ok(values) => kernels.push(Kernel {
-                name: "analytic",
+                name,
                 values,
                 seconds: start.elapsed().as_secs_f64(),
             }),
-            Err(reason) if args.method == NtkMethodArg::All => {
-                notes.insert("analytic_skipped".into(), json!(reason.to_string()));
+            // With --method all, a method that does not apply to this network is skipped
+            // with the reason.
+            Err(reason @ (NtkError::ClosedFormDepth { .. } | NtkError::Analytic(_)))
+                if args.method == NtkMethodArg::All =>
+            {
+                notes.insert(format!("{name}_skipped"), json!(reason.to_string()));
             }
-            Err(reason) => return Err(reason.into()),
+            Err(error) => return Err(error.into()),
         }
     }
 
@@ -216,32 +192,6 @@ fn agreement(kernels: &[Kernel]) -> Value {
         }
     }
     Value::Object(pairs)
-}
-
-/// Runs `compute` and reads its kernel back to the host (which waits for the device), timed.
-fn timed(
-    name: &'static str,
-    compute: impl FnOnce() -> anyhow::Result<Tensor<2>>,
-) -> anyhow::Result<Kernel> {
-    let start = Instant::now();
-    let values = host_values(compute()?);
-    Ok(Kernel {
-        name,
-        values,
-        seconds: start.elapsed().as_secs_f64(),
-    })
-}
-
-/// K or K_η from its parts; an error when no tensor is trained.
-fn combine(parts: &NtkParts, rates: Option<&LearningRates>) -> anyhow::Result<Tensor<2>> {
-    let kernel = match rates {
-        Some(rates) => parts.weighted(rates),
-        None => parts.total(),
-    };
-    match kernel {
-        Some(kernel) => Ok(kernel),
-        None => bail!("every parameter tensor is frozen (train_w = train_b = train_a = false): the NTK is empty"),
-    }
 }
 
 /// `x` `[n, d]` from an `.npz`, checked for shape (d must be the config's) and finiteness.

@@ -10,7 +10,6 @@ use anyhow::{ensure, Context as _};
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use overparam_trainer::data::Dataset;
-use overparam_trainer::ntk::EmpiricalNtk;
 use overparam_trainer::{
     fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, FiniteLoss,
     LoopState, Optimizer, StepEngine, TrainOutcome, TrainSpec, TrainStart, TrainerError,
@@ -18,8 +17,8 @@ use overparam_trainer::{
 use serde_json::json;
 
 use super::common::{
-    device_for, initial_network, load_config, near_teacher, parameter_names, prepare_out_dir,
-    refuse_frozen_network, remove_stray_temporaries, summary_header, AnyNetwork, TRAIN_OUTPUTS,
+    device_for, initial_network, load_config, near_teacher, prepare_out_dir,
+    refuse_frozen_network, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
 };
 use crate::backend::BackendKind;
 use crate::checkpoint::{remove_checkpoint, save_checkpoint, CheckpointRecord};
@@ -27,7 +26,7 @@ use crate::cli::{EngineArg, RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
 use crate::run_lock::lock_run_dir;
-use overparam_model::NamedArray;
+use overparam_model::{Mlp, NamedArray, ParameterId};
 use overparam_trainer::{teacher_cosines, write_npy_array};
 
 /// Runs `overparam train` (or `train --resume DIR`).
@@ -106,16 +105,14 @@ pub(super) fn start(
     };
     let teacher = near_teacher(&resolved)?;
     let init = args.init.as_deref();
-    match initial_network(
+    let model = initial_network(
         &resolved.model,
         init,
         config.seed,
         teacher.as_ref(),
         &device,
-    )? {
-        AnyNetwork::TwoLayer(model) => run.start(model),
-        AnyNetwork::Mlp(model) => run.start(model),
-    }
+    )?;
+    run.start(model)
 }
 
 /// Everything a run needs besides the network.
@@ -139,7 +136,7 @@ pub(super) struct Resumed {
 
 impl Run<'_> {
     /// Writes the initial parameters and trains `model` from step 0.
-    fn start<M: EmpiricalNtk>(&self, model: M) -> anyhow::Result<()> {
+    fn start(&self, model: Mlp) -> anyhow::Result<()> {
         write_params(&self.out.join("params_init.npz"), &model.to_named_arrays())?;
         let metrics = MetricsCsv::create(&self.out.join("metrics.csv"))?;
         let resumed = Resumed {
@@ -152,10 +149,10 @@ impl Run<'_> {
     }
 
     /// Trains `model` from `resumed.state.step` (θ_0 = `initial`) and writes every output.
-    pub(super) fn continue_from<M: EmpiricalNtk>(
+    pub(super) fn continue_from(
         &self,
-        initial: &M,
-        model: M,
+        initial: &Mlp,
+        model: Mlp,
         resumed: Resumed,
     ) -> anyhow::Result<()> {
         let Run {
@@ -190,7 +187,7 @@ impl Run<'_> {
         };
         let started = Instant::now();
         let elapsed = || elapsed_before + started.elapsed().as_secs_f64();
-        let mut save = |model: &M, state: &LoopState| -> std::io::Result<()> {
+        let mut save = |model: &Mlp, state: &LoopState| -> std::io::Result<()> {
             let record = CheckpointRecord {
                 step: state.step,
                 archive: String::new(),
@@ -313,12 +310,9 @@ impl Run<'_> {
 /// `lr_w`/`lr_b`/`lr_a`, whichever the config used), so the summary shows what was applied.
 fn applied_rates(resolved: &ResolvedRun) -> serde_json::Value {
     let rates = &resolved.train.learning_rates;
-    parameter_names(resolved.model.depth())
+    ParameterId::all(resolved.model.depth())
         .into_iter()
-        .map(|name| {
-            let rate = rates.for_parameter(&name);
-            (name, json!(rate))
-        })
+        .map(|id| (id.to_string(), json!(rates.for_parameter(id))))
         .collect::<serde_json::Map<_, _>>()
         .into()
 }

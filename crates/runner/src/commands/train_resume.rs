@@ -8,7 +8,7 @@ use overparam_trainer::data::Dataset;
 use overparam_trainer::read_npz_arrays;
 
 use super::common::{
-    build_network, device_for, load_config, parameter_names, remove_stray_temporaries, AnyNetwork,
+    build_network, device_for, load_config, parameter_names, remove_stray_temporaries,
 };
 use super::train::{engine_for, Resumed, Run};
 use crate::checkpoint::{read_checkpoint_record, read_checkpoint_state};
@@ -129,16 +129,5 @@ pub(super) fn resume(
         dataset: &dataset,
         quiet,
     };
-    match (initial, current) {
-        (AnyNetwork::TwoLayer(initial), AnyNetwork::TwoLayer(current)) => {
-            run.continue_from(&initial, current, resumed)
-        }
-        (AnyNetwork::Mlp(initial), AnyNetwork::Mlp(current)) => {
-            run.continue_from(&initial, current, resumed)
-        }
-        _ => bail!(
-            "{}: the checkpoint's network has another depth",
-            dir.display()
-        ),
-    }
+    run.continue_from(&initial, current, resumed)
 }

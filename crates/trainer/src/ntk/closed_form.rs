@@ -1,5 +1,5 @@
-//! The two-layer NTK in closed form (the fast path): matrix products on the backend, or on
-//! the host as symmetric rank-k products ([`closed_form_ntk_host`], for the CPU backends).
+//! The NTK of a network with one hidden layer in closed form (the fast path): matrix products
+//! on the backend, or on the host as symmetric rank-k products (for the CPU backends).
 //!
 //! For f(x) = s Σ_r a_r σ(w_r·x + b_r), with Z = XWᵀ + 1bᵀ, D = σ′(Z), R = σ(Z) (all `[n, m]`):
 //! ∂f(x_i)/∂w_r = s a_r σ′(z_ir) x_i, ∂f(x_i)/∂b_r = s a_r σ′(z_ir), ∂f(x_i)/∂a_r = s σ(z_ir), so
@@ -13,43 +13,67 @@ use burn::tensor::{DType, Tensor, TensorData};
 use std::cell::RefCell;
 
 use overparam_cpu::{closed_form_kernel_in, KernelWorkspace, Real};
-use overparam_model::{affine, host_values_as, HostNetwork, TwoLayer};
+use overparam_model::{affine, host_values_as, Mlp, ParameterId};
 
-use super::NtkParts;
+use super::{NtkError, NtkParts};
 
-/// The closed-form NTK of `model` at `inputs` `[n, d]`, by group, each part `[n, n]`.
-/// Runs without autodiff.
-pub fn closed_form_ntk(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
+/// The closed-form NTK of `model` at `inputs` `[n, d]`, by group, each part `[n, n]`, as
+/// products on the inputs' device (`on_host`: on the host, see [`closed_form_ntk_host`]).
+/// Runs without autodiff. A network with more than one hidden layer is
+/// [`NtkError::ClosedFormDepth`].
+pub(super) fn closed_form_ntk(
+    model: &Mlp,
+    inputs: Tensor<2>,
+    on_host: bool,
+) -> Result<NtkParts, NtkError> {
+    if model.depth() != 1 {
+        return Err(NtkError::ClosedFormDepth {
+            depth: model.depth(),
+        });
+    }
+    Ok(if on_host {
+        closed_form_ntk_host(model, inputs)
+    } else {
+        closed_form_ntk_device(model, inputs)
+    })
+}
+
+/// [`closed_form_ntk`] as products on the backend, for a network of depth 1.
+fn closed_form_ntk_device(model: &Mlp, inputs: Tensor<2>) -> NtkParts {
     let inputs = inputs.inner();
-    let s_squared = model.output_scale * model.output_scale;
+    let output_scale = model.output_scale();
+    let s_squared = output_scale * output_scale;
+    let activation = model.activation();
+    let trains = |id| model.config.trains(id);
+    let (weights, biases) = (ParameterId::Weights(1), ParameterId::Biases(1));
     // Parameters read without their autodiff association: no graph is recorded, also when the
     // model lives on an autodiff device (as during training).
     let z = affine(
         inputs.clone(),
-        model.w1.val().inner(),
-        model.b1.val().inner(),
+        model.w[0].val().inner(),
+        model.b[0].val().inner(),
         1.0,
     ); // [n, m]
     let mut parts = NtkParts::empty();
-    if model.trainable.w || model.trainable.b {
+    if trains(weights) || trains(biases) {
         let a = model.a.val().inner().unsqueeze_dim::<2>(0); // [1, m]
-        let weighted_slope = model.activation.derivative(z.clone()).mul(a); // D∘a [n, m]
+        let weighted_slope = activation.derivative(z.clone()).mul(a); // D∘a [n, m]
         let slope_gram = weighted_slope
             .clone()
             .matmul(weighted_slope.transpose())
             .mul_scalar(s_squared);
-        if model.trainable.w {
+        if trains(weights) {
             let input_gram = inputs.clone().matmul(inputs.transpose());
-            parts.add("w1", slope_gram.clone().mul(input_gram));
+            parts.add(weights, slope_gram.clone().mul(input_gram));
         }
-        if model.trainable.b {
-            parts.add("b1", slope_gram);
+        if trains(biases) {
+            parts.add(biases, slope_gram);
         }
     }
-    if model.trainable.a {
-        let hidden = model.activation.apply(z); // R [n, m]
+    if trains(ParameterId::Output) {
+        let hidden = activation.apply(z); // R [n, m]
         parts.add(
-            "a",
+            ParameterId::Output,
             hidden
                 .clone()
                 .matmul(hidden.transpose())
@@ -59,11 +83,11 @@ pub fn closed_form_ntk(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
     parts
 }
 
-/// [`closed_form_ntk`] computed on the host by `overparam-cpu` (symmetric rank-k products, only
+/// [`closed_form_ntk`] of a network of depth 1 computed on the host by `overparam-cpu` (symmetric rank-k products, only
 /// the lower triangles) in the dtype of `inputs`, the parts then put on `inputs`' device. On the
 /// CPU backends this is about twice as fast as the backend's products (`overparam bench`); the
 /// two agree to rounding (tested).
-pub fn closed_form_ntk_host(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
+fn closed_form_ntk_host(model: &Mlp, inputs: Tensor<2>) -> NtkParts {
     thread_local! {
         // The two [n, m] factors, kept per thread between calls (a kernel tracked every k
         // steps would otherwise map fresh pages each time: ~15% of its cost at n = 1024).
@@ -77,7 +101,7 @@ pub fn closed_form_ntk_host(model: &TwoLayer, inputs: Tensor<2>) -> NtkParts {
 }
 
 fn host_parts<T: Real + burn::tensor::Element>(
-    model: &TwoLayer,
+    model: &Mlp,
     inputs: Tensor<2>,
     work: &mut KernelWorkspace<T>,
 ) -> NtkParts {
@@ -87,14 +111,14 @@ fn host_parts<T: Real + burn::tensor::Element>(
     let host_inputs: Vec<T> = host_values_as(inputs.inner());
     let kernel = closed_form_kernel_in(&network, &host_inputs, n, work);
     let mut parts = NtkParts::empty();
-    for (name, values) in [
-        ("w1", kernel.weight),
-        ("b1", kernel.bias),
-        ("a", kernel.output),
+    for (id, values) in [
+        (ParameterId::Weights(1), kernel.weight),
+        (ParameterId::Biases(1), kernel.bias),
+        (ParameterId::Output, kernel.output),
     ] {
         if let Some(values) = values {
             parts.add(
-                name,
+                id,
                 Tensor::<2>::from_data(TensorData::new(values, [n, n]), &device),
             );
         }

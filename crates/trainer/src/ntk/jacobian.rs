@@ -1,7 +1,7 @@
 //! The empirical NTK of any network from per-sample gradients taken by Burn autodiff.
 //!
 //! Burn has no Jacobian or vmap, and one backward pass per output row would cost n passes.
-//! Instead [`Network::forward_tapped`] adds a tracked zero leaf to the output z of every
+//! Instead [`Mlp::forward_tapped`] adds a tracked zero leaf to the output z of every
 //! linear map z = c · H_in Wᵀ + b; since f(x_i) depends on row i of z only, one backward pass
 //! of Σ_i f(x_i) leaves δ_i = ∂f(x_i)/∂z_i in row i of the leaf's gradient. The per-sample
 //! gradients are then outer products, ∂f(x_i)/∂W = δ_i ⊗ c h_i and ∂f(x_i)/∂b = δ_i, so
@@ -13,7 +13,7 @@
 //! O(n · Σ_l (m_l + fan_in_l) + n²) for δ, c·H_in and K, against O(n · P) for J itself.
 
 use burn::tensor::Tensor;
-use overparam_model::{LayerTap, Network};
+use overparam_model::{LayerTap, Mlp, ParameterId};
 
 use super::NtkParts;
 
@@ -21,8 +21,8 @@ use super::NtkParts;
 struct MapFactors {
     deltas: Vec<Tensor<2>>,
     scaled_inputs: Vec<Tensor<2>>,
-    weight: Option<String>,
-    bias: Option<String>,
+    weight: Option<ParameterId>,
+    bias: Option<ParameterId>,
 }
 
 /// The empirical NTK of `model` (on an autodiff device) at `inputs` `[n, d]`, by group, each
@@ -30,7 +30,7 @@ struct MapFactors {
 ///
 /// # Panics
 /// Panics if `block_size` is 0 or the model's device has no autodiff.
-pub fn jacobian_ntk<M: Network>(model: &M, inputs: Tensor<2>, block_size: usize) -> NtkParts {
+pub fn jacobian_ntk(model: &Mlp, inputs: Tensor<2>, block_size: usize) -> NtkParts {
     assert!(block_size > 0, "block_size must be at least 1");
     let [n, _] = inputs.dims();
     let mut maps: Vec<MapFactors> = Vec::new();
@@ -67,13 +67,13 @@ pub fn jacobian_ntk<M: Network>(model: &M, inputs: Tensor<2>, block_size: usize)
     for map in maps {
         let delta = Tensor::cat(map.deltas, 0); // [n, fan_out]
         let delta_gram = delta.clone().matmul(delta.transpose()); // δδᵀ [n, n]
-        if let Some(name) = &map.weight {
+        if let Some(id) = map.weight {
             let scaled_input = Tensor::cat(map.scaled_inputs, 0); // [n, fan_in]
             let input_gram = scaled_input.clone().matmul(scaled_input.transpose());
-            parts.add(name, delta_gram.clone().mul(input_gram));
+            parts.add(id, delta_gram.clone().mul(input_gram));
         }
-        if let Some(name) = &map.bias {
-            parts.add(name, delta_gram);
+        if let Some(id) = map.bias {
+            parts.add(id, delta_gram);
         }
     }
     parts

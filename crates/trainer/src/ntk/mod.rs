@@ -6,22 +6,24 @@
 //! f ← f − (η/n) K (f − y); with a rate η_g per parameter group g the kernel that moves them
 //! is K_η = Σ_g η_g J_g J_gᵀ ([`NtkParts::weighted`]).
 //!
-//! Three ways to compute it, which the tests cross-check:
-//! - [`jacobian_ntk`]: any [`Network`](overparam_model::Network), from per-sample gradients taken
-//!   by Burn autodiff (one backward pass per row block);
-//! - [`closed_form_ntk`]: the two-layer formula, matrix products only (the fast path);
-//! - [`analytic_ntk`]: the m → ∞ limit for the `ntk` parameterization, on the host.
+//! One entry point, [`ntk`], with three methods ([`NtkMethod`]), which the tests cross-check:
+//! - `Jacobian`: any depth, from per-sample gradients taken by Burn autodiff (one backward
+//!   pass per row block);
+//! - `ClosedForm`: the formula for one hidden layer, matrix products only (the fast path);
+//! - `Analytic`: the m → ∞ limit for the `ntk` parameterization, on the host.
 
 mod analytic;
 mod closed_form;
 mod jacobian;
+mod method;
 mod parts;
 mod spectrum;
 mod tracking;
 
-pub use analytic::{analytic_ntk, AnalyticNtkError};
-pub use closed_form::{closed_form_ntk, closed_form_ntk_host};
-pub use jacobian::jacobian_ntk;
+pub use analytic::AnalyticNtkError;
+use analytic::analytic_ntk;
+use jacobian::jacobian_ntk;
+pub use method::{ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;
 pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum};
-pub use tracking::{EmpiricalNtk, KernelRecord, KernelTracker};
+pub use tracking::{KernelRecord, KernelTracker};

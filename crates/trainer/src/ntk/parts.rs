@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 
 use burn::tensor::Tensor;
 
+use overparam_model::ParameterId;
+
 use crate::LearningRates;
 
-/// K_g = J_g J_gᵀ `[n, n]` for each trained parameter tensor g, keyed by its name (`w1`, `b1`,
-/// …, `a`); frozen tensors have no entry.
+/// K_g = J_g J_gᵀ `[n, n]` for each trained parameter tensor g (`w1`, `b1`, …, `a`); frozen
+/// tensors have no entry. Sums run in the ids' order (as their names sort).
 #[derive(Clone, Debug, Default)]
 pub struct NtkParts {
     /// The contribution of each trained tensor.
-    pub parts: BTreeMap<String, Tensor<2>>,
+    pub parts: BTreeMap<ParameterId, Tensor<2>>,
 }
 
 impl NtkParts {
@@ -21,13 +23,13 @@ impl NtkParts {
         Self::default()
     }
 
-    /// Adds `term` `[n, n]` to the contribution of parameter `name`.
-    pub fn add(&mut self, name: &str, term: Tensor<2>) {
-        let sum = match self.parts.remove(name) {
+    /// Adds `term` `[n, n]` to the contribution of parameter `id`.
+    pub fn add(&mut self, id: ParameterId, term: Tensor<2>) {
+        let sum = match self.parts.remove(&id) {
             Some(sum) => sum + term,
             None => term,
         };
-        self.parts.insert(name.to_string(), sum);
+        self.parts.insert(id, sum);
     }
 
     /// K = Σ_g K_g `[n, n]`; `None` if no parameter is trained.
@@ -37,14 +39,14 @@ impl NtkParts {
 
     /// K_η = Σ_g η_g K_g `[n, n]`, the kernel of gradient descent with per-tensor rates.
     pub fn weighted(&self, rates: &LearningRates) -> Option<Tensor<2>> {
-        self.combine(|name| rates.for_parameter(name))
+        self.combine(|id| rates.for_parameter(id))
     }
 
-    fn combine(&self, weight: impl Fn(&str) -> f64) -> Option<Tensor<2>> {
+    fn combine(&self, weight: impl Fn(ParameterId) -> f64) -> Option<Tensor<2>> {
         self.parts
             .iter()
-            .map(|(name, k)| {
-                let rate = weight(name);
+            .map(|(&id, k)| {
+                let rate = weight(id);
                 if rate == 1.0 {
                     k.clone()
                 } else {

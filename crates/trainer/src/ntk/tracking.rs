@@ -1,45 +1,13 @@
 //! The kernel during training: λ_min(K_t), λ_max(K_t) and the drift ‖K_t − K_0‖_F/‖K_0‖_F,
 //! plus λ_min of the learning-rate-weighted kernel at step 0 for the predicted linear rate.
+//! A network with one hidden layer uses the closed form, a deeper one the Jacobian method in
+//! one block.
 
 use burn::tensor::Tensor;
-use overparam_model::{host_values, HostNetwork, Mlp, Network, TwoLayer};
+use overparam_model::{host_values, Mlp};
 
-use super::{
-    closed_form_ntk, closed_form_ntk_host, jacobian_ntk, kernel_drift, ntk_spectrum, NtkParts,
-};
+use super::{kernel_drift, ntk, ntk_spectrum, NtkError, NtkMethod, NtkOptions};
 use crate::{LearningRates, TrainerError};
-
-/// A network whose empirical NTK the training loop can track: the two-layer network uses
-/// the closed form; deeper networks use [`jacobian_ntk`](super::jacobian_ntk).
-pub trait EmpiricalNtk: Network + HostNetwork {
-    /// The empirical NTK by parameter tensor at `inputs` `[n, d]`, each part `[n, n]`, for a
-    /// model on an autodiff device.
-    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts;
-
-    /// The same kernel computed on the host where that is faster (the two-layer closed form
-    /// as symmetric products); only for models on a CPU backend.
-    fn empirical_ntk_on_host(&self, inputs: Tensor<2>) -> NtkParts {
-        self.empirical_ntk(inputs)
-    }
-}
-
-impl EmpiricalNtk for TwoLayer {
-    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
-        closed_form_ntk(self, inputs)
-    }
-
-    fn empirical_ntk_on_host(&self, inputs: Tensor<2>) -> NtkParts {
-        closed_form_ntk_host(self, inputs)
-    }
-}
-
-impl EmpiricalNtk for Mlp {
-    /// The Jacobian (leaf) method in one block (the model must be on an autodiff device).
-    fn empirical_ntk(&self, inputs: Tensor<2>) -> NtkParts {
-        let [n, _] = inputs.dims();
-        jacobian_ntk(self, inputs, n.max(1))
-    }
-}
 
 /// λ_min, λ_max and drift of K_t at one step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,30 +43,44 @@ impl KernelTracker {
         self.initial.as_deref()
     }
 
-    /// Measures the kernel of `model` at `inputs` `[n, d]`; the first call fixes K_0 (and
-    /// λ_min(K_η) with `rates`). A model with every tensor frozen has no kernel: `Ok(None)`.
-    pub fn measure<M: EmpiricalNtk>(
+    /// Measures the kernel of `model` at `inputs` `[n, d]` (`on_host`: see
+    /// [`NtkOptions::on_host`]); the first call fixes K_0 (and λ_min(K_η) with `rates`). A
+    /// model with every tensor frozen has no kernel: `Ok(None)`.
+    pub fn measure(
         &mut self,
-        model: &M,
+        model: &Mlp,
         inputs: Tensor<2>,
         rates: &LearningRates,
         on_host: bool,
     ) -> Result<Option<KernelRecord>, TrainerError> {
         let [n, _] = inputs.dims();
-        let parts = if on_host {
-            model.empirical_ntk_on_host(inputs)
+        let inputs = host_values(inputs);
+        let method = if model.depth() == 1 {
+            NtkMethod::ClosedForm
         } else {
-            model.empirical_ntk(inputs)
+            NtkMethod::Jacobian {
+                block_size: n.max(1),
+            }
         };
-        let Some(total) = parts.total() else {
+        let kernel_of = |rates| {
+            let options = NtkOptions {
+                method,
+                rates,
+                on_host,
+            };
+            match ntk(model, &inputs, &options) {
+                Ok(kernel) => Ok(Some(kernel)),
+                Err(NtkError::Frozen) => Ok(None),
+                Err(error) => Err(TrainerError::Ntk(error)),
+            }
+        };
+        let Some(kernel) = kernel_of(None)? else {
             return Ok(None);
         };
-        let kernel = host_values(total);
         let spectrum = ntk_spectrum(&kernel, n).map_err(TrainerError::Kernel)?;
         if self.initial.is_none() {
-            if let Some(weighted) = parts.weighted(rates) {
-                let weighted =
-                    ntk_spectrum(&host_values(weighted), n).map_err(TrainerError::Kernel)?;
+            if let Some(weighted) = kernel_of(Some(rates))? {
+                let weighted = ntk_spectrum(&weighted, n).map_err(TrainerError::Kernel)?;
                 self.initial_lr_weighted_lambda_min = Some(weighted.ntk_min_eigenvalue());
             }
         }

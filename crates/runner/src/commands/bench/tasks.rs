@@ -5,13 +5,13 @@ use overparam_cpu::{
     closed_form_kernel_in, matmul_nn, HostMlp, KernelWorkspace, Real, StepRates, Workspace,
 };
 use overparam_model::{
-    host_values_as, Activation, HostNetwork, Mlp, MlpConfig, OutputInit, Parameterization,
-    Trainable, TwoLayerConfig,
+    host_values, host_values_as, Activation, Mlp, MlpConfig, OutputInit, Parameterization,
+    Trainable,
 };
 use overparam_trainer::data::{
     DataSpec, Dataset, InputLaw, InputSource, LabelSource, RandomLabels,
 };
-use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, NtkParts};
+use overparam_trainer::ntk::{ntk, NtkMethod, NtkOptions};
 use overparam_trainer::{
     gradient_descent_step, mean_squared_loss, stream_rng, LearningRates, RngStream,
 };
@@ -40,18 +40,15 @@ pub fn gemm_rates(repeats: usize) -> GemmRates {
     }
 }
 
-/// Reads the kernel back to the host, so that lazy backends finish computing it.
-fn force(parts: NtkParts) {
-    if let Some(total) = parts.total() {
-        drop(total.into_data());
-    }
-}
-
-/// The config of the one-hidden-layer networks [`problem`] makes.
-fn two_layer_config(d: usize, m: usize) -> TwoLayerConfig {
-    mlp_config(d, &[m], 0.0)
-        .two_layer()
-        .expect("one hidden layer")
+/// The plain kernel of `model` at host inputs `x` `[n, d]` by `method` on the model's device
+/// (read back to the host, so that lazy backends finish computing it).
+fn device_kernel(model: &Mlp, x: &[f64], method: NtkMethod) {
+    let options = NtkOptions {
+        method,
+        rates: None,
+        on_host: false,
+    };
+    drop(ntk(model, x, &options).expect("the benchmark networks train every tensor"));
 }
 
 fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
@@ -217,11 +214,9 @@ pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
             note,
         ));
     }
-    let two_layer = two_layer_config(d, m)
-        .with_parameters(&model.to_named_arrays(), device)
-        .expect("the MLP has the two-layer network's tensors");
+    let host_x = host_values(x);
     let seconds = best_time(repeats.min(3), || {
-        force(closed_form_ntk(&two_layer, x.clone()))
+        device_kernel(&model, &host_x, NtkMethod::ClosedForm)
     });
     tasks.push(Task::new(
         format!("closed_form_ntk_f32_{label}_burn"),
@@ -236,8 +231,9 @@ pub fn kernels(device: &Device, rates: GemmRates, repeats: usize) -> Vec<Task> {
             (512, vec![1024; depth])
         };
         let (model, x, _) = problem(rows, d, &widths, 0.0, device);
+        let host_x = host_values(x);
         let seconds = best_time(repeats.min(3), || {
-            force(jacobian_ntk(&model, x.clone(), rows))
+            device_kernel(&model, &host_x, NtkMethod::Jacobian { block_size: rows })
         });
         let note =
             format!("Burn autodiff, one backward with zero leaves; n = {rows}, widths {widths:?}");

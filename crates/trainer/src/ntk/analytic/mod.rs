@@ -25,7 +25,7 @@
 //! Softplus has no closed form here, and under `standard` (s = 1) and `mean_field` (s = 1/m)
 //! the kernel has no finite non-zero limit (it grows like m, resp. vanishes like 1/m).
 
-use overparam_model::{Activation, MlpConfig, Parameterization};
+use overparam_model::{Activation, MlpConfig, ParameterId, Parameterization};
 
 use crate::LearningRates;
 
@@ -70,26 +70,16 @@ pub fn analytic_ntk(
     let d = config.input_dim;
     let rows: Vec<&[f64]> = inputs.chunks_exact(d).collect();
     let n = rows.len();
-    let rate = |name: &str, trained: bool| {
-        if trained {
-            rates.map_or(1.0, |r| r.for_parameter(name))
+    // η_g for a trained tensor (1 for the plain kernel), 0 for a frozen one; layers from 0.
+    let rate = |id: ParameterId| {
+        if config.trains(id) {
+            rates.map_or(1.0, |r| r.for_parameter(id))
         } else {
             0.0
         }
     };
-    let layer_trained = |l: usize| config.trainable_layers.get(l).copied().unwrap_or(true);
-    let weight_rate = |l: usize| {
-        rate(
-            &format!("w{}", l + 1),
-            config.trainable.w && layer_trained(l),
-        )
-    };
-    let bias_rate = |l: usize| {
-        rate(
-            &format!("b{}", l + 1),
-            config.trainable.b && layer_trained(l),
-        )
-    };
+    let weight_rate = |l: usize| rate(ParameterId::Weights(l + 1));
+    let bias_rate = |l: usize| rate(ParameterId::Biases(l + 1));
 
     let mut sigma = vec![0.0; n * n];
     for i in 0..n {
@@ -108,7 +98,7 @@ pub fn analytic_ntk(
         let (next_w, next_b) = if l + 1 < depth {
             (weight_rate(l + 1), bias_rate(l + 1))
         } else {
-            (rate("a", config.trainable.a), 0.0)
+            (rate(ParameterId::Output), 0.0)
         };
         for index in 0..n * n {
             theta[index] = theta[index] * slopes[index] + next_w * values[index] + next_b;
