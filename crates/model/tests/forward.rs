@@ -2,7 +2,7 @@
 
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 use overparam_model::{
-    host_values, Activation, NamedArray, OutputInit, Parameterization, Trainable, TwoLayerConfig,
+    host_values, Activation, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable,
 };
 
 fn f64_device() -> Device {
@@ -13,15 +13,17 @@ fn f64_device() -> Device {
     device
 }
 
-fn config(activation: Activation, parameterization: Parameterization) -> TwoLayerConfig {
-    TwoLayerConfig {
+/// One hidden layer of width 2 on inputs of dimension 2, biases at 0, everything trained.
+fn config(activation: Activation, parameterization: Parameterization) -> MlpConfig {
+    MlpConfig {
         input_dim: 2,
-        width: 2,
+        widths: vec![2],
         activation,
         parameterization,
         output_init: OutputInit::Gaussian,
         bias_init: 0.0,
         trainable: Trainable::ALL,
+        trainable_layers: vec![true],
     }
 }
 
@@ -101,8 +103,8 @@ fn f64_device_shared() -> Device {
 fn balanced_sign_output_weights_split_the_units_in_half() {
     use rand::SeedableRng;
     for (width, positive) in [(8, 4), (7, 4), (1, 1)] {
-        let config = TwoLayerConfig {
-            width,
+        let config = MlpConfig {
+            widths: vec![width],
             output_init: OutputInit::BalancedSign,
             ..config(Activation::Quadratic, Parameterization::Standard)
         };

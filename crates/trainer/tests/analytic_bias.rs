@@ -1,11 +1,12 @@
-//! The infinite-width ReLU kernel with a constant bias B ≠ 0 (`analytic_ntk`), checked two ways:
+//! The infinite-width ReLU kernel with a constant bias B ≠ 0 (`ntk` with `NtkMethod::Analytic`),
+//! checked two ways:
 //!
 //! - against high-precision values of its two Gaussian expectations, E[relu(u) relu(u′)] and
 //!   P(u > 0, u′ > 0) for (u, u′) = (w·x + B, w·x′ + B), w ~ N(0, I), and of the diagonal
 //!   E[relu(u)²], P(u > 0): B ∈ [−3, 3], correlations ρ from −0.999 to 0.999, equal and
 //!   unequal norms, values from 1e-149 to 10 (and some that underflow). The references are
 //!   computed with mpmath from the exact values of the f64 Gram entries q = x·x, q′ = x′·x′,
-//!   c = x·x′ that `analytic_ntk` forms (so that they measure the kernel function, not the
+//!   c = x·x′ that the analytic kernel forms (so that they measure the kernel function, not the
 //!   rounding of its inputs), by two independent methods that agree to 1e-30: conditioning on
 //!   w·x with the inner expectation in closed form, and the closed form through the bivariate
 //!   normal CDF Φ₂ (Sheppard's integral); the script is at the end of this file.
@@ -15,7 +16,8 @@
 //!   the kernel by up to 2e-11 relative at those 1e-149 values, ≤ 1e-13 for values above 1e-40:
 //!   the conditioning of the problem, not an error of the method.)
 //! - against Monte-Carlo averages of the closed-form NTK of very wide networks (width 2^19,
-//!   64 independent draws), per parameter tensor, for B from −3 to 2: every entry within 6
+//!   64 independent draws), per parameter tensor (the kernel weighted by a rate of 1 on that
+//!   tensor and 0 on the others), for B from −3 to 2: every entry within 6
 //!   standard errors of the mean, with standard errors small enough that K∞ 10% off fails.
 //!
 //! Before this check the B ≠ 0 kernel used a fixed 8 × 16-node Gauss–Legendre rule: its error
@@ -25,10 +27,10 @@
 mod common;
 
 use common::*;
-use overparam_model::{host_values, Activation, OutputInit, Parameterization, Trainable, TwoLayer};
+use overparam_model::{Activation, Mlp, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::RandomLabels;
-use overparam_trainer::ntk::{analytic_ntk, closed_form_ntk};
-use overparam_trainer::{stream_rng, RngStream};
+use overparam_trainer::ntk::NtkMethod;
+use overparam_trainer::{stream_rng, LearningRates, RngStream};
 
 /// The relative bar against the high-precision references: 1e-13, or 1e-12 for values below
 /// 1e-100 (far tails, irrelevant to any kernel matrix, where the order of the pair matters
@@ -66,7 +68,7 @@ fn limit(inputs: &[f64], input_dim: usize, bias: f64, trainable: Trainable) -> V
         bias,
         trainable,
     );
-    analytic_ntk(inputs, &config.into(), None).expect("relu under ntk is supported")
+    analytic_kernel(&config, inputs).expect("relu under ntk is supported")
 }
 
 /// |got − want| / want, or for an underflowing reference 0 when `got` is below it too.
@@ -330,13 +332,18 @@ fn wide_networks_average_to_the_biased_relu_kernel() {
             Trainable::ALL,
         );
         config.output_init = OutputInit::Sign;
-        // Per draw: the `a` part and the `b1` part, each [n, n].
+        // Per draw: the `a` part and the `b1` part, each [n, n], as the kernel weighted by a
+        // rate of 1 on that tensor and 0 on the others.
+        let only = [
+            LearningRates::by_kind(0.0, 0.0, 1.0),
+            LearningRates::by_kind(0.0, 1.0, 0.0),
+        ];
         let mut draws: [Vec<Vec<f64>>; 2] = Default::default();
         for seed in 0..DRAWS {
-            let model: TwoLayer = config.init(&mut stream_rng(seed, RngStream::Init), &device);
-            let parts = closed_form_ntk(&model, data.inputs_tensor(&device));
-            for (k, name) in ["a", "b1"].into_iter().enumerate() {
-                draws[k].push(host_values(parts.parts[name].clone()));
+            let model: Mlp = config.init(&mut stream_rng(seed, RngStream::Init), &device);
+            for (k, rates) in only.iter().enumerate() {
+                let part = kernel_of(&model, &data, NtkMethod::ClosedForm, Some(rates), false);
+                draws[k].push(part);
             }
         }
         let total_width = (MONTE_CARLO_WIDTH as u64 * DRAWS) as f64;

@@ -1,18 +1,19 @@
 //! Deeper networks: the gradient check (autodiff vs hand-derived vs finite differences, and the
 //! NTK's Jacobian rows) at depths 1–4; a planted error in the hand gradients is caught; the
-//! one-hidden-layer MLP is the two-layer network; per-layer rates; the deep analytic limit.
+//! one-hidden-layer MLP is the two-layer network (its outputs and its closed-form kernel);
+//! per-layer rates; the deep analytic limit.
 
 mod common;
 
 use common::*;
 use overparam_model::{
-    host_values, Activation, Mlp, MlpConfig, NamedArray, Network, OutputInit, Parameterization,
-    Trainable, TwoLayer,
+    host_values, Activation, Mlp, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable,
 };
-use overparam_trainer::ntk::{analytic_ntk, jacobian_ntk, relative_frobenius_error};
+use overparam_trainer::data::Dataset;
+use overparam_trainer::ntk::{relative_frobenius_error, NtkMethod};
 use overparam_trainer::{
-    gradient_check, gradient_descent_step, mean_squared_loss, stream_rng, LearningRates, RngStream,
-    TensorCheck,
+    fused_gradients, gradient_check, gradient_descent_step, mean_squared_loss, stream_rng,
+    LearningRates, RngStream, TensorCheck,
 };
 
 fn mlp_config(
@@ -49,22 +50,14 @@ fn parameters(config: &MlpConfig, seed: u64) -> Vec<NamedArray> {
     arrays
 }
 
-fn check(
-    config: &MlpConfig,
-    hand: impl Fn(&Mlp, burn::tensor::Tensor<2>, burn::tensor::Tensor<1>) -> Vec<NamedArray>,
-) -> Vec<TensorCheck> {
+/// The gradient check of `config`'s network with [`parameters`] from seed 4 (f64 device) on a
+/// small random problem, every entry compared, `hand` as the hand-derived side.
+fn check(config: &MlpConfig, hand: impl Fn(&Mlp, &Dataset) -> Vec<NamedArray>) -> Vec<TensorCheck> {
     let data = random_problem(5, 3, 9);
-    let build = |p: &[NamedArray], device: &burn::tensor::Device| {
-        config.with_parameters(p, device).unwrap()
-    };
-    gradient_check(
-        build,
-        &parameters(config, 4),
-        &data,
-        &f64_device(),
-        usize::MAX,
-        hand,
-    )
+    let network = config
+        .with_parameters(&parameters(config, 4), &f64_device())
+        .unwrap();
+    gradient_check(&network, &data, usize::MAX, hand)
 }
 
 #[test]
@@ -76,7 +69,7 @@ fn gradient_check_passes_at_depths_one_to_four() {
                 for (bias_init, train_b) in [(0.1, true), (0.0, false)] {
                     let config =
                         mlp_config(widths, activation, parameterization, bias_init, train_b);
-                    let checks = check(&config, |m, x, g| m.hand_gradients(x, g));
+                    let checks = check(&config, fused_gradients);
                     let expected = if train_b {
                         2 * widths.len() + 1
                     } else {
@@ -111,8 +104,8 @@ fn a_planted_error_in_the_hand_gradients_is_caught() {
         0.1,
         true,
     );
-    let checks = check(&config, |m, x, g| {
-        let mut gradients = m.hand_gradients(x, g);
+    let checks = check(&config, |m, data| {
+        let mut gradients = fused_gradients(m, data);
         let w2 = gradients.iter_mut().find(|a| a.name == "w2").unwrap();
         w2.values.iter_mut().for_each(|v| *v *= 1.0 + 1e-8);
         gradients
@@ -125,7 +118,9 @@ fn a_planted_error_in_the_hand_gradients_is_caught() {
     assert_eq!(failing, ["w2"]);
 }
 
-/// One hidden layer: the same draw, the same outputs and the same kernel as `TwoLayer`.
+/// One hidden layer is the two-layer network: its outputs are s Σ_r a_r relu(w_r·x + b_r)
+/// (computed here on the host from its parameters) and its Jacobian kernel is the two-layer
+/// closed form.
 #[test]
 fn one_hidden_layer_mlp_is_the_two_layer_network() {
     let data = random_problem(6, 3, 2);
@@ -133,18 +128,31 @@ fn one_hidden_layer_mlp_is_the_two_layer_network() {
     for parameterization in Parameterization::ALL {
         let config = mlp_config(&[7], Activation::Relu, parameterization, 0.2, true);
         let mlp: Mlp = config.init(&mut stream_rng(3, RngStream::Init), &device);
-        let two: TwoLayer = config
-            .two_layer()
-            .unwrap()
-            .init(&mut stream_rng(3, RngStream::Init), &device);
-        let inputs = data.inputs_tensor(&device);
-        assert_eq!(
-            host_values(mlp.forward(inputs.clone()).inner()),
-            host_values(two.forward(inputs.clone()).inner())
+        let arrays = mlp.to_named_arrays();
+        let values = |name: &str| &arrays.iter().find(|a| a.name == name).unwrap().values;
+        let (w, b, a) = (values("w1"), values("b1"), values("a"));
+        let two_layer: Vec<f64> = data
+            .inputs
+            .chunks(3)
+            .map(|x| {
+                let hidden = (0..7).map(|r| {
+                    let z = (0..3).map(|k| w[r * 3 + k] * x[k]).sum::<f64>() + b[r];
+                    a[r] * z.max(0.0)
+                });
+                config.output_scale() * hidden.sum::<f64>()
+            })
+            .collect();
+        let outputs = host_values(mlp.forward(data.inputs_tensor(&device)).inner());
+        assert!(
+            relative_error(&outputs, &two_layer) < 1e-14,
+            "{parameterization}"
         );
-        let k_mlp = host_values(jacobian_ntk(&mlp, inputs.clone(), 6).total().unwrap());
-        let k_two = host_values(jacobian_ntk(&two, inputs, 6).total().unwrap());
-        assert!(relative_error(&k_mlp, &k_two) < 1e-14);
+        let jacobian = plain_kernel(&mlp, &data, NtkMethod::Jacobian { block_size: 6 });
+        let closed = plain_kernel(&mlp, &data, NtkMethod::ClosedForm);
+        assert!(
+            relative_error(&jacobian, &closed) < 1e-14,
+            "{parameterization}"
+        );
     }
 }
 
@@ -163,13 +171,10 @@ fn per_layer_rates_move_each_layer_by_its_own_rate() {
     let device = f64_autodiff_device();
     let model = config.with_parameters(&start, &device).unwrap();
     let (inputs, targets) = (data.inputs_tensor(&device), data.targets_tensor(&device));
-    let predictions = model.forward(inputs.clone());
-    let hand = model.hand_gradients(
-        inputs.clone(),
-        overparam_trainer::loss_output_gradient(
-            predictions.clone().inner(),
-            targets.clone().inner(),
-        ),
+    let predictions = model.forward(inputs);
+    let hand = fused_gradients(
+        &config.with_parameters(&start, &f64_device()).unwrap(),
+        &data,
     );
     let rates = LearningRates {
         per_layer: vec![0.3, 0.05, 0.9],
@@ -181,7 +186,7 @@ fn per_layer_rates_move_each_layer_by_its_own_rate() {
         .to_named_arrays();
     for after in &stepped {
         let before = start.iter().find(|s| s.name == after.name).unwrap();
-        let rate = rates.for_parameter(&after.name);
+        let rate = rates.for_parameter(after.parameter_id().unwrap());
         let gradient = &hand.iter().find(|h| h.name == after.name).unwrap().values;
         let expected: Vec<f64> = before
             .values
@@ -211,7 +216,7 @@ fn deep_kernel_converges_to_the_analytic_recursion() {
         (Activation::Quadratic, 0.2),
     ] {
         let limit_config = mlp_config(&[1, 1], activation, Parameterization::Ntk, bias_init, true);
-        let limit = analytic_ntk(&data.inputs, &limit_config, None).unwrap();
+        let limit = analytic_kernel(&limit_config, &data.inputs).unwrap();
         let error = |width: usize| {
             (0..3)
                 .map(|seed| {
@@ -220,11 +225,7 @@ fn deep_kernel_converges_to_the_analytic_recursion() {
                         ..limit_config.clone()
                     };
                     let model: Mlp = config.init(&mut stream_rng(seed, RngStream::Init), &device);
-                    let kernel = host_values(
-                        jacobian_ntk(&model, data.inputs_tensor(&device), 8)
-                            .total()
-                            .unwrap(),
-                    );
+                    let kernel = plain_kernel(&model, &data, NtkMethod::Jacobian { block_size: 8 });
                     relative_frobenius_error(&kernel, &limit)
                 })
                 .sum::<f64>()
@@ -253,17 +254,8 @@ fn entries_straddling_a_relu_kink_are_excluded_and_counted() {
         .clone();
     let on_kink = -(0..3).map(|k| w1[k] * data.inputs[k]).sum::<f64>();
     start.iter_mut().find(|a| a.name == "b1").unwrap().values[0] = on_kink;
-    let build = |p: &[NamedArray], device: &burn::tensor::Device| {
-        config.with_parameters(p, device).unwrap()
-    };
-    let checks = gradient_check(
-        build,
-        &start,
-        &data,
-        &f64_device(),
-        usize::MAX,
-        |m: &Mlp, x, g| m.hand_gradients(x, g),
-    );
+    let network = config.with_parameters(&start, &f64_device()).unwrap();
+    let checks = gradient_check(&network, &data, usize::MAX, fused_gradients);
     let b1 = checks.iter().find(|c| c.name == "b1").unwrap();
     assert!(
         b1.excluded_entries >= 1 && b1.kink_pre_activations >= 1,

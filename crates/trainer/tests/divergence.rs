@@ -61,16 +61,8 @@ fn run(
         records.push(r.clone());
         Ok(())
     };
-    let result = match config.two_layer() {
-        Some(two_layer) => {
-            let model = two_layer.with_parameters(&start, &device).unwrap();
-            train(model, inputs, targets, spec, sink).map(|_| ())
-        }
-        None => {
-            let model = config.with_parameters(&start, &device).unwrap();
-            train(model, inputs, targets, spec, sink).map(|_| ())
-        }
-    };
+    let model = config.with_parameters(&start, &device).unwrap();
+    let result = train(model, inputs, targets, spec, sink).map(|_| ());
     (records, result)
 }
 
@@ -143,11 +135,7 @@ fn a_nan_parameter_is_named_even_where_relu_would_hide_it_from_the_loss() {
     start[0].values[3] = f64::NAN;
     let device = f64_autodiff_device();
     for engine in [StepEngine::Fused, StepEngine::Autodiff] {
-        let model = net
-            .two_layer()
-            .unwrap()
-            .with_parameters(&start, &device)
-            .unwrap();
+        let model = net.with_parameters(&start, &device).unwrap();
         let rates = LearningRates::by_kind(0.1, 0.1, 0.1);
         let mut records = Vec::new();
         let result = train(

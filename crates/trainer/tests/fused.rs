@@ -10,9 +10,7 @@
 mod common;
 
 use common::*;
-use overparam_model::{
-    Activation, MlpConfig, NamedArray, Network, OutputInit, Parameterization, Trainable,
-};
+use overparam_model::{Activation, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::{Dataset, RandomLabels};
 use overparam_trainer::{train, LearningRates, MetricRecord, Optimizer, StepEngine, TrainSpec};
 
@@ -63,21 +61,12 @@ fn run(
     let inputs = data.inputs_tensor(&device);
     let targets = data.targets_tensor(&device);
     let mut records = Vec::new();
-    let outcome = if let Some(two_layer) = config.two_layer() {
-        let model = two_layer.with_parameters(&start, &device).unwrap();
-        train(model, inputs, targets, &spec(engine, rates.clone()), |r| {
-            records.push(r.clone());
-            Ok(())
-        })
-        .map(|(model, _)| model.to_named_arrays())
-    } else {
-        let model = config.with_parameters(&start, &device).unwrap();
-        train(model, inputs, targets, &spec(engine, rates.clone()), |r| {
-            records.push(r.clone());
-            Ok(())
-        })
-        .map(|(model, _)| Network::to_named_arrays(&model))
-    };
+    let model = config.with_parameters(&start, &device).unwrap();
+    let outcome = train(model, inputs, targets, &spec(engine, rates.clone()), |r| {
+        records.push(r.clone());
+        Ok(())
+    })
+    .map(|(model, _)| model.to_named_arrays());
     (records, outcome.expect("training succeeds"))
 }
 

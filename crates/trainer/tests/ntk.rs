@@ -7,19 +7,14 @@ mod common;
 
 use burn::tensor::Tensor;
 use common::*;
-use overparam_model::{
-    host_values, Activation, Parameterization, Trainable, TwoLayer, TwoLayerConfig,
-};
+use overparam_model::{host_values, Activation, Mlp, MlpConfig, Parameterization, Trainable};
 use overparam_trainer::data::{Dataset, RandomLabels};
-use overparam_trainer::ntk::{
-    analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum,
-    relative_frobenius_error, NtkParts,
-};
+use overparam_trainer::ntk::{ntk_spectrum, relative_frobenius_error, NtkMethod};
 use overparam_trainer::{gradient_descent_step, mean_squared_loss, LearningRates};
 
 /// Rows ∂f(x_i)/∂θ of the trained tensors, by the definition: one backward pass per sample.
 /// Returned per group (w, b, a), each `[n][P_g]`.
-fn explicit_jacobian(model: &TwoLayer, data: &Dataset) -> [Vec<Vec<f64>>; 3] {
+fn explicit_jacobian(model: &Mlp, data: &Dataset) -> [Vec<Vec<f64>>; 3] {
     let device = f64_autodiff_device();
     let inputs = data.inputs_tensor(&device);
     let mut rows: [Vec<Vec<f64>>; 3] = Default::default();
@@ -28,8 +23,8 @@ fn explicit_jacobian(model: &TwoLayer, data: &Dataset) -> [Vec<Vec<f64>>; 3] {
             .forward(inputs.clone().narrow(0, i, 1))
             .sum()
             .backward();
-        let w: Option<Tensor<2>> = model.w1.val().grad(&grads);
-        let b: Option<Tensor<1>> = model.b1.val().grad(&grads);
+        let w: Option<Tensor<2>> = model.w[0].val().grad(&grads);
+        let b: Option<Tensor<1>> = model.b[0].val().grad(&grads);
         let a: Option<Tensor<1>> = model.a.val().grad(&grads);
         for (group, gradient) in [w.map(host_values), b.map(host_values), a.map(host_values)]
             .into_iter()
@@ -61,11 +56,8 @@ fn gram(rows: &[Vec<Vec<f64>>; 3], rates: [f64; 3], n: usize) -> Vec<f64> {
     kernel
 }
 
-fn host(parts: &NtkParts) -> Vec<f64> {
-    host_values(parts.total().expect("some tensor is trained"))
-}
-
-fn build(config: &TwoLayerConfig, seed: u64) -> TwoLayer {
+/// The network of `config` with [`random_parameters`] from `seed`, on the f64 autodiff device.
+fn build(config: &MlpConfig, seed: u64) -> Mlp {
     config
         .with_parameters(&random_parameters(config, seed), &f64_autodiff_device())
         .unwrap()
@@ -107,36 +99,27 @@ fn jacobian_leaf_scheme_and_closed_form_equal_the_definition_to_1e_10() {
                     let label =
                         format!("{activation} {parameterization} B={bias_init} {trainable:?}");
                     let definition = gram(&explicit_jacobian(&model, &data), [1.0; 3], 7);
-                    let inputs = data.inputs_tensor(&f64_autodiff_device());
                     for block_size in [1, 3, 7] {
-                        let leaf = host(&jacobian_ntk(&model, inputs.clone(), block_size));
+                        let leaf = plain_kernel(&model, &data, NtkMethod::Jacobian { block_size });
                         let error = relative_error(&leaf, &definition);
                         assert!(
                             error < 1e-10,
                             "{label} jacobian (block {block_size}): {error:e}"
                         );
                     }
-                    let closed = host(&closed_form_ntk(&model, inputs.clone()));
+                    let closed = plain_kernel(&model, &data, NtkMethod::ClosedForm);
                     let error = relative_error(&closed, &definition);
                     assert!(error < 1e-10, "{label} closed form: {error:e}");
-                    let host_parts = closed_form_ntk_host(&model, inputs);
-                    let on_host = host(&host_parts);
+                    let on_host = kernel_of(&model, &data, NtkMethod::ClosedForm, None, true);
                     let error = relative_error(&on_host, &definition);
                     assert!(error < 1e-10, "{label} closed form on the host: {error:e}");
-                    let weighted = |parts: &NtkParts| {
-                        host_values(
-                            parts
-                                .weighted(&LearningRates::by_kind(0.3, 0.7, 1.9))
-                                .unwrap(),
-                        )
+                    // The parts by group are no longer reachable: their rate-weighted sums,
+                    // host vs device, are.
+                    let rates = LearningRates::by_kind(0.3, 0.7, 1.9);
+                    let weighted = |on_host| {
+                        kernel_of(&model, &data, NtkMethod::ClosedForm, Some(&rates), on_host)
                     };
-                    let error = relative_error(
-                        &weighted(&host_parts),
-                        &weighted(&closed_form_ntk(
-                            &model,
-                            data.inputs_tensor(&f64_autodiff_device()),
-                        )),
-                    );
+                    let error = relative_error(&weighted(true), &weighted(false));
                     assert!(error < 1e-12, "{label} host parts by group: {error:e}");
                 }
             }
@@ -165,10 +148,12 @@ fn lr_weighted_kernel_predicts_a_gradient_step() {
         let device = f64_autodiff_device();
         let (inputs, targets) = (data.inputs_tensor(&device), data.targets_tensor(&device));
         let before = host_values(model.forward(inputs.clone()).inner());
-        let kernel = host_values(
-            jacobian_ntk(&model, inputs.clone(), 4)
-                .weighted(&rates)
-                .unwrap(),
+        let kernel = kernel_of(
+            &model,
+            &data,
+            NtkMethod::Jacobian { block_size: 4 },
+            Some(&rates),
+            false,
         );
         let grads = mean_squared_loss(model.forward(inputs.clone()), targets).backward();
         let (stepped, _) = gradient_descent_step(model, grads, &rates, true, false);
@@ -213,7 +198,7 @@ fn analytic_ntk_matches_three_points_worked_by_hand() {
         0.0,
         Trainable::ALL,
     );
-    let kernel = analytic_ntk(&inputs, &config.into(), None).unwrap();
+    let kernel = analytic_kernel(&config, &inputs).unwrap();
     let pi = std::f64::consts::PI;
     let off_12 = 1.0 / (2.0 * pi) + 0.25;
     let off_13 = h * (1.0 + 3.0 * pi / 4.0) / (2.0 * pi) + (1.0 + h) * 3.0 / 8.0;
@@ -258,15 +243,15 @@ fn closed_form_converges_to_the_analytic_limit_like_one_over_root_m() {
             bias_init,
             trainable,
         );
-        let limit = analytic_ntk(&data.inputs, &limit_config.clone().into(), None).unwrap();
+        let limit = analytic_kernel(&limit_config, &data.inputs).unwrap();
         let mean_error = |width: usize| {
             (0..3)
                 .map(|seed| {
-                    let config = TwoLayerConfig {
-                        width,
+                    let config = MlpConfig {
+                        widths: vec![width],
                         ..limit_config.clone()
                     };
-                    let model: TwoLayer = config.init(
+                    let model: Mlp = config.init(
                         &mut overparam_trainer::stream_rng(
                             seed,
                             overparam_trainer::RngStream::Init,
@@ -274,7 +259,7 @@ fn closed_form_converges_to_the_analytic_limit_like_one_over_root_m() {
                         &device,
                     );
                     relative_frobenius_error(
-                        &host(&closed_form_ntk(&model, data.inputs_tensor(&device))),
+                        &plain_kernel(&model, &data, NtkMethod::ClosedForm),
                         &limit,
                     )
                 })
@@ -307,7 +292,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &softplus.into(), None)
+    assert!(analytic_kernel(&softplus, &[1.0, 0.0])
         .unwrap_err()
         .to_string()
         .contains("softplus"));
@@ -319,7 +304,7 @@ fn analytic_ntk_refuses_unsupported_settings_with_a_reason() {
         0.0,
         Trainable::ALL,
     );
-    assert!(analytic_ntk(&[1.0, 0.0], &standard.into(), None)
+    assert!(analytic_kernel(&standard, &[1.0, 0.0])
         .unwrap_err()
         .to_string()
         .contains("standard"));
@@ -339,7 +324,7 @@ fn spectrum_is_ascending_sums_to_the_trace_and_is_psd() {
         Trainable::ALL,
     );
     let model = build(&config, 1);
-    let kernel = host(&closed_form_ntk(&model, data.inputs_tensor(&f64_device())));
+    let kernel = plain_kernel(&model, &data, NtkMethod::ClosedForm);
     let spectrum = ntk_spectrum(&kernel, 20).unwrap();
     let trace: f64 = (0..20).map(|i| kernel[i * 20 + i]).sum();
     let sum: f64 = spectrum.eigenvalues.iter().sum();
@@ -365,11 +350,11 @@ fn near_singular_kernel_of_the_sparse_regime_reports_lambda_min_near_zero() {
         -3.0,
         Trainable::ALL,
     );
-    let model: TwoLayer = config.init(
+    let model: Mlp = config.init(
         &mut overparam_trainer::stream_rng(0, overparam_trainer::RngStream::Init),
         &f64_device(),
     );
-    let kernel = host(&closed_form_ntk(&model, data.inputs_tensor(&f64_device())));
+    let kernel = plain_kernel(&model, &data, NtkMethod::ClosedForm);
     let spectrum = ntk_spectrum(&kernel, 40).unwrap();
     let lambda_min = spectrum.ntk_min_eigenvalue();
     assert!(

@@ -4,14 +4,11 @@
 mod common;
 
 use common::*;
-use overparam_model::{
-    two_layer_hand_gradients, Activation, NamedArray, Parameterization, Trainable, TwoLayer,
-    TwoLayerConfig,
-};
+use overparam_model::{Activation, Mlp, MlpConfig, NamedArray, Parameterization, Trainable};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{
-    gradient_descent_step, loss_output_gradient, mean_squared_loss, train, LearningRates,
-    MetricRecord, Optimizer, StepEngine, TrainSpec, TrainerError,
+    fused_gradients, gradient_descent_step, mean_squared_loss, train, LearningRates, MetricRecord,
+    Optimizer, StepEngine, TrainSpec, TrainerError,
 };
 
 const RATES: LearningRates = LearningRates::by_kind(0.3, 0.7, 1.1);
@@ -31,13 +28,13 @@ fn spec(optimizer: Optimizer, steps: usize, learning_rates: LearningRates) -> Tr
 
 /// θ⁺ = θ − η_θ ∂L/∂θ from the autodiff step, read back to the host.
 fn one_step(
-    config: &TwoLayerConfig,
+    config: &MlpConfig,
     parameters: &[NamedArray],
     data: &Dataset,
     rates: &LearningRates,
 ) -> Vec<NamedArray> {
     let device = f64_autodiff_device();
-    let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
+    let model: Mlp = config.with_parameters(parameters, &device).unwrap();
     let loss = mean_squared_loss(
         model.forward(data.inputs_tensor(&device)),
         data.targets_tensor(&device),
@@ -46,32 +43,33 @@ fn one_step(
     model.to_named_arrays()
 }
 
-/// θ − η_θ g_θ with g from the hand-derived formulas, on the host.
+/// θ − η_θ g_θ with g from the hand-derived (fused host) backward pass, on the host; `rates`
+/// are η for `w1`, `b1`, `a` in turn, and a frozen tensor (no gradient) stays as it is.
 fn hand_step(
-    config: &TwoLayerConfig,
+    config: &MlpConfig,
     parameters: &[NamedArray],
     data: &Dataset,
     rates: [f64; 3],
 ) -> Vec<NamedArray> {
-    let device = f64_device();
-    let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
-    let inputs = data.inputs_tensor(&device);
-    let output_gradient =
-        loss_output_gradient(model.forward(inputs.clone()), data.targets_tensor(&device));
-    let hand = two_layer_hand_gradients(&model, inputs, output_gradient);
-    let gradients = [
-        overparam_model::host_values(hand.w1),
-        overparam_model::host_values(hand.b1),
-        overparam_model::host_values(hand.a),
-    ];
+    let model: Mlp = config.with_parameters(parameters, &f64_device()).unwrap();
+    let gradients = fused_gradients(&model, data);
     parameters
         .iter()
-        .zip(gradients)
         .zip(rates)
-        .map(|((p, g), rate)| NamedArray {
-            values: p.values.iter().zip(g).map(|(v, g)| v - rate * g).collect(),
-            ..p.clone()
-        })
+        .map(
+            |(p, rate)| match gradients.iter().find(|g| g.name == p.name) {
+                Some(g) => NamedArray {
+                    values: p
+                        .values
+                        .iter()
+                        .zip(&g.values)
+                        .map(|(v, g)| v - rate * g)
+                        .collect(),
+                    ..p.clone()
+                },
+                None => p.clone(),
+            },
+        )
         .collect()
 }
 
@@ -128,13 +126,13 @@ type RunResult = Result<(Vec<NamedArray>, overparam_trainer::TrainOutcome), Trai
 
 /// Trains from `parameters` and returns (final parameters, records, outcome or error).
 fn run(
-    config: &TwoLayerConfig,
+    config: &MlpConfig,
     parameters: &[NamedArray],
     data: &Dataset,
     spec: &TrainSpec,
 ) -> (Vec<MetricRecord>, RunResult) {
     let device = f64_autodiff_device();
-    let model: TwoLayer = config.with_parameters(parameters, &device).unwrap();
+    let model: Mlp = config.with_parameters(parameters, &device).unwrap();
     let mut records = Vec::new();
     let result = train(
         model,
@@ -320,7 +318,7 @@ fn active_fraction_counts_positive_pre_activations() {
 /// kernel is tracked on multiples of ntk_every and at the last step, and only there.
 #[test]
 fn ntk_tracking_records_the_initial_spectrum_and_drift() {
-    use overparam_trainer::ntk::{closed_form_ntk, ntk_spectrum};
+    use overparam_trainer::ntk::{ntk_spectrum, NtkMethod};
     let data = random_problem(10, 3, 7);
     let config = two_layer_config(
         3,
@@ -343,12 +341,8 @@ fn ntk_tracking_records_the_initial_spectrum_and_drift() {
         .map(|r| r.step)
         .collect();
     assert_eq!(tracked, [0, 4, 8, 10]);
-    let initial: TwoLayer = config.with_parameters(&parameters, &f64_device()).unwrap();
-    let kernel = overparam_model::host_values(
-        closed_form_ntk(&initial, data.inputs_tensor(&f64_device()))
-            .total()
-            .unwrap(),
-    );
+    let initial: Mlp = config.with_parameters(&parameters, &f64_device()).unwrap();
+    let kernel = plain_kernel(&initial, &data, NtkMethod::ClosedForm);
     let expected = ntk_spectrum(&kernel, 10).unwrap();
     let first = records[0].kernel.unwrap();
     assert_eq!(first.lambda_min, expected.ntk_min_eigenvalue());

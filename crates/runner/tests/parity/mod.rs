@@ -16,13 +16,12 @@ use std::sync::OnceLock;
 use burn::tensor::{Device, Tensor};
 use overparam_model::{
     host_values, Activation, Mlp, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable,
-    TwoLayer, TwoLayerConfig,
 };
 use overparam_runner::backend::{
     autodiff_device, require_accurate_activation, BackendKind, DTypeKind,
 };
 use overparam_trainer::data::{DataSpec, Dataset, InputLaw, InputSource, LabelSource};
-use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk, ntk_spectrum};
+use overparam_trainer::ntk::{ntk, ntk_spectrum, NtkMethod, NtkOptions};
 use overparam_trainer::{
     mean_squared_loss, stream_rng, train, LearningRates, Optimizer, RngStream, StepEngine,
     TrainSpec,
@@ -152,10 +151,9 @@ fn network_config(widths: &[usize], activation: Activation) -> MlpConfig {
     }
 }
 
-fn two_layer_config(activation: Activation) -> TwoLayerConfig {
+/// The two-layer network (one hidden layer of width [`WIDTH`]) of `activation`.
+fn two_layer_config(activation: Activation) -> MlpConfig {
     network_config(&[WIDTH], activation)
-        .two_layer()
-        .expect("one hidden layer")
 }
 
 /// One initial draw, shared by both devices.
@@ -168,9 +166,9 @@ pub fn check_forward(pair: &Pair, bar: f64) {
     for activation in activations(pair) {
         let data = problem(activation);
         let config = two_layer_config(activation);
-        let theta = parameters(&network_config(&[WIDTH], activation));
+        let theta = parameters(&config);
         let output = |device: &Device| {
-            let model: TwoLayer = config.with_parameters(&theta, device).unwrap();
+            let model: Mlp = config.with_parameters(&theta, device).unwrap();
             host_values(model.forward(data.inputs_tensor(device)))
         };
         assert_close(
@@ -201,13 +199,13 @@ pub fn check_gradients(pair: &Pair, bar: f64) {
     for activation in activations(pair) {
         let data = problem(activation);
         let config = two_layer_config(activation);
-        let theta = parameters(&network_config(&[WIDTH], activation));
+        let theta = parameters(&config);
         let gradients = |device: &Device| {
-            let model: TwoLayer = config.with_parameters(&theta, device).unwrap();
+            let model: Mlp = config.with_parameters(&theta, device).unwrap();
             let grads = loss(model.forward(data.inputs_tensor(device)), &data, device).backward();
             vec![
-                host_values(model.w1.val().grad(&grads).unwrap()),
-                host_values(model.b1.val().grad(&grads).unwrap()),
+                host_values(model.w[0].val().grad(&grads).unwrap()),
+                host_values(model.b[0].val().grad(&grads).unwrap()),
                 host_values(model.a.val().grad(&grads).unwrap()),
             ]
         };
@@ -263,7 +261,7 @@ pub fn check_training(pair: &Pair, bar: f64) {
     let activation = Activation::Relu;
     let data = problem(activation);
     let config = two_layer_config(activation);
-    let theta = parameters(&network_config(&[WIDTH], activation));
+    let theta = parameters(&config);
     let spec = TrainSpec {
         optimizer: Optimizer::GradientDescent,
         steps: 200,
@@ -280,7 +278,7 @@ pub fn check_training(pair: &Pair, bar: f64) {
         engine: StepEngine::Autodiff,
     };
     let run = |device: &Device| {
-        let model: TwoLayer = config.with_parameters(&theta, device).unwrap();
+        let model: Mlp = config.with_parameters(&theta, device).unwrap();
         let mut losses = Vec::new();
         let mut eigenvalues = Vec::new();
         let (model, outcome) = train(
@@ -340,16 +338,20 @@ pub fn check_ntk(pair: &Pair, bar: f64) {
     for activation in activations(pair) {
         let data = problem(activation);
         let config = two_layer_config(activation);
-        let theta = parameters(&network_config(&[WIDTH], activation));
+        let theta = parameters(&config);
         let kernel = |device: &Device, closed: bool| {
-            let model: TwoLayer = config.with_parameters(&theta, device).unwrap();
-            let inputs = data.inputs_tensor(device);
-            let parts = if closed {
-                closed_form_ntk(&model, inputs)
+            let model: Mlp = config.with_parameters(&theta, device).unwrap();
+            let method = if closed {
+                NtkMethod::ClosedForm
             } else {
-                jacobian_ntk(&model, inputs, 16)
+                NtkMethod::Jacobian { block_size: 16 }
             };
-            host_values(parts.total().expect("every tensor is trained"))
+            let options = NtkOptions {
+                method,
+                rates: None,
+                on_host: false,
+            };
+            ntk(&model, &data.inputs, &options).expect("every tensor is trained")
         };
         let reference = kernel(&pair.cpu, true);
         let spectrum = |k: &[f64]| {

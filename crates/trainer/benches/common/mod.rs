@@ -5,13 +5,13 @@
 //! Closed-form FLOPs: Z = XWᵀ (2nmd), (D∘a)(D∘a)ᵀ and RRᵀ (2n²m each), XXᵀ (2n²d), plus O(n²)
 //! and O(nm) elementwise work; its GEMM-bound time is 2n(2nm + nd + md) / (measured rate).
 
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{Device, FloatDType, Tensor};
 use criterion::Criterion;
 use overparam_model::{
-    host_values, Activation, OutputInit, Parameterization, Trainable, TwoLayer, TwoLayerConfig,
+    host_values, Activation, Mlp, MlpConfig, OutputInit, Parameterization, Trainable,
 };
 use overparam_trainer::data::{generate_inputs, InputLaw};
-use overparam_trainer::ntk::{closed_form_ntk, jacobian_ntk};
+use overparam_trainer::ntk::{ntk, NtkMethod, NtkOptions};
 use overparam_trainer::{stream_rng, RngStream};
 
 /// Problem sizes (n, d, m).
@@ -25,29 +25,38 @@ pub fn bench_ntk(c: &mut Criterion, dtype: FloatDType, label: &str) {
     let mut group = c.benchmark_group(format!("ntk_{label}"));
     group.sample_size(10);
     for (n, d, m) in SIZES {
-        let config = TwoLayerConfig {
+        let config = MlpConfig {
             input_dim: d,
-            width: m,
+            widths: vec![m],
             activation: Activation::Relu,
             parameterization: Parameterization::Ntk,
             output_init: OutputInit::Gaussian,
             bias_init: 0.0,
             trainable: Trainable::ALL,
+            trainable_layers: vec![true],
         };
-        let model: TwoLayer = config.init(&mut stream_rng(0, RngStream::Init), &autodiff);
-        let x = generate_inputs(
+        let model: Mlp = config.init(&mut stream_rng(0, RngStream::Init), &autodiff);
+        let inputs = generate_inputs(
             InputLaw::Sphere,
             n,
             d,
             &mut stream_rng(0, RngStream::Inputs),
         );
-        let inputs = Tensor::<2>::from_data(TensorData::new(x, [n, d]), &autodiff);
+        // The kernel of `method` on the device (inputs copied there, kernel copied back).
+        let kernel = |method| {
+            let options = NtkOptions {
+                method,
+                rates: None,
+                on_host: false,
+            };
+            ntk(&model, &inputs, &options).unwrap()
+        };
         let size = format!("n{n}_d{d}_m{m}");
         group.bench_function(format!("closed/{size}"), |b| {
-            b.iter(|| host_values(closed_form_ntk(&model, inputs.clone()).total().unwrap()))
+            b.iter(|| kernel(NtkMethod::ClosedForm))
         });
         group.bench_function(format!("jacobian/{size}"), |b| {
-            b.iter(|| host_values(jacobian_ntk(&model, inputs.clone(), n).total().unwrap()))
+            b.iter(|| kernel(NtkMethod::Jacobian { block_size: n }))
         });
         let left = Tensor::<2>::random([n, m], burn::tensor::Distribution::Default, &device);
         let right = Tensor::<2>::random([m, n], burn::tensor::Distribution::Default, &device);

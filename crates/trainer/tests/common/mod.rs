@@ -6,13 +6,13 @@ use std::sync::OnceLock;
 
 use burn::tensor::{Device, FloatDType, Tensor};
 use overparam_model::{
-    host_values, Activation, NamedArray, OutputInit, Parameterization, Trainable, TwoLayer,
-    TwoLayerConfig,
+    host_values, Activation, Mlp, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable,
 };
 use overparam_trainer::data::{
     DataSpec, Dataset, InputLaw, InputSource, LabelSource, RandomLabels,
 };
-use overparam_trainer::{mean_squared_loss, stream_rng, RngStream};
+use overparam_trainer::ntk::{ntk, NtkError, NtkMethod, NtkOptions};
+use overparam_trainer::{mean_squared_loss, stream_rng, LearningRates, RngStream};
 
 /// The flex device in f64 (configured once per test process), without autodiff.
 pub fn f64_device() -> Device {
@@ -48,7 +48,8 @@ pub fn f64_autodiff_device() -> Device {
     f64_device().autodiff()
 }
 
-/// A two-layer config of the given shape and kind; biases start at `bias_init`.
+/// The config of a network with one hidden layer (the two-layer network) of the given shape
+/// and kind; biases start at `bias_init`.
 pub fn two_layer_config(
     input_dim: usize,
     width: usize,
@@ -56,15 +57,16 @@ pub fn two_layer_config(
     parameterization: Parameterization,
     bias_init: f64,
     trainable: Trainable,
-) -> TwoLayerConfig {
-    TwoLayerConfig {
+) -> MlpConfig {
+    MlpConfig {
         input_dim,
-        width,
+        widths: vec![width],
         activation,
         parameterization,
         output_init: OutputInit::Gaussian,
         bias_init,
         trainable,
+        trainable_layers: vec![true],
     }
 }
 
@@ -97,20 +99,24 @@ pub fn sphere_problem(
     .expect("generated data is valid")
 }
 
-/// Initial parameters of `config` drawn from `seed`, with biases perturbed away from their
-/// constant so that ∂L/∂b is not the same for every neuron.
-pub fn random_parameters(config: &TwoLayerConfig, seed: u64) -> Vec<NamedArray> {
+/// Initial parameters of `config` drawn from `seed`, with the first layer's biases `b1`
+/// perturbed away from their constant so that ∂L/∂b is not the same for every neuron.
+pub fn random_parameters(config: &MlpConfig, seed: u64) -> Vec<NamedArray> {
     let mut parameters = config.init_parameters(&mut stream_rng(seed, RngStream::Init));
-    for (r, b) in parameters[1].values.iter_mut().enumerate() {
+    let b1 = parameters
+        .iter_mut()
+        .find(|p| p.name == "b1")
+        .expect("every network has b1");
+    for (r, b) in b1.values.iter_mut().enumerate() {
         *b += 0.1 * ((r as f64) * 0.7).sin();
     }
     parameters
 }
 
 /// L(θ) = (1/2n)‖f(X) − y‖², evaluated without autodiff.
-pub fn loss_at(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Dataset) -> f64 {
+pub fn loss_at(config: &MlpConfig, parameters: &[NamedArray], data: &Dataset) -> f64 {
     let device = f64_device();
-    let model: TwoLayer = config
+    let model: Mlp = config
         .with_parameters(parameters, &device)
         .expect("shapes match");
     let loss: Tensor<1> = mean_squared_loss(
@@ -118,6 +124,44 @@ pub fn loss_at(config: &TwoLayerConfig, parameters: &[NamedArray], data: &Datase
         data.targets_tensor(&device),
     );
     host_values(loss)[0]
+}
+
+/// The kernel `[n, n]` (row-major) of `model` at `data`'s inputs by `method`, plain
+/// (`rates: None`) or rate-weighted, its closed-form products on the host or on the device.
+///
+/// # Panics
+/// Panics when the kernel cannot be computed (every tensor frozen, a closed form of depth > 1,
+/// an architecture without analytic limit).
+pub fn kernel_of(
+    model: &Mlp,
+    data: &Dataset,
+    method: NtkMethod,
+    rates: Option<&LearningRates>,
+    on_host: bool,
+) -> Vec<f64> {
+    let options = NtkOptions {
+        method,
+        rates,
+        on_host,
+    };
+    ntk(model, &data.inputs, &options).expect("the kernel of this network")
+}
+
+/// The plain kernel of `model` at `data`'s inputs by `method` (closed form on the device).
+pub fn plain_kernel(model: &Mlp, data: &Dataset, method: NtkMethod) -> Vec<f64> {
+    kernel_of(model, data, method, None, false)
+}
+
+/// K∞ of `config`'s architecture at `inputs` `[n, d]` (row-major), plain: the analytic method
+/// reads the architecture from a network, so one is drawn (seed 0, f64 device) to ask it.
+pub fn analytic_kernel(config: &MlpConfig, inputs: &[f64]) -> Result<Vec<f64>, NtkError> {
+    let network = config.init(&mut stream_rng(0, RngStream::Init), &f64_device());
+    let options = NtkOptions {
+        method: NtkMethod::Analytic,
+        rates: None,
+        on_host: true,
+    };
+    ntk(&network, inputs, &options)
 }
 
 /// max_i |got_i − want_i| / max_i |want_i| (0 when both are zero).
