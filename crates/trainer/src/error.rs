@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::divergence::{Divergence, FiniteLoss};
+use crate::ntk::SpectrumError;
 
 /// Everything that can go wrong loading data or training.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +61,7 @@ pub enum TrainerError {
     Sink(std::io::Error),
     /// The kernel's spectrum could not be computed (e.g. non-finite entries).
     #[error("NTK spectrum: {0}")]
-    Kernel(String),
+    Kernel(SpectrumError),
     /// A checkpoint could not be written.
     #[error("writing the checkpoint at step {step}: {source}")]
     Checkpoint {

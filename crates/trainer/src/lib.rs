@@ -39,5 +39,5 @@ pub use optimizer::{
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
 pub use rng::{stream_rng, RngStream};
-pub use teacher_init::near_teacher_parameters;
+pub use teacher_init::{near_teacher_parameters, NearTeacherError};
 pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

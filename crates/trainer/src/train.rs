@@ -194,8 +194,8 @@ pub fn train_from<M: EmpiricalNtk>(
                     fused.is_some(),
                 ) {
                     Ok(kernel) => kernel,
-                    Err(TrainerError::Kernel(message)) => {
-                        broken = Some(Divergence::Kernel(message));
+                    Err(TrainerError::Kernel(error)) => {
+                        broken = Some(Divergence::Kernel(error));
                         stop = true;
                         None
                     }

@@ -23,5 +23,5 @@ pub use analytic::{analytic_ntk, AnalyticNtkError};
 pub use closed_form::{closed_form_ntk, closed_form_ntk_host};
 pub use jacobian::jacobian_ntk;
 pub use parts::NtkParts;
-pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum};
+pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum, SpectrumError};
 pub use tracking::{EmpiricalNtk, KernelRecord, KernelTracker};
