@@ -32,7 +32,10 @@ pub use fused::{FusedDescent, StepEngine};
 pub use gradient_check::{discrepancy, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
-pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
+pub use npz::{
+    read_npz_arrays, write_npy_array, write_npz_arrays, FoundInHeader, LiteralError, NpyError,
+    NpzError,
+};
 pub use optimizer::{
     gradient_descent_step, has_trained_tensor, LearningRates, SquaredGradientNorms,
 };
