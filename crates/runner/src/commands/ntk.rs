@@ -60,7 +60,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             &config,
             &resolved,
             run.device.dtype,
-            args.method,
+            args.method.methods(),
             file_rows,
         ),
         &crate::memory::MemoryLimit::from_flag(run.max_memory),
