@@ -36,7 +36,10 @@ pub use fused::{FusedStep, StepEngine};
 pub use gradient_check::{discrepancy, fused_gradients, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
-pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
+pub use npz::{
+    read_npz_arrays, write_npy_array, write_npz_arrays, FoundInHeader, LiteralError, NpyError,
+    NpzError,
+};
 pub use optimizer::{
     gradient_descent_step, has_trained_tensor, squared_gradient_norms, LearningRates,
     SquaredGradientNorms,
@@ -45,5 +48,5 @@ pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
 pub use rng::{stream_rng, RngStream};
 pub use step::Step;
-pub use teacher_init::near_teacher_parameters;
+pub use teacher_init::{near_teacher_parameters, NearTeacherError};
 pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

@@ -166,8 +166,8 @@ pub fn train_from(
                 match kernels.measure(stepper.network(), inputs.clone(), &spec.learning_rates, fused)
                 {
                     Ok(measured) => kernel = measured,
-                    Err(TrainerError::Kernel(message)) => {
-                        broken = Some(Divergence::Kernel(message));
+                    Err(TrainerError::Kernel(error)) => {
+                        broken = Some(Divergence::Kernel(error));
                         stop = true;
                     }
                     Err(error) => return Err(error),
