@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::backend::{BackendKind, DTypeKind};
+use crate::memory::NtkMethods;
 
 /// Train over-parameterized networks and watch the theory happen.
 #[derive(Debug, Parser)]
@@ -253,6 +254,18 @@ pub enum NtkMethodArg {
     Analytic,
     /// All three, with their agreement (analytic skipped, with the reason, where unsupported).
     All,
+}
+
+impl NtkMethodArg {
+    /// The kernels this choice computes: its own, or with `all` every one.
+    pub(crate) fn methods(self) -> NtkMethods {
+        let all = self == NtkMethodArg::All;
+        NtkMethods {
+            jacobian: all || self == NtkMethodArg::Jacobian,
+            closed: all || self == NtkMethodArg::Closed,
+            analytic: all || self == NtkMethodArg::Analytic,
+        }
+    }
 }
 
 /// `overparam ntk`.

@@ -11,6 +11,8 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Tensor};
 use overparam_model::{host_values, ParameterId};
 
+use crate::ntk::SpectrumError;
+
 pub use overparam_cpu::NonFiniteEntry;
 
 /// What became NaN or ±∞.
@@ -23,7 +25,7 @@ pub enum Divergence {
     /// An entry of the gradient ∂L/∂θ at θ_t.
     Gradient(NonFiniteEntry),
     /// The NTK (or its learning-rate-weighted form) measured at θ_t.
-    Kernel(String),
+    Kernel(SpectrumError),
 }
 
 impl fmt::Display for Divergence {
@@ -39,7 +41,7 @@ impl fmt::Display for Divergence {
             Divergence::Loss(loss) => write!(f, "loss = {loss}"),
             Divergence::Parameter(e) => entry(f, "parameter", e),
             Divergence::Gradient(e) => entry(f, "the gradient of", e),
-            Divergence::Kernel(message) => write!(f, "the NTK: {message}"),
+            Divergence::Kernel(error) => write!(f, "the NTK: {error}"),
         }
     }
 }

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::divergence::{Divergence, FiniteLoss};
+use crate::npz::NpzError;
+use crate::ntk::SpectrumError;
 
 /// Everything that can go wrong loading data or training.
 #[derive(Debug, thiserror::Error)]
@@ -17,14 +19,14 @@ pub enum TrainerError {
     },
     /// An `.npz` file (or an array in it) could not be parsed. Displayed as
     /// "PATH: array `NAME`: message", or "PATH: message" when the archive itself is at fault.
-    #[error("{}", npz_message(.path, .array, .message))]
+    #[error("{}", npz_message(.path, .array, .error))]
     Npz {
         /// The file.
         path: PathBuf,
         /// The array being read (empty when the archive itself is unreadable).
         array: String,
         /// What went wrong.
-        message: String,
+        error: NpzError,
     },
     /// An array has a shape other than the configuration implies.
     #[error("{path}: array `{array}` has shape {found:?}, expected {expected:?}")]
@@ -60,7 +62,7 @@ pub enum TrainerError {
     Sink(std::io::Error),
     /// The kernel's spectrum could not be computed (e.g. non-finite entries).
     #[error("NTK spectrum: {0}")]
-    Kernel(String),
+    Kernel(SpectrumError),
     /// The kernel could not be computed.
     #[error("NTK: {0}")]
     Ntk(crate::ntk::NtkError),
@@ -91,15 +93,15 @@ pub enum TrainerError {
 }
 
 /// The message of [`TrainerError::Npz`]: the file (or "empty path"), the array when there is one.
-fn npz_message(path: &Path, array: &str, message: &str) -> String {
+fn npz_message(path: &Path, array: &str, error: &NpzError) -> String {
     let file = if path.as_os_str().is_empty() {
         "empty path".to_string()
     } else {
         path.display().to_string()
     };
     if array.is_empty() {
-        format!("{file}: {message}")
+        format!("{file}: {error}")
     } else {
-        format!("{file}: array `{array}`: {message}")
+        format!("{file}: array `{array}`: {error}")
     }
 }

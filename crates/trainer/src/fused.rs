@@ -1,14 +1,17 @@
 //! The fused CPU gradient-descent step as a training engine: the network is copied to host
 //! memory once, every step runs `overparam-cpu`'s hand-derived forward/backward, and the Burn
-//! network is rebuilt from the host values only where the loop needs it (logged steps, the
+//! network is rebuilt from the host values only where the loop asks for it (logged steps, the
 //! kernel, checkpoints, the end). Autodiff stays the reference: the tests hold this path to it.
 
 use burn::tensor::{DType, Tensor};
-use overparam_cpu::{HostMlp, NonFiniteEntry, Real, StepRates, Workspace};
+use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
 use overparam_model::{host_named_arrays, host_values_as, Mlp, NamedArray, ParameterId};
 use serde::{Deserialize, Serialize};
 
+use crate::divergence::{first_divergence, Divergence};
 use crate::optimizer::{LearningRates, SquaredGradientNorms};
+use crate::resume::BatchOrderState;
+use crate::step::Step;
 
 /// How full-batch gradient descent computes its steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,10 +34,15 @@ impl StepEngine {
     }
 }
 
-/// A network on the host in its device's float type, with its data and buffers.
-pub struct FusedDescent {
+/// θ_t on the host in its device's float type, with the data, the buffers and the Burn
+/// network it was copied from (brought up to date when asked for).
+pub struct FusedStep {
     state: HostState,
     rates: StepRates,
+    /// The Burn network: architecture and device, and θ_t when `synced`.
+    network: Mlp,
+    /// Whether `network` holds the host's θ_t.
+    synced: bool,
 }
 
 enum HostState {
@@ -72,18 +80,18 @@ macro_rules! each_run {
     };
 }
 
-impl FusedDescent {
+impl FusedStep {
     /// Copies `model`, `inputs` `[n, d]` and `targets` `[n]` to the host, in the float type of
     /// the model's device (f32 or f64), to descend with `rates`.
     pub fn new(
-        model: &Mlp,
+        model: Mlp,
         inputs: &Tensor<2>,
         targets: &Tensor<1>,
         rates: &LearningRates,
     ) -> Self {
         let state = match inputs.dtype() {
-            DType::F64 => HostState::F64(HostRun::new(model, inputs, targets)),
-            _ => HostState::F32(HostRun::new(model, inputs, targets)),
+            DType::F64 => HostState::F64(HostRun::new(&model, inputs, targets)),
+            _ => HostState::F32(HostRun::new(&model, inputs, targets)),
         };
         let depth = each_run!(&state, |run| run.network.depth());
         let rates = StepRates {
@@ -95,11 +103,22 @@ impl FusedDescent {
                 .collect(),
             output: rates.for_parameter(ParameterId::Output),
         };
-        Self { state, rates }
+        Self {
+            state,
+            rates,
+            network: model,
+            synced: true,
+        }
     }
 
-    /// L(θ) = (1/2n) Σ (f − y)², computing ∂L/∂θ for the next [`FusedDescent::descend`].
-    pub fn loss(&mut self) -> f64 {
+    /// θ_t as named f64 arrays (exact copies of the host values).
+    fn named_arrays(&self) -> Vec<NamedArray> {
+        each_run!(&self.state, |run| host_named_arrays(&run.network))
+    }
+}
+
+impl Step for FusedStep {
+    fn full_batch_loss(&mut self) -> f64 {
         each_run!(&mut self.state, |run| run.network.loss_and_gradients(
             &run.inputs,
             &run.targets,
@@ -107,8 +126,15 @@ impl FusedDescent {
         ))
     }
 
-    /// ‖∂L/∂θ‖² of the last [`FusedDescent::loss`] per trained tensor.
-    pub fn squared_gradient_norms(&self) -> SquaredGradientNorms {
+    fn divergence(&self, loss: f64) -> Option<Divergence> {
+        first_divergence(
+            || each_run!(&self.state, |run| run.network.first_non_finite()),
+            loss,
+            || each_run!(&self.state, |run| run.work.gradients.first_non_finite()),
+        )
+    }
+
+    fn squared_gradient_norms(&self) -> SquaredGradientNorms {
         let (weights, biases, output) =
             each_run!(&self.state, |run| run.work.gradients.squared_norms());
         let mut norms = SquaredGradientNorms::new();
@@ -126,33 +152,32 @@ impl FusedDescent {
         norms
     }
 
-    /// The first entry of θ_t that is NaN or ±∞ (`w1`, `b1`, …, `a` in turn), if any.
-    pub fn first_non_finite_parameter(&self) -> Option<NonFiniteEntry> {
-        each_run!(&self.state, |run| run.network.first_non_finite())
-    }
-
-    /// The first entry of the last [`FusedDescent::loss`]'s gradient that is NaN or ±∞.
-    pub fn first_non_finite_gradient(&self) -> Option<NonFiniteEntry> {
-        each_run!(&self.state, |run| run.work.gradients.first_non_finite())
-    }
-
-    /// θ ← θ − η_θ ∂L/∂θ with the gradients of the last [`FusedDescent::loss`].
-    pub fn descend(&mut self) {
+    fn descend(&mut self) -> Result<(), Divergence> {
         let rates = &self.rates;
         each_run!(&mut self.state, |run| run
             .network
-            .descend(&run.work.gradients, rates))
+            .descend(&run.work.gradients, rates));
+        self.synced = false;
+        Ok(())
     }
 
-    /// θ_t as named f64 arrays (exact copies of the host values).
-    pub fn named_arrays(&self) -> Vec<NamedArray> {
-        each_run!(&self.state, |run| host_named_arrays(&run.network))
+    fn network(&mut self) -> &Mlp {
+        if !self.synced {
+            self.network = self
+                .network
+                .with_named_arrays(&self.named_arrays())
+                .expect("the host network has the model's tensors and shapes");
+            self.synced = true;
+        }
+        &self.network
     }
 
-    /// `model` with θ_t (same architecture, device and trainable flags).
-    pub fn synced(&self, model: &Mlp) -> Mlp {
-        model
-            .with_named_arrays(&self.named_arrays())
-            .expect("the host network has the model's tensors and shapes")
+    fn batch_order(&self) -> Option<BatchOrderState> {
+        None
+    }
+
+    fn into_network(mut self: Box<Self>) -> Mlp {
+        self.network();
+        self.network
     }
 }

@@ -4,6 +4,8 @@
 //! function takes Burn tensors and a `&Device`; none names a backend.
 
 mod alignment;
+mod autodiff_step;
+mod batches;
 pub mod data;
 mod distance;
 mod divergence;
@@ -18,6 +20,7 @@ mod optimizer;
 mod rate;
 mod resume;
 mod rng;
+mod step;
 mod teacher_init;
 mod train;
 
@@ -28,16 +31,22 @@ pub use divergence::{
     first_non_finite_parameter, Divergence, FiniteLoss, NonFiniteEntry,
 };
 pub use error::TrainerError;
-pub use fused::{FusedDescent, StepEngine};
+pub use autodiff_step::AutodiffStep;
+pub use fused::{FusedStep, StepEngine};
 pub use gradient_check::{discrepancy, fused_gradients, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
-pub use npz::{read_npz_arrays, write_npy_array, write_npz_arrays};
+pub use npz::{
+    read_npz_arrays, write_npy_array, write_npz_arrays, FoundInHeader, LiteralError, NpyError,
+    NpzError,
+};
 pub use optimizer::{
-    gradient_descent_step, has_trained_tensor, LearningRates, SquaredGradientNorms,
+    gradient_descent_step, has_trained_tensor, squared_gradient_norms, LearningRates,
+    SquaredGradientNorms,
 };
 pub use rate::{fitted_loss_rate, predicted_loss_rate};
 pub use resume::{BatchOrderState, Checkpointing, LoopState};
 pub use rng::{stream_rng, RngStream};
-pub use teacher_init::near_teacher_parameters;
+pub use step::Step;
+pub use teacher_init::{near_teacher_parameters, NearTeacherError};
 pub use train::{train, train_from, Optimizer, TrainOutcome, TrainSpec, TrainStart};

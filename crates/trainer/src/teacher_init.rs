@@ -7,6 +7,22 @@ use rand_distr::StandardNormal;
 
 use crate::data::Teacher;
 
+/// Why a student cannot start at its teacher.
+#[derive(Debug, thiserror::Error)]
+pub enum NearTeacherError {
+    /// The student is not one hidden layer of the teacher's width.
+    #[error(
+        "starting at the teacher needs one hidden layer of the teacher's width {teacher_width} \
+         (model.width = data.teacher_width), got widths {widths:?}"
+    )]
+    Widths {
+        /// The teacher's width k.
+        teacher_width: usize,
+        /// The student's hidden widths.
+        widths: Vec<usize>,
+    },
+}
+
 /// A one-hidden-layer student equal to `teacher` up to a perturbation of relative size
 /// `noise`: w_r = w*_r + noise·g/√d, a_r = (1 + noise·g′)/s with g ~ N(0, I_d),
 /// g′ ~ N(0, 1) and s the parameterization's output scale, and b_r = `config.bias_init`
@@ -19,14 +35,13 @@ pub fn near_teacher_parameters(
     teacher: &Teacher,
     noise: f64,
     rng: &mut impl Rng,
-) -> Result<Vec<NamedArray>, String> {
+) -> Result<Vec<NamedArray>, NearTeacherError> {
     let k = teacher.directions.len();
     if config.widths != [k] {
-        return Err(format!(
-            "starting at the teacher needs one hidden layer of the teacher's width {k} \
-             (model.width = data.teacher_width), got widths {:?}",
-            config.widths
-        ));
+        return Err(NearTeacherError::Widths {
+            teacher_width: k,
+            widths: config.widths.clone(),
+        });
     }
     let d = config.input_dim;
     let scale = noise / (d as f64).sqrt();

@@ -2,18 +2,18 @@
 //! record every `log_every` steps; stop at `steps`, at `target_loss`, or when a parameter, the
 //! loss, a gradient or the kernel turns non-finite.
 
-use burn::tensor::{Gradients, Int, Tensor, TensorData};
+use burn::tensor::Tensor;
 use overparam_model::Mlp;
-use rand::seq::SliceRandom;
 
-use crate::divergence::{autodiff_divergence, first_divergence, Divergence, FiniteLoss};
-use crate::fused::{FusedDescent, StepEngine};
-use crate::loss::mean_squared_loss;
+use crate::autodiff_step::AutodiffStep;
+use crate::batches::BatchSchedule;
+use crate::divergence::{Divergence, FiniteLoss};
+use crate::fused::{FusedStep, StepEngine};
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
 use crate::ntk::KernelTracker;
-use crate::optimizer::{gradient_descent_step, has_trained_tensor, LearningRates};
+use crate::optimizer::{has_trained_tensor, LearningRates};
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
-use crate::rng::{stream_rng, RngStream};
+use crate::step::Step;
 use crate::TrainerError;
 
 /// Full-batch gradient descent or mini-batch SGD.
@@ -118,7 +118,7 @@ pub fn train_from(
     checkpointing: Checkpointing<'_>,
 ) -> Result<(Mlp, TrainOutcome), TrainerError> {
     let TrainStart {
-        mut model,
+        model,
         baseline,
         state,
     } = start;
@@ -129,15 +129,9 @@ pub fn train_from(
     let mut kernels =
         KernelTracker::resumed(state.initial_kernel, state.initial_lr_weighted_lambda_min);
     let ntk_due = |step: usize| spec.ntk_every > 0 && step.is_multiple_of(spec.ntk_every);
-    let mut batches = match spec.optimizer {
-        Optimizer::GradientDescent => None,
-        Optimizer::StochasticGradientDescent { batch_size } => Some(match state.batch_order {
-            Some(order) => BatchSchedule::resumed(batch_size, order, spec.seed),
-            None => BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed),
-        }),
-    };
-    let mut fused = (spec.engine == StepEngine::Fused && batches.is_none())
-        .then(|| FusedDescent::new(&model, &inputs, &targets, &spec.learning_rates));
+    let stochastic = matches!(spec.optimizer, Optimizer::StochasticGradientDescent { .. });
+    let fused = spec.engine == StepEngine::Fused && !stochastic;
+    let mut stepper = step_engine(model, &inputs, &targets, spec, state.batch_order);
     let mut last_finite: Option<FiniteLoss> = None;
     let diverged = |step, cause, last_finite| TrainerError::Diverged {
         step,
@@ -146,92 +140,44 @@ pub fn train_from(
     };
     for step in first_step.. {
         if checkpointing.due(step, first_step, spec.steps) {
-            if let Some(fused) = &fused {
-                model = fused.synced(&model);
-            }
             let state = LoopState {
                 step,
                 initial_kernel: kernels.initial_kernel().map(<[f64]>::to_vec),
                 initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
-                batch_order: batches.as_ref().map(BatchSchedule::state),
+                batch_order: stepper.batch_order(),
             };
-            (checkpointing.save)(&model, &state)
+            (checkpointing.save)(stepper.network(), &state)
                 .map_err(|source| TrainerError::Checkpoint { step, source })?;
         }
-        // Full-batch loss and gradient: every step under GD, at logged steps under SGD.
+        // The full-batch loss and gradient: every step under GD, at logged steps under SGD.
         let scheduled = step % spec.log_every == 0 || ntk_due(step) || step == spec.steps;
-        if batches.is_none() || scheduled {
-            let (loss, grads) = match fused.as_mut() {
-                Some(fused) => (fused.loss(), None),
-                None => {
-                    let (loss, grads) = loss_and_gradients(&model, inputs.clone(), targets.clone());
-                    (loss, Some(grads))
-                }
-            };
+        if !stochastic || scheduled {
+            let loss = stepper.full_batch_loss();
             // θ_t, then L(θ_t), then ∂L/∂θ: the first of them that is non-finite, if any.
-            let mut broken = match (&fused, &grads) {
-                (Some(fused), _) => first_divergence(
-                    || fused.first_non_finite_parameter(),
-                    loss,
-                    || fused.first_non_finite_gradient(),
-                ),
-                (None, Some(grads)) => autodiff_divergence(&model, loss, grads),
-                (None, None) => unreachable!("autodiff computed gradients"),
-            };
+            let mut broken = stepper.divergence(loss);
             let reached_target = broken.is_none() && loss <= spec.target_loss;
             let mut stop = broken.is_some() || step == spec.steps || reached_target;
-            let measure_kernel =
-                broken.is_none() && (ntk_due(step) || (stop && spec.ntk_every > 0));
-            if let (Some(fused), true) = (&fused, stop || scheduled || measure_kernel) {
-                model = fused.synced(&model);
-            }
             // The kernel, movement and activity are measured at θ_t, before the update; a
             // kernel that overflows is a divergence like any other.
-            let kernel = if measure_kernel {
-                match kernels.measure(
-                    &model,
-                    inputs.clone(),
-                    &spec.learning_rates,
-                    fused.is_some(),
-                ) {
-                    Ok(kernel) => kernel,
-                    Err(TrainerError::Kernel(message)) => {
-                        broken = Some(Divergence::Kernel(message));
+            let measure_kernel =
+                broken.is_none() && (ntk_due(step) || (stop && spec.ntk_every > 0));
+            let mut kernel = None;
+            if measure_kernel {
+                match kernels.measure(stepper.network(), inputs.clone(), &spec.learning_rates, fused)
+                {
+                    Ok(measured) => kernel = measured,
+                    Err(TrainerError::Kernel(error)) => {
+                        broken = Some(Divergence::Kernel(error));
                         stop = true;
-                        None
                     }
                     Err(error) => return Err(error),
                 }
-            } else {
-                None
-            };
-            let logged = stop || scheduled;
-            let apply = batches.is_none() && !stop;
-            let snapshot = logged.then(|| baseline.measure(&model, inputs.clone()));
-            let norms = match (fused.as_mut(), grads) {
-                (Some(fused), _) => {
-                    let norms = if logged {
-                        fused.squared_gradient_norms()
-                    } else {
-                        Default::default()
-                    };
-                    if apply {
-                        fused.descend();
-                    }
-                    norms
-                }
-                (None, Some(grads)) => {
-                    let (next, norms) =
-                        gradient_descent_step(model, grads, &spec.learning_rates, apply, logged);
-                    model = next;
-                    norms
-                }
-                (None, None) => unreachable!("autodiff computed gradients"),
-            };
-            if let Some(snapshot) = snapshot {
-                let norms = group_gradient_norms(&norms);
-                let entry = MetricRecord::new(step, loss, norms, snapshot, kernel);
-                record(&entry).map_err(TrainerError::Sink)?;
+            }
+            if stop || scheduled {
+                let snapshot = baseline.measure(stepper.network(), inputs.clone());
+                let norms = group_gradient_norms(&stepper.squared_gradient_norms());
+                record(&MetricRecord::new(step, loss, norms, snapshot, kernel))
+                    .map_err(TrainerError::Sink)?;
             }
             if loss.is_finite() && !matches!(broken, Some(Divergence::Parameter(_))) {
                 last_finite = Some(FiniteLoss { step, loss });
@@ -246,91 +192,42 @@ pub fn train_from(
                     reached_target,
                     initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
                 };
-                return Ok((model, outcome));
+                return Ok((stepper.into_network(), outcome));
             }
         }
-        // The SGD update, on the next mini-batch (θ_t and the batch's loss and gradient
-        // checked first, as above).
-        if let Some(schedule) = batches.as_mut() {
-            let (batch_inputs, batch_targets) = schedule.next(inputs.clone(), targets.clone());
-            let (loss, grads) = loss_and_gradients(&model, batch_inputs, batch_targets);
-            if let Some(cause) = autodiff_divergence(&model, loss, &grads) {
-                return Err(diverged(step, cause, last_finite));
-            }
-            model = gradient_descent_step(model, grads, &spec.learning_rates, true, false).0;
-        }
+        // The update: with the full-batch gradient under GD, on the next mini-batch under SGD
+        // (θ_t and the batch's loss and gradient checked first).
+        stepper
+            .descend()
+            .map_err(|cause| diverged(step, cause, last_finite))?;
     }
     unreachable!("the loop returns at step == steps")
 }
 
-/// Forward and backward on one batch: (L as f64, gradients).
-fn loss_and_gradients(
-    model: &Mlp,
-    inputs: Tensor<2>,
-    targets: Tensor<1>,
-) -> (f64, Gradients) {
-    let loss = mean_squared_loss(model.forward(inputs), targets);
-    let value: f64 = loss.clone().into_scalar();
-    (value, loss.backward())
-}
-
-/// SGD's sample order: consecutive batches of a fresh random permutation each epoch.
-struct BatchSchedule {
-    batch_size: usize,
-    order: Vec<i64>,
-    position: usize,
-    rng: rand_chacha::ChaCha8Rng,
-}
-
-impl BatchSchedule {
-    /// A schedule that shuffles before its first batch.
-    fn new(batch_size: usize, num_samples: usize, seed: u64) -> Self {
-        let order = (0..num_samples as i64).collect();
-        let rng = stream_rng(seed, RngStream::Batches);
-        Self {
-            batch_size,
-            order,
-            position: num_samples,
-            rng,
-        }
+/// The step engine `spec` asks for, starting at `model`: the fused host step for full-batch
+/// GD with [`StepEngine::Fused`], else autodiff (SGD continuing `batch_order` when resumed).
+fn step_engine(
+    model: Mlp,
+    inputs: &Tensor<2>,
+    targets: &Tensor<1>,
+    spec: &TrainSpec,
+    batch_order: Option<BatchOrderState>,
+) -> Box<dyn Step> {
+    let batches = match spec.optimizer {
+        Optimizer::GradientDescent => None,
+        Optimizer::StochasticGradientDescent { batch_size } => Some(match batch_order {
+            Some(order) => BatchSchedule::resumed(batch_size, order, spec.seed),
+            None => BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed),
+        }),
+    };
+    if spec.engine == StepEngine::Fused && batches.is_none() {
+        return Box::new(FusedStep::new(model, inputs, targets, &spec.learning_rates));
     }
-
-    /// The schedule where a checkpoint left it.
-    fn resumed(batch_size: usize, state: BatchOrderState, seed: u64) -> Self {
-        let mut rng = stream_rng(seed, RngStream::Batches);
-        rng.set_word_pos(state.rng_word_position);
-        Self {
-            batch_size,
-            order: state.order,
-            position: state.position,
-            rng,
-        }
-    }
-
-    /// What [`BatchSchedule::resumed`] needs to continue from here.
-    fn state(&self) -> BatchOrderState {
-        BatchOrderState {
-            order: self.order.clone(),
-            position: self.position,
-            rng_word_position: self.rng.get_word_pos(),
-        }
-    }
-
-    /// The next batch of `inputs` `[n, d]` and `targets` `[n]`.
-    fn next(&mut self, inputs: Tensor<2>, targets: Tensor<1>) -> (Tensor<2>, Tensor<1>) {
-        if self.position >= self.order.len() {
-            self.order.shuffle(&mut self.rng);
-            self.position = 0;
-        }
-        let end = (self.position + self.batch_size).min(self.order.len());
-        let chosen = self.order[self.position..end].to_vec();
-        self.position = end;
-        let count = chosen.len();
-        let indices =
-            Tensor::<1, Int>::from_data(TensorData::new(chosen, [count]), &inputs.device());
-        (
-            inputs.select(0, indices.clone()),
-            targets.select(0, indices),
-        )
-    }
+    Box::new(AutodiffStep::new(
+        model,
+        inputs.clone(),
+        targets.clone(),
+        &spec.learning_rates,
+        batches,
+    ))
 }

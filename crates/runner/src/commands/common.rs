@@ -145,7 +145,7 @@ pub fn initial_parameters(
         let mut rng = stream_rng(seed, RngStream::Init);
         return match near_teacher {
             Some((teacher, noise)) => near_teacher_parameters(config, teacher, *noise, &mut rng)
-                .map_err(|message| anyhow::anyhow!("model.init = \"teacher\": {message}")),
+                .map_err(|error| anyhow::anyhow!("model.init = \"teacher\": {error}")),
             None => Ok(config.init_parameters(&mut rng)),
         };
     };

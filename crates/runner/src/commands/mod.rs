@@ -10,5 +10,3 @@ pub mod plot;
 pub mod reproduce;
 pub mod sweep;
 pub mod train;
-mod train_resume;
-mod train_seeds;

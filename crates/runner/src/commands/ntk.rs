@@ -53,7 +53,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             &config,
             &resolved,
             run.device.dtype,
-            args.method,
+            args.method.methods(),
             file_rows,
         ),
         &crate::memory::MemoryLimit::from_flag(run.max_memory),
@@ -131,7 +131,6 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         .context("no kernel was computed")?;
     let eigen_start = Instant::now();
     let spectrum = ntk_spectrum(&primary.values, num_samples)
-        .map_err(anyhow::Error::msg)
         .with_context(|| format!("eigenvalues of the {} kernel", primary.name))?;
     let eigen_seconds = eigen_start.elapsed().as_secs_f64();
     let eigenvalues = NamedArray::new(

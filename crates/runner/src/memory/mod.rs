@@ -14,7 +14,6 @@ use std::path::Path;
 use overparam_trainer::data::LabelSource;
 
 use crate::backend::DTypeKind;
-use crate::cli::NtkMethodArg;
 use crate::config::{ResolvedRun, RunConfig};
 
 mod limit;
@@ -134,13 +133,13 @@ enum Workload {
 
 /// Which kernels `ntk` computes.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct NtkMethods {
+pub struct NtkMethods {
     /// Burn autodiff per-sample gradients.
-    jacobian: bool,
-    /// The two-layer closed form.
-    closed: bool,
+    pub jacobian: bool,
+    /// The two-layer closed form (one hidden layer only: skipped for deeper networks).
+    pub closed: bool,
     /// The infinite-width limit.
-    analytic: bool,
+    pub analytic: bool,
 }
 
 /// One named contribution to an estimate.
@@ -220,7 +219,7 @@ impl MemoryEstimate {
         Self::build(sizes_of(config, resolved, None), workload, &keys)
     }
 
-    /// `ntk --method method` of `config` in `dtype`, on n = `rows_from`'s rows (`--data FILE`)
+    /// `ntk` computing `methods` of `config` in `dtype`, on n = `rows_from`'s rows (`--data FILE`)
     /// or `data.n`: the parameters [P] in the dtype and as f64 arrays; inputs [n, d] (f64 and
     /// device); labels [n] and teacher [k, d] when the config's data is made; activations
     /// [n, m_l] ×6 per layer for the jacobian and closed methods; one [n, n] f64 kept per
@@ -231,17 +230,15 @@ impl MemoryEstimate {
         config: &RunConfig,
         resolved: &ResolvedRun,
         dtype: DTypeKind,
-        method: NtkMethodArg,
+        methods: NtkMethods,
         rows_from: Option<(&Path, usize)>,
     ) -> Self {
-        let all = method == NtkMethodArg::All;
         let workload = Workload::Ntk {
             dtype_bytes: dtype_bytes(dtype),
             kernel_parts: trained_tensors(resolved),
             methods: NtkMethods {
-                jacobian: all || method == NtkMethodArg::Jacobian,
-                closed: (all || method == NtkMethodArg::Closed) && resolved.model.depth() == 1,
-                analytic: all || method == NtkMethodArg::Analytic,
+                closed: methods.closed && resolved.model.depth() == 1,
+                ..methods
             },
             makes_labels: rows_from.is_none(),
         };

@@ -4,8 +4,10 @@
 //! Whitespace, trailing commas and numpy's space padding are tolerated; anything else that is
 //! not a literal is an error. Nesting is bounded so that hostile headers cannot exhaust the stack.
 
+use super::error::{FoundInHeader, LiteralError};
+
 /// Deepest nesting of brackets accepted (numpy's headers nest two deep).
-const MAX_DEPTH: usize = 16;
+pub(super) const MAX_DEPTH: usize = 16;
 
 /// One parsed literal.
 #[derive(Debug)]
@@ -36,20 +38,17 @@ pub(super) struct Spanned<'a> {
 }
 
 /// Parses `text` as one dict literal followed only by whitespace.
-pub(super) fn parse_dict(text: &str) -> Result<Vec<(Spanned<'_>, Spanned<'_>)>, String> {
+pub(super) fn parse_dict(text: &str) -> Result<Vec<(Spanned<'_>, Spanned<'_>)>, LiteralError> {
     let mut parser = Parser { text, pos: 0 };
     parser.skip_space();
     let value = parser.value(0)?;
     parser.skip_space();
     if parser.pos != text.len() {
-        return Err(format!(
-            "unexpected {} after the header dict",
-            parser.describe_here()
-        ));
+        return Err(LiteralError::Trailing(parser.found()));
     }
     match value.value {
         Literal::Dict(pairs) => Ok(pairs),
-        _ => Err(format!("the header is {}, not a dict", shorten(value.text))),
+        _ => Err(LiteralError::NotADict(shorten(value.text))),
     }
 }
 
@@ -78,14 +77,25 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn describe_here(&self) -> String {
+    fn found(&self) -> FoundInHeader {
         match self.text[self.pos..].chars().next() {
-            Some(c) => format!("{c:?} at offset {}", self.pos),
-            None => "end of header".to_string(),
+            Some(character) => FoundInHeader::Char {
+                character,
+                offset: self.pos,
+            },
+            None => FoundInHeader::End,
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Spanned<'a>, String> {
+    /// Neither a comma nor `close` after an item of a tuple, list or dict.
+    fn expected_separator(&self, close: u8) -> LiteralError {
+        LiteralError::ExpectedSeparator {
+            close: char::from(close),
+            found: self.found(),
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Spanned<'a>, LiteralError> {
         let start = self.pos;
         let value = match self.peek() {
             Some(quote @ (b'\'' | b'"')) => self.string(quote)?,
@@ -101,7 +111,7 @@ impl<'a> Parser<'a> {
             Some(b'[') => self.sequence(b']', depth).map(|_| Literal::List)?,
             Some(b'{') => self.dict(depth)?,
             Some(b'A'..=b'Z' | b'a'..=b'z') => self.word()?,
-            _ => return Err(format!("expected a value, found {}", self.describe_here())),
+            _ => return Err(LiteralError::ExpectedValue(self.found())),
         };
         Ok(Spanned {
             value,
@@ -109,29 +119,24 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn string(&mut self, quote: u8) -> Result<Literal<'a>, String> {
+    fn string(&mut self, quote: u8) -> Result<Literal<'a>, LiteralError> {
         let start = self.pos + 1;
         let bytes = self.text.as_bytes();
         let mut end = start;
         while end < bytes.len() && bytes[end] != quote {
             if bytes[end] == b'\\' || bytes[end] == b'\n' {
-                return Err(format!(
-                    "unsupported escape or line break in a string at offset {end}"
-                ));
+                return Err(LiteralError::Escape(end));
             }
             end += 1;
         }
         if end == bytes.len() {
-            return Err(format!(
-                "unterminated string starting at offset {}",
-                self.pos
-            ));
+            return Err(LiteralError::UnterminatedString(self.pos));
         }
         self.pos = end + 1;
         Ok(Literal::Str(&self.text[start..end]))
     }
 
-    fn int(&mut self) -> Result<Literal<'a>, String> {
+    fn int(&mut self) -> Result<Literal<'a>, LiteralError> {
         let start = self.pos;
         if matches!(self.peek(), Some(b'-' | b'+')) {
             self.pos += 1;
@@ -141,7 +146,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         if self.pos == digits {
-            return Err(format!("expected digits at offset {}", self.pos));
+            return Err(LiteralError::ExpectedDigits(self.pos));
         }
         let number = &self.text[start..self.pos];
         if matches!(self.peek(), Some(b'L' | b'l')) {
@@ -150,7 +155,7 @@ impl<'a> Parser<'a> {
         Ok(Literal::Int(number))
     }
 
-    fn word(&mut self) -> Result<Literal<'a>, String> {
+    fn word(&mut self) -> Result<Literal<'a>, LiteralError> {
         let start = self.pos;
         while matches!(
             self.peek(),
@@ -162,19 +167,16 @@ impl<'a> Parser<'a> {
             "True" => Ok(Literal::Bool(true)),
             "False" => Ok(Literal::Bool(false)),
             "None" => Ok(Literal::None),
-            other => Err(format!(
-                "unexpected name {:?} at offset {start} (only literals are allowed)",
-                shorten(other)
-            )),
+            other => Err(LiteralError::Name {
+                name: shorten(other),
+                offset: start,
+            }),
         }
     }
 
-    fn open(&mut self, depth: usize) -> Result<(), String> {
+    fn open(&mut self, depth: usize) -> Result<(), LiteralError> {
         if depth >= MAX_DEPTH {
-            return Err(format!(
-                "brackets nested deeper than {MAX_DEPTH} at offset {}",
-                self.pos
-            ));
+            return Err(LiteralError::TooDeep(self.pos));
         }
         self.pos += 1;
         self.skip_space();
@@ -183,7 +185,11 @@ impl<'a> Parser<'a> {
 
     /// Items up to `close`; the flag says whether a comma was seen (a tuple rather than a
     /// parenthesised value).
-    fn sequence(&mut self, close: u8, depth: usize) -> Result<(Vec<Spanned<'a>>, bool), String> {
+    fn sequence(
+        &mut self,
+        close: u8,
+        depth: usize,
+    ) -> Result<(Vec<Spanned<'a>>, bool), LiteralError> {
         self.open(depth)?;
         let mut items = Vec::new();
         let mut comma = false;
@@ -202,18 +208,12 @@ impl<'a> Parser<'a> {
                     self.skip_space();
                 }
                 Some(c) if c == close => {}
-                _ => {
-                    return Err(format!(
-                        "expected ',' or '{}', found {}",
-                        close as char,
-                        self.describe_here()
-                    ))
-                }
+                _ => return Err(self.expected_separator(close)),
             }
         }
     }
 
-    fn dict(&mut self, depth: usize) -> Result<Literal<'a>, String> {
+    fn dict(&mut self, depth: usize) -> Result<Literal<'a>, LiteralError> {
         self.open(depth)?;
         let mut pairs = Vec::new();
         loop {
@@ -224,7 +224,7 @@ impl<'a> Parser<'a> {
             let key = self.value(depth + 1)?;
             self.skip_space();
             if self.peek() != Some(b':') {
-                return Err(format!("expected ':', found {}", self.describe_here()));
+                return Err(LiteralError::ExpectedColon(self.found()));
             }
             self.pos += 1;
             self.skip_space();
@@ -237,12 +237,7 @@ impl<'a> Parser<'a> {
                     self.skip_space();
                 }
                 Some(b'}') => {}
-                _ => {
-                    return Err(format!(
-                        "expected ',' or '}}', found {}",
-                        self.describe_here()
-                    ))
-                }
+                _ => return Err(self.expected_separator(b'}')),
             }
         }
     }
@@ -293,6 +288,9 @@ mod tests {
             assert!(parse_dict(bad).is_err(), "{bad:?} parsed");
         }
         let deep = format!("{{'a': {}{}}}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(parse_dict(&deep).unwrap_err().contains("nested deeper"));
+        assert!(parse_dict(&deep)
+            .unwrap_err()
+            .to_string()
+            .contains("nested deeper"));
     }
 }

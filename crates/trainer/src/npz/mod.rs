@@ -7,6 +7,7 @@
 //! memory and hands it to the writer in one piece, so a failing writer is one I/O error.
 
 mod archive;
+mod error;
 mod literal;
 mod npy;
 
@@ -21,6 +22,7 @@ use zip::{CompressionMethod, DateTime};
 
 use crate::TrainerError;
 use archive::Archive;
+pub use error::{FoundInHeader, LiteralError, NpyError, NpzError};
 
 /// Reads the arrays `names` from the `.npz` file at `path` as f64 (f32 arrays are widened), each
 /// with its shape and its values in row-major order.
@@ -33,13 +35,11 @@ pub fn read_npz_arrays(path: &Path, names: &[&str]) -> Result<Vec<NamedArray>, T
     names
         .iter()
         .map(|&name| {
-            archive
-                .read_array(name)
-                .map_err(|message| TrainerError::Npz {
-                    path: path.to_path_buf(),
-                    array: name.to_string(),
-                    message,
-                })
+            archive.read_array(name).map_err(|error| TrainerError::Npz {
+                path: path.to_path_buf(),
+                array: name.to_string(),
+                error,
+            })
         })
         .collect()
 }

@@ -9,6 +9,7 @@ use std::io::Read;
 
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 
+use super::error::NpyError;
 use super::literal::{parse_dict, shorten, Literal, Spanned};
 
 /// The `.npy` magic string.
@@ -60,12 +61,10 @@ impl NpyHeader {
 
     /// The shape in `usize` (after [`Self::data_bytes`] has been checked against real data,
     /// every dimension fits).
-    pub fn shape_usize(&self) -> Result<Vec<usize>, String> {
+    pub fn shape_usize(&self) -> Result<Vec<usize>, NpyError> {
         self.shape
             .iter()
-            .map(|&dim| {
-                usize::try_from(dim).map_err(|_| format!("dimension {dim} is too large here"))
-            })
+            .map(|&dim| usize::try_from(dim).map_err(|_| NpyError::DimensionTooLarge(dim)))
             .collect()
     }
 
@@ -78,7 +77,7 @@ impl NpyHeader {
     }
 
     /// Decodes `data` (exactly [`Self::data_bytes`] long) into f64 values in row-major order.
-    pub fn decode(&self, data: &[u8]) -> Result<Vec<f64>, String> {
+    pub fn decode(&self, data: &[u8]) -> Result<Vec<f64>, NpyError> {
         let values: Vec<f64> = match (self.float, self.endian) {
             (Float::F64, Endian::Little) => decode_with(data, f64::from_le_bytes),
             (Float::F64, Endian::Big) => decode_with(data, f64::from_be_bytes),
@@ -93,8 +92,8 @@ impl NpyHeader {
             return Ok(values);
         }
         let shape = self.shape_usize()?;
-        let column_major = ArrayD::from_shape_vec(IxDyn(&shape).f(), values)
-            .map_err(|e| format!("reordering Fortran-order data: {e}"))?;
+        let column_major =
+            ArrayD::from_shape_vec(IxDyn(&shape).f(), values).map_err(NpyError::Reorder)?;
         Ok(column_major.iter().copied().collect())
     }
 }
@@ -110,16 +109,13 @@ fn decode_with<const N: usize>(data: &[u8], from_bytes: impl Fn([u8; N]) -> f64)
 }
 
 /// Reads and checks the preamble and header of a `.npy` stream, leaving `reader` at the data.
-pub(super) fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, String> {
+pub(super) fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, NpyError> {
     let mut fixed = [0u8; 8];
     read_exact(reader, &mut fixed, "the .npy magic and version")?;
-    if &fixed[..6] != MAGIC {
-        return Err(format!(
-            "not a .npy file (it starts with {:?}, not \"\\x93NUMPY\")",
-            String::from_utf8_lossy(&fixed[..6])
-        ));
+    let [magic @ .., major, minor] = fixed;
+    if &magic != MAGIC {
+        return Err(NpyError::Magic(magic));
     }
-    let (major, minor) = (fixed[6], fixed[7]);
     let header_len = match (major, minor) {
         (1, 0) => {
             let mut len = [0u8; 2];
@@ -133,18 +129,14 @@ pub(super) fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, String> 
             usize::try_from(len)
                 .ok()
                 .filter(|&len| len <= MAX_HEADER_LEN)
-                .ok_or_else(|| {
-                    format!(
-                        "the .npy header declares {len} bytes (at most {MAX_HEADER_LEN} are read)"
-                    )
-                })?
+                .ok_or(NpyError::HeaderTooLong(len))?
         }
-        _ => return Err(format!("unsupported .npy format version {major}.{minor}")),
+        _ => return Err(NpyError::Version { major, minor }),
     };
     let mut header = vec![0u8; header_len];
     read_exact(reader, &mut header, "the .npy header")?;
     let text = if major == 3 {
-        String::from_utf8(header).map_err(|_| "the .npy header is not UTF-8".to_string())?
+        String::from_utf8(header).map_err(|_| NpyError::HeaderNotUtf8)?
     } else {
         header.iter().map(|&b| char::from(b)).collect()
     };
@@ -153,18 +145,18 @@ pub(super) fn read_header<R: Read>(reader: &mut R) -> Result<NpyHeader, String> 
     parse_header(&text, preamble_len)
 }
 
-fn read_exact<R: Read>(reader: &mut R, buf: &mut [u8], what: &str) -> Result<(), String> {
-    reader.read_exact(buf).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            format!("the entry ends inside {what}")
+fn read_exact<R: Read>(reader: &mut R, buf: &mut [u8], what: &'static str) -> Result<(), NpyError> {
+    reader.read_exact(buf).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::UnexpectedEof {
+            NpyError::EndsInside(what)
         } else {
-            format!("reading {what}: {e}")
+            NpyError::Read { what, error }
         }
     })
 }
 
-fn parse_header(text: &str, preamble_len: u64) -> Result<NpyHeader, String> {
-    let pairs = parse_dict(text).map_err(|e| format!("the .npy header is malformed: {e}"))?;
+fn parse_header(text: &str, preamble_len: u64) -> Result<NpyHeader, NpyError> {
+    let pairs = parse_dict(text).map_err(NpyError::Malformed)?;
     let mut descr = None;
     let mut fortran_order = None;
     let mut shape = None;
@@ -173,30 +165,18 @@ fn parse_header(text: &str, preamble_len: u64) -> Result<NpyHeader, String> {
             Literal::Str("descr") => &mut descr,
             Literal::Str("fortran_order") => &mut fortran_order,
             Literal::Str("shape") => &mut shape,
-            _ => {
-                return Err(format!(
-                    "the .npy header has the unexpected key {}",
-                    shorten(key.text)
-                ))
-            }
+            _ => return Err(NpyError::UnexpectedKey(shorten(key.text))),
         };
         if slot.replace(value).is_some() {
-            return Err(format!(
-                "the .npy header has the key {} twice",
-                shorten(key.text)
-            ));
+            return Err(NpyError::DuplicateKey(shorten(key.text)));
         }
     }
-    let missing = |key: &str| format!("the .npy header has no '{key}'");
-    let (float, endian) = parse_descr(descr.ok_or_else(|| missing("descr"))?)?;
-    let fortran = fortran_order.ok_or_else(|| missing("fortran_order"))?;
+    let (float, endian) = parse_descr(descr.ok_or(NpyError::MissingKey("descr"))?)?;
+    let fortran = fortran_order.ok_or(NpyError::MissingKey("fortran_order"))?;
     let Literal::Bool(fortran_order) = fortran.value else {
-        return Err(format!(
-            "'fortran_order' is {}, not True or False",
-            shorten(fortran.text)
-        ));
+        return Err(NpyError::FortranOrder(shorten(fortran.text)));
     };
-    let shape = parse_shape(shape.ok_or_else(|| missing("shape"))?)?;
+    let shape = parse_shape(shape.ok_or(NpyError::MissingKey("shape"))?)?;
     Ok(NpyHeader {
         float,
         endian,
@@ -206,13 +186,8 @@ fn parse_header(text: &str, preamble_len: u64) -> Result<NpyHeader, String> {
     })
 }
 
-fn parse_descr(descr: &Spanned<'_>) -> Result<(Float, Endian), String> {
-    let refused = || {
-        format!(
-            "dtype is {}; only float64 and float32 are read",
-            shorten(descr.text)
-        )
-    };
+fn parse_descr(descr: &Spanned<'_>) -> Result<(Float, Endian), NpyError> {
+    let refused = || NpyError::Dtype(shorten(descr.text));
     let Literal::Str(text) = descr.value else {
         return Err(refused());
     };
@@ -228,33 +203,27 @@ fn parse_descr(descr: &Spanned<'_>) -> Result<(Float, Endian), String> {
     }
 }
 
-fn parse_shape(shape: &Spanned<'_>) -> Result<Vec<u64>, String> {
+fn parse_shape(shape: &Spanned<'_>) -> Result<Vec<u64>, NpyError> {
     let Literal::Tuple(items) = &shape.value else {
-        return Err(format!(
-            "'shape' is {}, not a tuple of integers",
-            shorten(shape.text)
-        ));
+        return Err(NpyError::ShapeNotTuple(shorten(shape.text)));
     };
     items
         .iter()
         .map(|item| match item.value {
-            Literal::Int(digits) if digits.starts_with('-') => Err(format!(
-                "'shape' {} has the negative dimension {}",
-                shorten(shape.text),
-                shorten(digits)
-            )),
-            Literal::Int(digits) => digits.trim_start_matches('+').parse::<u64>().map_err(|_| {
-                format!(
-                    "'shape' {} has the dimension {}, too large for 64 bits",
-                    shorten(shape.text),
-                    shorten(digits)
-                )
+            Literal::Int(digits) if digits.starts_with('-') => Err(NpyError::NegativeDimension {
+                shape: shorten(shape.text),
+                dimension: shorten(digits),
             }),
-            _ => Err(format!(
-                "'shape' {} has {}, not an integer",
-                shorten(shape.text),
-                shorten(item.text)
-            )),
+            Literal::Int(digits) => digits.trim_start_matches('+').parse::<u64>().map_err(|_| {
+                NpyError::DimensionOverflow {
+                    shape: shorten(shape.text),
+                    dimension: shorten(digits),
+                }
+            }),
+            _ => Err(NpyError::NotAnInteger {
+                shape: shorten(shape.text),
+                item: shorten(item.text),
+            }),
         })
         .collect()
 }
@@ -263,7 +232,7 @@ fn parse_shape(shape: &Spanned<'_>) -> Result<Vec<u64>, String> {
 mod tests {
     use super::*;
 
-    fn header(dict: &str) -> Result<NpyHeader, String> {
+    fn header(dict: &str) -> Result<NpyHeader, NpyError> {
         parse_header(dict, 128)
     }
 
@@ -327,7 +296,7 @@ mod tests {
             ),
         ];
         for (dict, expected) in cases {
-            let message = header(dict).unwrap_err();
+            let message = header(dict).unwrap_err().to_string();
             assert!(message.contains(expected), "{dict}: {message}");
         }
     }

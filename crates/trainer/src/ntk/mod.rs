@@ -25,5 +25,5 @@ use analytic::analytic_ntk;
 use jacobian::jacobian_ntk;
 pub use method::{ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;
-pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum};
+pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum, SpectrumError};
 pub use tracking::{KernelRecord, KernelTracker};

@@ -3,6 +3,7 @@
 //! Burn has no symmetric eigensolver, so the `[n, n]` kernel is read back once and handed to
 //! faer's self-adjoint eigenvalue routine (f64, O(n³): about 0.13 s at n = 1024 on 2 cores).
 
+use faer::linalg::evd::EvdError;
 use faer::{Mat, Side};
 
 /// The eigenvalues of a symmetric kernel, ascending, with λ_min, λ_max and κ = λ_max/λ_min.
@@ -30,22 +31,39 @@ impl Spectrum {
     }
 }
 
+/// Why a kernel has no spectrum.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SpectrumError {
+    /// An entry is NaN or ±∞ (the first one, in row-major order).
+    #[error("kernel entry [{row}, {column}] is {value}")]
+    NonFinite {
+        /// Its row.
+        row: usize,
+        /// Its column.
+        column: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// faer's eigenvalue iteration did not converge.
+    #[error("eigenvalue iteration failed: {0:?}")]
+    Eigen(EvdError),
+}
+
 /// The spectrum of the symmetric `[n, n]` matrix `kernel` (row-major). Only its lower
 /// triangle is read. Non-finite entries give an error naming the first one.
-pub fn ntk_spectrum(kernel: &[f64], n: usize) -> Result<Spectrum, String> {
+pub fn ntk_spectrum(kernel: &[f64], n: usize) -> Result<Spectrum, SpectrumError> {
     assert_eq!(kernel.len(), n * n, "kernel must be [n, n]");
     if let Some(index) = kernel.iter().position(|v| !v.is_finite()) {
-        return Err(format!(
-            "kernel entry [{}, {}] is {}",
-            index / n,
-            index % n,
-            kernel[index]
-        ));
+        return Err(SpectrumError::NonFinite {
+            row: index / n,
+            column: index % n,
+            value: kernel[index],
+        });
     }
     let matrix = Mat::<f64>::from_fn(n, n, |i, j| kernel[i * n + j]);
     let eigenvalues = matrix
         .self_adjoint_eigenvalues(Side::Lower)
-        .map_err(|e| format!("eigenvalue iteration failed: {e:?}"))?;
+        .map_err(SpectrumError::Eigen)?;
     Ok(Spectrum { eigenvalues })
 }
 

@@ -7,12 +7,12 @@ use anyhow::{bail, ensure, Context as _};
 use overparam_trainer::data::Dataset;
 use overparam_trainer::read_npz_arrays;
 
-use super::common::{
-    build_network, device_for, load_config, parameter_names, remove_stray_temporaries,
-};
-use super::train::{engine_for, Resumed, Run};
+use super::single::{engine_for, Resumed, Run};
 use crate::checkpoint::{read_checkpoint_record, read_checkpoint_state};
 use crate::cli::{EngineArg, RunArgs};
+use crate::commands::common::{
+    build_network, device_for, load_config, parameter_names, remove_stray_temporaries,
+};
 use crate::output::MetricsCsv;
 use crate::run_lock::lock_run_dir;
 

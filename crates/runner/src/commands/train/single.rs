@@ -1,6 +1,6 @@
-//! `overparam train`: config → data and network on the chosen device → training loop →
-//! metrics.csv, summary.json, params_init.npz, params_final.npz; with `checkpoint_every`, a
-//! checkpoint that `train --resume DIR` continues from bit-identically (`train_resume.rs`).
+//! One run of one seed, whatever started it (`train`, a batch of seeds, `--resume`): the
+//! engine chosen, the outputs prepared, the training loop, then metrics.csv, summary.json,
+//! params_init.npz, params_final.npz and the checkpoints.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -16,43 +16,18 @@ use overparam_trainer::{
 };
 use serde_json::json;
 
-use super::common::{
-    device_for, initial_network, load_config, near_teacher, prepare_out_dir,
-    refuse_frozen_network, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
-};
 use crate::backend::BackendKind;
 use crate::checkpoint::{remove_checkpoint, save_checkpoint, CheckpointRecord};
-use crate::cli::{EngineArg, RunArgs, TrainArgs};
+use crate::cli::{EngineArg, RunArgs};
+use crate::commands::common::{
+    device_for, initial_network, near_teacher, prepare_out_dir,
+    refuse_frozen_network, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
+};
 use crate::config::{ResolvedRun, RunConfig};
 use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
 use crate::run_lock::lock_run_dir;
 use overparam_model::{Mlp, NamedArray, ParameterId};
 use overparam_trainer::{teacher_cosines, write_npy_array};
-
-/// Runs `overparam train` (or `train --resume DIR`).
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    match &args.resume {
-        Some(dir) => match super::train_seeds::batch_summary(dir) {
-            Some(summary) => super::train_seeds::resume(args, dir, &summary),
-            None => super::train_resume::resume(&args.run, dir, args.engine, false),
-        },
-        None => {
-            let (config, resolved) = load_config(&args.run)?;
-            crate::memory::check_fits(
-                &crate::memory::MemoryEstimate::for_train(
-                    &config,
-                    &resolved,
-                    args.run.device.dtype,
-                ),
-                &crate::memory::MemoryLimit::from_flag(args.run.max_memory),
-            )?;
-            if config.train.seeds > 1 {
-                return super::train_seeds::run(args, &config);
-            }
-            start(&args.run, args.engine, &config, resolved, false)
-        }
-    }
-}
 
 /// The engine `choice` selects for `train` on `backend`.
 pub(super) fn engine_for(

@@ -13,12 +13,12 @@ use clap::ValueEnum;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::common::prepare_out_dir;
-use super::train::start;
-use super::train_resume::resume as resume_one;
+use super::resume::resume as resume_one;
+use super::single::start;
 use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::CHECKPOINT_FILE;
 use crate::cli::{DeviceArgs, EngineArg, RunArgs, TrainArgs};
+use crate::commands::common::prepare_out_dir;
 use crate::config::RunConfig;
 use crate::output::write_json;
 use crate::provenance::provenance;

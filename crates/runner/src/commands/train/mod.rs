@@ -1,0 +1,37 @@
+//! `overparam train`: config → data and network on the chosen device → training loop →
+//! metrics.csv, summary.json, params_init.npz, params_final.npz; with `checkpoint_every`, a
+//! checkpoint that `train --resume DIR` continues from bit-identically (`resume.rs`);
+//! `[train] seeds = S` trains S of them side by side (`seeds.rs`). Each run is `single.rs`.
+
+mod resume;
+mod seeds;
+mod single;
+
+use crate::cli::TrainArgs;
+use crate::commands::common::load_config;
+use single::start;
+
+/// Runs `overparam train` (or `train --resume DIR`).
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    match &args.resume {
+        Some(dir) => match seeds::batch_summary(dir) {
+            Some(summary) => seeds::resume(args, dir, &summary),
+            None => resume::resume(&args.run, dir, args.engine, false),
+        },
+        None => {
+            let (config, resolved) = load_config(&args.run)?;
+            crate::memory::check_fits(
+                &crate::memory::MemoryEstimate::for_train(
+                    &config,
+                    &resolved,
+                    args.run.device.dtype,
+                ),
+                &crate::memory::MemoryLimit::from_flag(args.run.max_memory),
+            )?;
+            if config.train.seeds > 1 {
+                return seeds::run(args, &config);
+            }
+            start(&args.run, args.engine, &config, resolved, false)
+        }
+    }
+}
