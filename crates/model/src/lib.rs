@@ -32,6 +32,7 @@ mod named_array;
 mod parameter;
 mod parameterization;
 mod trainable;
+mod visit;
 
 pub use activation::{Activation, SOFTPLUS_THRESHOLD};
 pub use config::MlpConfig;
@@ -42,6 +43,7 @@ pub use named_array::{find_parameter, host_values, NamedArray};
 pub use parameter::{LayerTap, ParameterId, ParameterKind};
 pub use parameterization::{OutputInit, Parameterization};
 pub use trainable::Trainable;
+pub use visit::ParameterVisitor;
 
 /// Errors building a network from given parameters.
 #[derive(Debug, thiserror::Error, PartialEq)]

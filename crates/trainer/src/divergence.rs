@@ -9,7 +9,7 @@ use std::fmt;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Tensor};
-use overparam_model::{host_values, ParameterId};
+use overparam_model::{host_values, Mlp, ParameterId, ParameterVisitor};
 
 use crate::ntk::SpectrumError;
 
@@ -89,11 +89,7 @@ pub fn first_divergence(
 /// [`first_divergence`] of a model on an autodiff device with the gradients `grads` of its
 /// loss: one device read in the common case that everything is finite, the tensor-by-tensor
 /// search only when something is not.
-pub fn autodiff_divergence<M: Module>(
-    model: &M,
-    loss: f64,
-    grads: &Gradients,
-) -> Option<Divergence> {
+pub fn autodiff_divergence(model: &Mlp, loss: f64, grads: &Gradients) -> Option<Divergence> {
     if all_finite(model, grads) {
         return first_divergence(|| None, loss, || None);
     }
@@ -107,7 +103,7 @@ pub fn autodiff_divergence<M: Module>(
 /// Whether every parameter of `model` and every gradient in `grads` is finite: Σ x·0 over
 /// every entry (0 when all are finite, NaN otherwise: ∞·0 and NaN·0 are NaN), summed on the
 /// device and read once.
-fn all_finite<M: Module>(model: &M, grads: &Gradients) -> bool {
+fn all_finite(model: &Mlp, grads: &Gradients) -> bool {
     struct Sentinel<'a> {
         grads: &'a Gradients,
         sum: Option<Tensor<1>>,
@@ -132,59 +128,41 @@ fn all_finite<M: Module>(model: &M, grads: &Gradients) -> bool {
         .is_none_or(|sum| !sum.into_scalar::<f64>().is_nan())
 }
 
-/// The first parameter entry of `model` that is NaN or ±∞, in the module's field order
-/// (`w1`, `b1`, …, `a`).
-pub fn first_non_finite_parameter<M: Module>(model: &M) -> Option<NonFiniteEntry> {
+/// The first parameter entry of `model` that is NaN or ±∞, in field order (`w1` … `wL`,
+/// `b1` … `bL`, `a`).
+pub fn first_non_finite_parameter(model: &Mlp) -> Option<NonFiniteEntry> {
     find_non_finite(model, None)
 }
 
 /// The first gradient entry in `grads` (of the trained tensors of `model`) that is NaN or ±∞.
-pub fn first_non_finite_gradient<M: Module>(
-    model: &M,
-    grads: &Gradients,
-) -> Option<NonFiniteEntry> {
+pub fn first_non_finite_gradient(model: &Mlp, grads: &Gradients) -> Option<NonFiniteEntry> {
     find_non_finite(model, Some(grads))
 }
 
 /// Scans the parameters of `model` (or, with `grads`, their gradients) in field order.
-fn find_non_finite<M: Module>(model: &M, grads: Option<&Gradients>) -> Option<NonFiniteEntry> {
-    let mut finder = NonFiniteFinder {
-        grads,
-        path: Vec::new(),
-        found: None,
-    };
-    model.visit(&mut finder);
+fn find_non_finite(model: &Mlp, grads: Option<&Gradients>) -> Option<NonFiniteEntry> {
+    let mut finder = NonFiniteFinder { grads, found: None };
+    model.visit_parameters(&mut finder);
     finder.found
 }
 
 struct NonFiniteFinder<'a> {
     grads: Option<&'a Gradients>,
-    path: Vec<String>,
     found: Option<NonFiniteEntry>,
 }
 
-impl ModuleVisitor for NonFiniteFinder<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+impl ParameterVisitor for NonFiniteFinder<'_> {
+    fn visit<const D: usize>(&mut self, id: ParameterId, parameter: &Param<Tensor<D>>) {
         if self.found.is_some() {
             return;
         }
-        let value = param.val();
+        let value = parameter.val();
         let scanned = match self.grads {
             None => Some(value),
             Some(grads) => value.grad(grads),
         };
         if let Some(tensor) = scanned {
-            let path = self.path.join(".");
-            let name = ParameterId::from_module_path(&path).map_or(path, |id| id.to_string());
-            self.found = first_non_finite_in(&name, &tensor);
+            self.found = first_non_finite_in(&id.to_string(), &tensor);
         }
     }
 }

@@ -8,10 +8,12 @@
 //! ReLU's kink: an entry whose ±h perturbations change the sign of any hidden pre-activation
 //! straddles a kink, where the derivative does not exist; such entries are excluded and counted.
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Param;
 use burn::tensor::Tensor;
 use overparam_cpu::Workspace;
-use overparam_model::{host_gradient_arrays, host_values, LayerTap, Mlp, NamedArray, ParameterId};
+use overparam_model::{
+    host_gradient_arrays, host_values, LayerTap, Mlp, NamedArray, ParameterId, ParameterVisitor,
+};
 
 use crate::data::Dataset;
 use crate::loss::mean_squared_loss;
@@ -253,30 +255,19 @@ fn jacobian_columns(model: &Mlp, inputs: Tensor<2>) -> Vec<NamedArray> {
 fn named_gradients(model: &Mlp, grads: &burn::tensor::Gradients) -> Vec<NamedArray> {
     struct Collector<'a> {
         grads: &'a burn::tensor::Gradients,
-        path: Vec<String>,
         found: Vec<NamedArray>,
     }
-    impl ModuleVisitor for Collector<'_> {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if let Some(grad) = param.grad(self.grads) {
-                let path = self.path.join(".");
-                let id = ParameterId::from_module_path(&path)
-                    .unwrap_or_else(|| panic!("`{path}` is not a parameter of the network"));
+    impl ParameterVisitor for Collector<'_> {
+        fn visit<const D: usize>(&mut self, id: ParameterId, parameter: &Param<Tensor<D>>) {
+            if let Some(grad) = parameter.grad(self.grads) {
                 self.found.push(NamedArray::from_parameter(id, grad));
             }
         }
     }
     let mut collector = Collector {
         grads,
-        path: Vec::new(),
         found: Vec::new(),
     };
-    model.visit(&mut collector);
+    model.visit_parameters(&mut collector);
     collector.found
 }

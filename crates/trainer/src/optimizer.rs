@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Gradients, Tensor};
-use overparam_model::{Mlp, ParameterId, ParameterKind};
+use overparam_model::{Mlp, ParameterId, ParameterKind, ParameterVisitor};
 
 /// Learning rates: η_W, η_b, η_a per [`ParameterKind`], or one rate per layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,32 +138,21 @@ impl ModuleMapper for DescentMapper {
 pub fn squared_gradient_norms(network: &Mlp, gradients: &Gradients) -> SquaredGradientNorms {
     struct Norms<'a> {
         gradients: &'a Gradients,
-        path: Vec<String>,
         norms: SquaredGradientNorms,
     }
-    impl ModuleVisitor for Norms<'_> {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if let Some(grad) = param.grad(self.gradients) {
-                let path = self.path.join(".");
-                let id = ParameterId::from_module_path(&path)
-                    .unwrap_or_else(|| panic!("`{path}` is not a parameter of the network"));
+    impl ParameterVisitor for Norms<'_> {
+        fn visit<const D: usize>(&mut self, id: ParameterId, parameter: &Param<Tensor<D>>) {
+            if let Some(grad) = parameter.grad(self.gradients) {
                 self.norms.insert(id, grad.square().sum().into_scalar());
             }
         }
     }
-    let mut visitor = Norms {
+    let mut norms = Norms {
         gradients,
-        path: Vec::new(),
         norms: SquaredGradientNorms::new(),
     };
-    network.visit(&mut visitor);
-    visitor.norms
+    network.visit_parameters(&mut norms);
+    norms.norms
 }
 
 /// Whether any parameter of `model` requires a gradient (is trained); a network with every
