@@ -22,14 +22,14 @@ fn f32_network(net: &HostMlp<f64>) -> HostMlp<f32> {
                 fan_in: l.fan_in,
                 width: l.width,
                 input_scale: l.input_scale as f32,
-                train_weight: l.train_weight,
-                train_bias: l.train_bias,
+                train_w: l.train_w,
+                train_b: l.train_b,
             })
             .collect(),
         output: to_f32(&net.output),
         output_scale: net.output_scale as f32,
         nonlinearity: net.nonlinearity,
-        train_output: net.train_output,
+        train_a: net.train_a,
     }
 }
 

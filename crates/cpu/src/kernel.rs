@@ -63,7 +63,7 @@ pub fn closed_form_kernel_in<T: Real>(
     } = work;
     pre.resize(n * m, T::zero());
     matmul_nt(pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
-    let slope_needed = layer.train_weight || layer.train_bias;
+    let slope_needed = layer.train_w || layer.train_b;
     weighted_slope.resize(if slope_needed { n * m } else { 0 }, T::zero());
     let sigma = network.nonlinearity;
     let (bias, a) = (&layer.bias, &network.output);
@@ -82,17 +82,17 @@ pub fn closed_form_kernel_in<T: Real>(
     let mut parts = KernelParts::default();
     if slope_needed {
         let mut slope_gram = gram(weighted_slope, m, s_squared);
-        if layer.train_weight {
+        if layer.train_w {
             let input_gram = gram(inputs, d, layer.input_scale * layer.input_scale);
             parts.weight = Some(mirror_lower_with_product(&mut slope_gram, &input_gram, n));
         } else {
             mirror_lower(&mut slope_gram, n);
         }
-        if layer.train_bias {
+        if layer.train_b {
             parts.bias = Some(slope_gram);
         }
     }
-    if network.train_output {
+    if network.train_a {
         let mut output_part = gram(pre, m, s_squared);
         mirror_lower(&mut output_part, n);
         parts.output = Some(output_part);

@@ -27,9 +27,9 @@ pub struct HostLayer<T> {
     /// c_l multiplying W h.
     pub input_scale: T,
     /// Whether W trains (a frozen tensor gets no gradient).
-    pub train_weight: bool,
+    pub train_w: bool,
     /// Whether b trains.
-    pub train_bias: bool,
+    pub train_b: bool,
 }
 
 /// The network f(x) = s · a·h_L (see the module doc).
@@ -44,7 +44,7 @@ pub struct HostMlp<T> {
     /// σ, the same in every hidden layer.
     pub nonlinearity: Nonlinearity,
     /// Whether a trains.
-    pub train_output: bool,
+    pub train_a: bool,
 }
 
 /// ∂L/∂θ for every trained tensor (`None` for a frozen one), same shapes as θ.
@@ -95,14 +95,14 @@ impl<T: Real> Workspace<T> {
         let gradients = Gradients {
             weights: layers
                 .iter()
-                .map(|l| l.train_weight.then(|| vec![T::zero(); l.weight.len()]))
+                .map(|l| l.train_w.then(|| vec![T::zero(); l.weight.len()]))
                 .collect(),
             biases: layers
                 .iter()
-                .map(|l| l.train_bias.then(|| vec![T::zero(); l.width]))
+                .map(|l| l.train_b.then(|| vec![T::zero(); l.width]))
                 .collect(),
             output: network
-                .train_output
+                .train_a
                 .then(|| vec![T::zero(); network.output.len()]),
         };
         Self {
@@ -133,7 +133,7 @@ impl<T: Real> HostMlp<T> {
     fn needs_delta(&self, layer: usize) -> bool {
         self.layers[..=layer]
             .iter()
-            .any(|l| l.train_weight || l.train_bias)
+            .any(|l| l.train_w || l.train_b)
     }
 
     /// The forward pass on `inputs` `[n, d]`: fills Z_l, H_l (l < L) and f, and returns the

@@ -38,8 +38,8 @@ pub fn network(
             } else {
                 1.0 / (fan_in as f64).sqrt()
             },
-            train_weight: true,
-            train_bias: true,
+            train_w: true,
+            train_b: true,
         });
         fan_in = width;
     }
@@ -48,7 +48,7 @@ pub fn network(
         output: normal(&mut rng, fan_in, 1.0),
         output_scale: 1.0 / (fan_in as f64).sqrt(),
         nonlinearity: sigma,
-        train_output: true,
+        train_a: true,
     }
 }
 

@@ -71,9 +71,9 @@ fn gradients_match_finite_differences_for_every_depth_and_activation() {
 fn frozen_tensors_get_no_gradient_and_the_rest_stay_right() {
     let (inputs, targets) = data(3, 10, 4);
     let mut net = network(4, 4, &[8, 6], Nonlinearity::Softplus, 0.0);
-    net.layers[0].train_weight = false;
-    net.layers[1].train_bias = false;
-    net.train_output = false;
+    net.layers[0].train_w = false;
+    net.layers[1].train_b = false;
+    net.train_a = false;
     let mut work = Workspace::new(&net, targets.len());
     net.loss_and_gradients(&inputs, &targets, &mut work);
     assert!(work.gradients.weights[0].is_none() && work.gradients.biases[1].is_none());

@@ -72,8 +72,8 @@ impl Mlp {
                     fan_in,
                     width,
                     input_scale: T::of(config.input_scale(layer)),
-                    train_weight: config.trains(ParameterId::Weights(layer)),
-                    train_bias: config.trains(ParameterId::Biases(layer)),
+                    train_w: config.trains(ParameterId::Weights(layer)),
+                    train_b: config.trains(ParameterId::Biases(layer)),
                 }
             })
             .collect();
@@ -82,7 +82,7 @@ impl Mlp {
             output: host_values_as(self.a.val()),
             output_scale: T::of(self.output_scale()),
             nonlinearity: self.activation().nonlinearity(),
-            train_output: config.trains(ParameterId::Output),
+            train_a: config.trains(ParameterId::Output),
         }
     }
 }
