@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use burn::tensor::{Tensor, TensorData};
 use overparam_model::{host_values, NamedArray};
+use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::{check_finite, Dataset};
 use overparam_trainer::ntk::{
     analytic_ntk, closed_form_ntk, closed_form_ntk_host, jacobian_ntk, ntk_spectrum,
@@ -22,7 +23,7 @@ use super::common::{
 };
 
 use crate::cli::{NtkArgs, NtkMethodArg};
-use crate::output::{write_atomically, write_json};
+use crate::output::write_json;
 
 /// Files `ntk` writes (removed first if an earlier run left them).
 const NTK_OUTPUTS: [&str; 5] = [
@@ -145,7 +146,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             kernel.values.clone(),
         )?;
         let path = out.join(format!("ntk_{}.npy", kernel.name));
-        write_atomically(&path, |w| write_npy_array(w, &array))?;
+        write_atomically_with(&path, |w| write_npy_array(w, &array))?;
     }
     // The spectrum of the finite-width kernel when one was computed, else of K∞.
     let primary = kernels
@@ -163,7 +164,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         vec![num_samples],
         spectrum.eigenvalues.clone(),
     )?;
-    write_atomically(&out.join("eigenvalues.npy"), |w| {
+    write_atomically_with(&out.join("eigenvalues.npy"), |w| {
         write_npy_array(w, &eigenvalues)
     })?;
 

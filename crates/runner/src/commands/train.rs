@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{ensure, Context as _};
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
+use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::Dataset;
 use overparam_trainer::ntk::EmpiricalNtk;
 use overparam_trainer::{
@@ -25,7 +26,7 @@ use crate::backend::BackendKind;
 use crate::checkpoint::{remove_checkpoint, save_checkpoint, CheckpointRecord};
 use crate::cli::{EngineArg, RunArgs, TrainArgs};
 use crate::config::{ResolvedRun, RunConfig};
-use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
+use crate::output::{write_json, write_params, MetricsCsv};
 use crate::run_lock::lock_run_dir;
 use overparam_model::NamedArray;
 use overparam_trainer::{teacher_cosines, write_npy_array};
@@ -339,7 +340,7 @@ fn write_alignment(
     let cosines = teacher_cosines(w1, teacher);
     let shape = vec![w1.shape[0], teacher.len()];
     let array = NamedArray::new("alignment", shape, cosines)?;
-    write_atomically(&out.join("alignment.npy"), |w| write_npy_array(w, &array))
+    write_atomically_with(&out.join("alignment.npy"), |w| write_npy_array(w, &array))
 }
 
 /// (step, loss) of metrics rows already logged (a resumed run's first part).
