@@ -4,9 +4,9 @@
 use super::axis::Axis;
 use super::data::{group_by, Run, Sweep};
 use super::figure::{Figure, LegendEntry, Mark, Panel, Stroke};
-use super::fit::loglog_fit;
 use super::style::{fmt_fixed, key_value, ordered_colour, REFERENCE};
 use super::Built;
+use crate::stats::loglog_fit;
 
 /// The width key.
 const WIDTH: &str = "model.width";

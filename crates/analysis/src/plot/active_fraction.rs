@@ -4,9 +4,9 @@
 use super::axis::Axis;
 use super::curves::{curve_figures, Colouring, Curves, Guide};
 use super::data::{Run, Sweep};
-use super::normal::normal_cdf;
 use super::style::fmt_number;
 use super::Built;
+use crate::stats::normal_cdf;
 
 /// The config key of the bias initialisation.
 const BIAS_INIT: &str = "model.bias_init";

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::files::write_atomically;
-use crate::results::Table;
+use overparam_sweep::files::write_atomically;
+use overparam_sweep::results::Table;
 
 use super::{CriticalWidthPoint, CriticalWidthReport, GridStatus};
 

@@ -18,10 +18,10 @@ mod output;
 use anyhow::{ensure, Context};
 use serde::Serialize;
 
-use crate::results::Table;
+use overparam_sweep::results::Table;
 
-use crate::plot::least_squares_line;
-use fit::{bootstrap_slopes, critical_index, log_log_points, quantile};
+use crate::stats::{least_squares_line, quantile};
+use fit::{bootstrap_slopes, critical_index, log_log_points};
 use grid::{pooled_columns, Grid, WidthTally};
 pub use output::{report_text, write_critical_width};
 

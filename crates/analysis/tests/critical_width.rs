@@ -1,11 +1,12 @@
 //! The critical-width analysis on hand-worked and synthetic results tables.
 
-use overparam_sweep::critical_width::GridStatus::{AboveGrid, BelowGrid, Bracketed};
-use overparam_sweep::critical_width::{
+use overparam_analysis::critical_width::GridStatus::{AboveGrid, BelowGrid, Bracketed};
+use overparam_analysis::critical_width::{
     critical_width, report_text, write_critical_width, Bracket, CriticalWidthOptions,
     CriticalWidthReport, GridStatus,
 };
-use overparam_sweep::results::{Table, RESULT_COLUMNS};
+use overparam_sweep::columns::RESULT_COLUMNS;
+use overparam_sweep::results::Table;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

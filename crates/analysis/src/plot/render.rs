@@ -15,7 +15,7 @@ use plotters::series::{DashedLineSeries, LineSeries};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, ShapeStyle, WHITE};
 
-use crate::files::{rename_into_place, temporary_beside, write_atomically};
+use overparam_sweep::files::{rename_into_place, temporary_beside, write_atomically};
 
 use super::axis::Frame;
 use super::figure::{Figure, LegendEntry, Panel, Stroke, StrokeKind};

@@ -17,29 +17,23 @@
 //! Plots without data are skipped, with the reason in the [`PlotReport`].
 
 mod active_fraction;
-pub(crate) mod axis;
-pub(crate) mod bias_kernel;
+pub mod axis;
 mod critical_width;
 pub(crate) mod curves;
 pub mod data;
-pub(crate) mod figure;
-pub mod fit;
-pub(crate) mod heatmap;
+pub mod figure;
+pub mod heatmap;
 mod lambda_min;
 mod loss_curves;
 mod movement;
-pub mod normal;
-pub(crate) mod render;
-pub(crate) mod series;
-pub(crate) mod style;
+pub mod render;
+pub mod series;
+pub mod style;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-
-pub use fit::{least_squares_line, loglog_fit, Line, PowerLaw};
-pub use normal::{erfc, normal_cdf};
 
 use data::{Run, Sweep};
 use figure::Figure;

@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use overparam_sweep::plot::{erfc, loglog_fit, normal_cdf, plot_sweep};
+use libm::erfc;
+use overparam_analysis::plot::plot_sweep;
+use overparam_analysis::stats::{loglog_fit, normal_cdf};
 
 const WIDTHS: [u32; 3] = [64, 256, 1024];
 const NS: [u32; 2] = [32, 128];

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::files::write_atomically;
+use overparam_sweep::files::write_atomically;
 
 /// The outcome of checking a claim against the measurements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

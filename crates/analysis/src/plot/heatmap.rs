@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{ensure, Context};
 use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
-use crate::files::{rename_into_place, temporary_beside, write_atomically};
+use overparam_sweep::files::{rename_into_place, temporary_beside, write_atomically};
 
 use super::style::register_fonts;
 

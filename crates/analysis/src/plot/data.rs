@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::results::Table;
+use overparam_sweep::results::Table;
 
 /// One run: its row of `results.csv`, its `summary.json` config and its `metrics.csv`.
 #[derive(Clone, Debug)]

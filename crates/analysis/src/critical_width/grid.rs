@@ -3,22 +3,13 @@
 
 use anyhow::{bail, Context};
 
-use crate::results::{Table, RESULT_COLUMNS};
+use overparam_sweep::columns::{
+    DATA_N, FINAL_LOSS, MODEL_WIDTH, RESULT_COLUMNS, RUN_ID, SEED, STATUS, STEPS_TO_TARGET,
+};
+use overparam_sweep::results::Table;
 
 use super::CriticalWidthOptions;
 
-/// The column holding the network width m.
-pub(super) const WIDTH_COLUMN: &str = "model.width";
-/// The column holding the number of training points n.
-pub(super) const N_COLUMN: &str = "data.n";
-/// The column holding the run's seed.
-pub(super) const SEED_COLUMN: &str = "seed";
-/// The column holding `ok` or `failed`.
-const STATUS_COLUMN: &str = "status";
-/// The column compared with `--target-loss` when it is given.
-const FINAL_LOSS_COLUMN: &str = "final_loss";
-/// The column that is non-empty when a run reached its configured target loss.
-const STEPS_TO_TARGET_COLUMN: &str = "steps_to_target";
 /// Integers above this are not exactly representable in the f64 the table parses into.
 const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
@@ -86,17 +77,17 @@ struct Run {
 impl Grid {
     /// Reads every run of `table`; errors name the missing column or the offending row.
     pub fn from_table(table: &Table, options: &CriticalWidthOptions) -> anyhow::Result<Grid> {
-        let n_column = required_column(table, N_COLUMN)?;
-        let width_column = required_column(table, WIDTH_COLUMN)?;
-        let seed_column = required_column(table, SEED_COLUMN)?;
-        let status_column = required_column(table, STATUS_COLUMN)?;
+        let n_column = required_column(table, DATA_N)?;
+        let width_column = required_column(table, MODEL_WIDTH)?;
+        let seed_column = required_column(table, SEED)?;
+        let status_column = required_column(table, STATUS)?;
         let criterion = match options.target_loss {
             Some(target) => Criterion::FinalLoss {
-                column: required_column(table, FINAL_LOSS_COLUMN)?,
+                column: required_column(table, FINAL_LOSS)?,
                 target,
             },
             None => Criterion::StepsToTarget {
-                column: required_column(table, STEPS_TO_TARGET_COLUMN)?,
+                column: required_column(table, STEPS_TO_TARGET)?,
             },
         };
         if table.rows.is_empty() {
@@ -183,8 +174,8 @@ fn required_column(table: &Table, name: &str) -> anyhow::Result<usize> {
     table.column(name).with_context(|| {
         format!(
             "the results table has no column `{name}`: the critical-width analysis needs a sweep \
-             that varies `{WIDTH_COLUMN}` and `{N_COLUMN}` over seeds (`{SEED_COLUMN}`), with \
-             `{STATUS_COLUMN}` and the result columns"
+             that varies `{MODEL_WIDTH}` and `{DATA_N}` over seeds (`{SEED}`), with \
+             `{STATUS}` and the result columns"
         )
     })
 }
@@ -212,7 +203,7 @@ fn succeeded(
         "ok" => {}
         "failed" => return Ok(false),
         other => bail!(
-            "row {} column `{STATUS_COLUMN}`: `{other}` is neither `ok` nor `failed`",
+            "row {} column `{STATUS}`: `{other}` is neither `ok` nor `failed`",
             row + 1
         ),
     }
@@ -242,7 +233,7 @@ fn index_of(values: &[u64], value: u64) -> usize {
 /// The swept columns other than n, width and seed that take more than one value, with how many:
 /// the analysis pools their runs, each run one trial.
 pub(super) fn pooled_columns(table: &Table) -> Vec<(String, usize)> {
-    let analysed = ["run_id", N_COLUMN, WIDTH_COLUMN, SEED_COLUMN];
+    let analysed = [RUN_ID, DATA_N, MODEL_WIDTH, SEED];
     table
         .columns
         .iter()
@@ -261,7 +252,7 @@ pub(super) fn pooled_columns(table: &Table) -> Vec<(String, usize)> {
 /// Whether `column` takes one value per width (a rate zipped with the width, say): such a
 /// key is part of what "width" means in this sweep, not a separate factor pooled over.
 fn tied_to_width(table: &Table, column: usize) -> bool {
-    let Ok(width) = table.column(WIDTH_COLUMN) else {
+    let Ok(width) = table.column(MODEL_WIDTH) else {
         return false;
     };
     let mut value_of_width: std::collections::BTreeMap<&str, &str> = Default::default();

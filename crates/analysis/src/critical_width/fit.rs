@@ -1,10 +1,7 @@
-//! m* from a grid's tallies, the least-squares fit of log m* = α log n + c, and the bootstrap of
-//! α over seeds.
+//! m* from a grid's tallies, the points (ln n, ln m*) of the fit log m* = α log n + c, and the
+//! bootstrap of α over seeds.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use crate::plot::least_squares_line;
+use crate::stats::{bootstrap, least_squares_line};
 
 use super::grid::{Grid, WidthTally};
 
@@ -43,26 +40,7 @@ pub(super) fn log_log_points(grid: &Grid, multiplicity: &[u32], success: f64) ->
 /// every n, so that a seed's runs stay paired across n. The draws come from a ChaCha8 stream
 /// seeded with `seed`, so the result is reproducible.
 pub(super) fn bootstrap_slopes(grid: &Grid, success: f64, samples: usize, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let seed_count = grid.seeds.len();
-    let mut slopes: Vec<f64> = (0..samples)
-        .filter_map(|_| {
-            let mut multiplicity = vec![0u32; seed_count];
-            for _ in 0..seed_count {
-                multiplicity[rng.random_range(0..seed_count)] += 1;
-            }
-            least_squares_line(&log_log_points(grid, &multiplicity, success)).map(|line| line.slope)
-        })
-        .collect();
-    slopes.sort_by(f64::total_cmp);
-    slopes
-}
-
-/// The `p`-quantile (0 ≤ p ≤ 1) of the non-empty ascending `sorted`, interpolating linearly
-/// between order statistics.
-pub(super) fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let position = p * (sorted.len() - 1) as f64;
-    let below = position.floor() as usize;
-    let above = position.ceil() as usize;
-    sorted[below] + (position - below as f64) * (sorted[above] - sorted[below])
+    bootstrap(grid.seeds.len(), samples, seed, |multiplicity| {
+        least_squares_line(&log_log_points(grid, multiplicity, success)).map(|line| line.slope)
+    })
 }
