@@ -13,11 +13,13 @@ pub mod two_rates;
 mod number;
 mod parts;
 mod registry;
+mod reproduction;
 mod run_metrics;
 mod spec_file;
 
 pub use number::number;
 pub use parts::{Analysis, Findings, Parts, Scale};
-pub use registry::{find, Part, Reproduction, REPRODUCTIONS};
+pub use registry::{find, REPRODUCTIONS};
+pub use reproduction::{Part, Reproduction};
 pub use run_metrics::metric_minimum;
 pub use spec_file::{spec_file, spec_name};

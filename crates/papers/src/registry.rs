@@ -1,37 +1,7 @@
-//! The reproductions `overparam reproduce` knows: for each, the seed paper, the claim, the
-//! sweeps it runs (specs under `configs/papers/<name>/`) and the analysis that decides the
-//! verdicts. Each paper's entry lives beside its analysis, as its module's `REPRODUCTION`.
+//! The reproductions `overparam reproduce` knows. Each paper's entry lives beside its
+//! analysis, as its module's `REPRODUCTION`; this is the list of them.
 
-use overparam_sweep::dtype::DTypeKind;
-
-use crate::{quadratic, sparse_bias, subquadratic, teacher_student, two_rates, Analysis};
-
-/// One sweep of a reproduction.
-pub struct Part {
-    /// The part's directory name under the reproduction's directory.
-    pub name: &'static str,
-    /// The spec's file stem: `<stem>.toml` (full scale) and `<stem>.small.toml` (small scale),
-    /// in the reproduction's directory of the specs directory (see [`crate::spec_file`]).
-    pub spec: &'static str,
-    /// Dtype of every run.
-    pub dtype: DTypeKind,
-    /// Also compute the analytic NTK K∞ of every finished run (`ntk --method analytic`).
-    pub analytic_ntk: bool,
-}
-
-/// One reproduction.
-pub struct Reproduction {
-    /// The name on the command line, and the directory of its specs.
-    pub name: &'static str,
-    /// The report's title.
-    pub title: &'static str,
-    /// The paper and the claim in a few sentences.
-    pub summary: &'static str,
-    /// Its sweeps, in order.
-    pub parts: &'static [Part],
-    /// Turns the sweeps into verdicts and sections.
-    pub analyse: Analysis,
-}
+use crate::{quadratic, sparse_bias, subquadratic, teacher_student, two_rates, Reproduction};
 
 /// Every reproduction, in seed-paper order.
 pub const REPRODUCTIONS: &[Reproduction] = &[
