@@ -1,6 +1,8 @@
 //! Writing files so that a reader (another shard, a crashed run's successor) never sees half
 //! of one: write a temporary file beside the target, flush it to disk, then rename it into
-//! place. Every file the runner, the sweeps, the plots and the reports write goes through here.
+//! place. The runner's outputs (summary.json, parameters, kernels), the sweeps' manifests and
+//! results, the plots and the reports are all written this way; only `metrics.csv`, streamed
+//! row by row, has its own rename.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
