@@ -64,33 +64,13 @@ impl BackendKind {
     }
 }
 
-/// Floating-point precision of every tensor in the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DTypeKind {
-    /// 32-bit floats.
-    F32,
-    /// 64-bit floats (for gradient checks and runs to very small losses).
-    F64,
-}
+pub use overparam_sweep::dtype::DTypeKind;
 
-impl DTypeKind {
-    /// Both precisions.
-    pub const ALL: [DTypeKind; 2] = [DTypeKind::F32, DTypeKind::F64];
-
-    /// The name `--dtype` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            DTypeKind::F32 => "f32",
-            DTypeKind::F64 => "f64",
-        }
-    }
-
-    fn float_dtype(self) -> FloatDType {
-        match self {
-            DTypeKind::F32 => FloatDType::F32,
-            DTypeKind::F64 => FloatDType::F64,
-        }
+/// Burn's float dtype for `dtype`.
+fn float_dtype(dtype: DTypeKind) -> FloatDType {
+    match dtype {
+        DTypeKind::F32 => FloatDType::F32,
+        DTypeKind::F64 => FloatDType::F64,
     }
 }
 
@@ -117,7 +97,7 @@ pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result
         return Ok(device.clone());
     }
     let mut device = open_device(backend)?;
-    if !device.supports_dtype(dtype.float_dtype()) {
+    if !device.supports_dtype(float_dtype(dtype)) {
         bail!(
             "the {} device ({}) does not support {}; its dtypes: {}. Try --dtype f32",
             backend.name(),
@@ -126,7 +106,7 @@ pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result
             dtype_names(&supported_dtypes(&device)),
         );
     }
-    device.configure(dtype.float_dtype()).with_context(|| {
+    device.configure(float_dtype(dtype)).with_context(|| {
         format!(
             "configuring the {} device for {}",
             backend.name(),
@@ -154,7 +134,7 @@ pub fn open_device(backend: BackendKind) -> anyhow::Result<Device> {
 pub fn supported_dtypes(device: &Device) -> Vec<DTypeKind> {
     DTypeKind::ALL
         .into_iter()
-        .filter(|dtype| device.supports_dtype(dtype.float_dtype()))
+        .filter(|dtype| device.supports_dtype(float_dtype(*dtype)))
         .collect()
 }
 

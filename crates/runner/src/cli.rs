@@ -100,7 +100,8 @@ pub struct ReproduceArgs {
     /// Output directory. Default: reproductions/NAME-SCALE.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Where the sweep specs are (NAME.toml, NAME.small.toml).
+    /// Where the sweep specs are (NAME/SPEC.toml, NAME/SPEC.small.toml; or the flat SPEC.toml,
+    /// SPEC.small.toml).
     #[arg(long, default_value = "configs/papers")]
     pub specs: PathBuf,
     /// Compute backend of the runs (each part fixes its dtype).

@@ -1,5 +1,6 @@
 //! What a run writes: `metrics.csv` (streamed, then renamed into place), `summary.json` and
-//! parameter `.npz` files (temp file + rename, so a reader never sees half a file).
+//! parameter `.npz` files (through `overparam_sweep::files::write_atomically_with`: temp file,
+//! fsync, rename, so a reader never sees half a file).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,27 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use overparam_model::NamedArray;
-use overparam_trainer::{write_npz_arrays, MetricRecord, METRIC_COLUMNS};
-
-/// Writes `path` atomically: `write` fills a temporary file in the same directory, which is
-/// then renamed over `path`.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&mut File>) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    {
-        let mut writer = BufWriter::new(temp.as_file_mut());
-        write(&mut writer)
-            .and_then(|()| writer.flush())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    temp.persist(path)
-        .with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
-}
+use overparam_sweep::columns::METRIC_COLUMNS;
+use overparam_sweep::files::write_atomically_with;
+use overparam_trainer::{write_npz_arrays, MetricRecord};
 
 /// Removes the file (or link: never its target) at `path` if there is one.
 pub fn remove_if_present(path: &Path) -> anyhow::Result<()> {
@@ -41,12 +24,12 @@ pub fn remove_if_present(path: &Path) -> anyhow::Result<()> {
 
 /// Writes named arrays as an `.npz` (numpy-readable), atomically.
 pub fn write_params(path: &Path, arrays: &[NamedArray]) -> anyhow::Result<()> {
-    write_atomically(path, |w| write_npz_arrays(w, arrays))
+    write_atomically_with(path, |w| write_npz_arrays(w, arrays))
 }
 
 /// Writes a JSON value, pretty-printed, atomically.
 pub fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
-    write_atomically(path, |w| {
+    write_atomically_with(path, |w| {
         serde_json::to_writer_pretty(&mut *w, value)?;
         writeln!(w)
     })
@@ -103,7 +86,7 @@ impl MetricsCsv {
             contents.push_str(line);
             contents.push('\n');
         }
-        write_atomically(&partial, |w| w.write_all(contents.as_bytes()))?;
+        overparam_sweep::files::write_atomically(&partial, contents.as_bytes())?;
         if source != &partial {
             std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
         }

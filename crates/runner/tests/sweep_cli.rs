@@ -74,7 +74,7 @@ fn a_small_sweep_runs_merges_analyses_and_plots() {
     ok(overparam(&["sweep", "merge", out.to_str().unwrap()]));
     let results = Table::read(&out.join("results.csv")).unwrap();
     let mut expected = vec!["run_id", "data.n", "model.width", "seed"];
-    expected.extend(overparam_sweep::results::RESULT_COLUMNS);
+    expected.extend(overparam_sweep::columns::RESULT_COLUMNS);
     assert_eq!(results.columns, expected);
     assert_eq!(results.rows.len(), 8);
     for name in [

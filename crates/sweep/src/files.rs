@@ -1,21 +1,32 @@
 //! Writing files so that a reader (another shard, a crashed run's successor) never sees half
-//! of one: write a temporary file beside the target, then rename it into place.
+//! of one: write a temporary file beside the target, flush it to disk, then rename it into
+//! place. The runner's outputs (summary.json, parameters, kernels), the sweeps' manifests and
+//! results, the plots and the reports are all written this way; only `metrics.csv`, streamed
+//! row by row, has its own rename.
 
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
-/// A temporary path beside `path`, unique to this process: `.<name>.<pid>.tmp<ext>` (the
-/// extension kept last, for writers that choose the format by it).
+/// A temporary path beside `path`, unique to this process and call: `.<name>.<pid>.tmp<k><ext>`
+/// (`k` counts this process's temporaries, so that threads writing the same file do not share
+/// one; the extension kept last, for writers that choose the format by it).
 pub fn temporary_beside(path: &Path) -> PathBuf {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let extension = path
         .extension()
         .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
-    path.with_file_name(format!(".{name}.{}.tmp{extension}", std::process::id()))
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(
+        ".{name}.{}.tmp{count}{extension}",
+        std::process::id()
+    ))
 }
 
 /// Moves the finished temporary file `temporary` onto `path`; removes it if that fails.
@@ -26,17 +37,32 @@ pub fn rename_into_place(temporary: &Path, path: &Path) -> anyhow::Result<()> {
     })
 }
 
-/// Writes `bytes` to `path` atomically (temporary file + rename).
+/// Writes `bytes` to `path` atomically (see [`write_atomically_with`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// Writes `path` atomically: `write` fills a temporary file beside it ([`temporary_beside`]),
+/// which is flushed, synced to disk and renamed over `path`. On any error the temporary is
+/// removed and `path` is left as it was.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let temporary = temporary_beside(path);
-    if let Err(error) = fs::write(&temporary, bytes) {
+    let written = File::create(&temporary).and_then(|file| {
+        let mut writer = BufWriter::new(file);
+        write(&mut writer)?;
+        writer.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    if let Err(error) = written {
         let _ = fs::remove_file(&temporary);
-        return Err(error).with_context(|| format!("writing {}", temporary.display()));
+        return Err(error).with_context(|| format!("writing {}", path.display()));
     }
     rename_into_place(&temporary, path)
 }
 
-/// Removes the temporaries ([`temporary_beside`]'s `.<name>.<pid>.tmp<ext>`) in `dir` whose
+/// Removes the temporaries ([`temporary_beside`]'s `.<name>.<pid>.tmp<k><ext>`) in `dir` whose
 /// writing process no longer runs: what a process killed mid-write left behind. A temporary
 /// of a live process (another shard writing right now) is left alone; where `/proc` does not
 /// exist (not Linux), liveness cannot be told and nothing is removed. Returns how many went.
@@ -65,7 +91,13 @@ pub fn remove_stale_temporaries(dir: &Path) -> anyhow::Result<usize> {
     Ok(removed)
 }
 
-/// The pid in a [`temporary_beside`] name `.<name>.<pid>.tmp<ext>`, if it is one.
+/// Whether `file_name` is a [`temporary_beside`] name.
+pub fn is_temporary(file_name: &str) -> bool {
+    temporary_writer(file_name).is_some()
+}
+
+/// The pid in a [`temporary_beside`] name `.<name>.<pid>.tmp<k><ext>` (or the older
+/// `.<name>.<pid>.tmp<ext>`), if it is one.
 fn temporary_writer(file_name: &str) -> Option<u32> {
     let rest = file_name.strip_prefix('.')?;
     let (before, _) = rest.rsplit_once(".tmp")?;
@@ -84,6 +116,23 @@ mod tests {
         assert_eq!(temporary_writer(&name), Some(std::process::id()));
         assert_eq!(temporary_writer("manifest.csv"), None);
         assert_eq!(temporary_writer(".lock"), None);
+        assert_ne!(path, temporary_beside(Path::new("/x/manifest.csv")));
+    }
+
+    #[test]
+    fn writes_replace_the_file_whole_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.json");
+        write_atomically(&path, b"old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let failed = write_atomically_with(&path, |file| {
+            file.write_all(b"half")?;
+            Err(std::io::Error::other("interrupted"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Sweeps over `overparam train` runs, with no Burn in sight: the sweep spec and its
-//! expansion into runs, the manifest, the merged results table, the critical-width analysis
-//! and the plots. The runner crate applies the expanded values to its run config and runs them.
+//! expansion into runs, the manifest, the merged results table, the column names of the files
+//! runs write, the dtype a run computes in, the bounded reader of small text files and the one
+//! atomic file writer. The runner crate applies the expanded values to its run config and runs
+//! them; `overparam-analysis` and `overparam-papers` read what they write.
 
-pub mod critical_width;
+pub mod columns;
+pub mod dtype;
 pub mod files;
 pub mod manifest;
-pub mod plot;
-pub mod report;
-pub mod reproduce;
 pub mod results;
 pub mod small_file;
 pub mod spec;

@@ -8,8 +8,12 @@ use std::path::Path;
 
 use anyhow::{bail, ensure, Context};
 
+use crate::columns::{ERROR, RUN_ID, STATUS};
 use crate::files::write_atomically;
 use crate::results::Table;
+
+/// The manifest's first column: the run's position in the plan.
+const INDEX: &str = "index";
 
 /// The file name of the manifest in a sweep directory.
 pub const MANIFEST_FILE: &str = "manifest.csv";
@@ -41,9 +45,9 @@ pub struct Manifest {
 impl Manifest {
     /// The manifest as a table.
     pub fn to_table(&self) -> Table {
-        let mut columns = vec!["index".to_string(), "run_id".to_string()];
+        let mut columns = vec![INDEX.to_string(), RUN_ID.to_string()];
         columns.extend(self.keys.iter().cloned());
-        columns.extend(["status".to_string(), "error".to_string()]);
+        columns.extend([STATUS.to_string(), ERROR.to_string()]);
         let mut table = Table::new(columns);
         for entry in &self.entries {
             let mut row = vec![entry.index.to_string(), entry.run_id.clone()];
@@ -66,10 +70,10 @@ impl Manifest {
         let columns = &table.columns;
         ensure!(
             columns.len() >= 4
-                && columns[0] == "index"
-                && columns[1] == "run_id"
-                && columns[columns.len() - 2] == "status"
-                && columns[columns.len() - 1] == "error",
+                && columns[0] == INDEX
+                && columns[1] == RUN_ID
+                && columns[columns.len() - 2] == STATUS
+                && columns[columns.len() - 1] == ERROR,
             "not a sweep manifest: expected columns index, run_id, <swept keys…>, status, error; found {}",
             columns.join(", ")
         );

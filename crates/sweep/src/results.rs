@@ -3,26 +3,12 @@
 //! Columns (scripts depend on these names): `run_id`, then each swept key under its dotted
 //! name (`model.width`, `data.n`, `seed`, …), then [`RESULT_COLUMNS`]. Empty fields mean
 //! "not measured" (e.g. `steps_to_target` of a run that never reached the target).
+//!
+//! [`RESULT_COLUMNS`]: crate::columns::RESULT_COLUMNS
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
-
-/// The columns after the swept keys, in order.
-pub const RESULT_COLUMNS: [&str; 12] = [
-    "status",
-    "error",
-    "final_loss",
-    "steps_to_target",
-    "lambda_min_0",
-    "lambda_max_0",
-    "move_w",
-    "move_b",
-    "move_a",
-    "active_fraction",
-    "ntk_drift",
-    "wall_s",
-];
 
 /// A CSV table held as strings: a header and rows of the same length.
 #[derive(Clone, Debug, Default, PartialEq)]

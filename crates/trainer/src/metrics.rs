@@ -10,24 +10,9 @@ use crate::distance::relative_or_absolute_distance;
 use crate::ntk::KernelRecord;
 use crate::optimizer::SquaredGradientNorms;
 
-/// Column names of `metrics.csv`, in order. Scripts depend on these names.
-pub const METRIC_COLUMNS: [&str; 15] = [
-    "step",
-    "loss",
-    "grad_norm_w",
-    "grad_norm_b",
-    "grad_norm_a",
-    "move_w",
-    "move_b",
-    "move_a",
-    "active_fraction",
-    "flipped_fraction",
-    "lambda_min",
-    "lambda_max",
-    "ntk_drift",
-    "pl_ratio",
-    "teacher_alignment",
-];
+/// Column names of `metrics.csv`, in order (defined with the other files' columns in the
+/// Burn-free `overparam-sweep`, which reads them back). Scripts depend on these names.
+pub use overparam_sweep::columns::METRIC_COLUMNS;
 
 /// One logged step.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,7 @@
 //! when it is missing) and writes DIR/critical_width.csv and DIR/critical_width.json.
 
 use anyhow::ensure;
-use overparam_sweep::critical_width::{
+use overparam_analysis::critical_width::{
     critical_width, report_text, write_critical_width, CriticalWidthOptions,
 };
 use overparam_sweep::results::Table;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use burn::tensor::Device;
 use overparam_model::{Mlp, MlpConfig, NamedArray, ParameterId};
+use overparam_sweep::files::is_temporary;
 use overparam_trainer::data::{check_finite, Dataset, Teacher};
 use overparam_trainer::{near_teacher_parameters, read_npz_arrays, stream_rng, RngStream};
 use serde_json::{json, Value};
@@ -97,13 +98,15 @@ pub fn refuse_frozen_network(model: &MlpConfig, purpose: &str) -> anyhow::Result
     Ok(())
 }
 
-/// Removes the temporary files (`.tmp*`) that a process killed while writing an output left
-/// in `dir`; called with the run directory's lock held, so no live writer owns them.
+/// Removes the temporary files that a process killed while writing an output left in `dir`
+/// (`overparam_sweep::files::temporary_beside`'s, and the `.tmp*` of older versions); called
+/// with the run directory's lock held, so no live writer owns them.
 pub fn remove_stray_temporaries(dir: &Path) -> anyhow::Result<()> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-        let stray = entry.file_name().to_string_lossy().starts_with(".tmp")
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stray = (name.starts_with(".tmp") || is_temporary(&name))
             && entry.file_type().is_ok_and(|t| t.is_file());
         if stray {
             let path = entry.path();

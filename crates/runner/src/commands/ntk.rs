@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use overparam_model::NamedArray;
+use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::{check_finite, Dataset};
 use overparam_trainer::ntk::{
     ntk, ntk_spectrum, relative_frobenius_error, NtkError, NtkMethod, NtkOptions,
@@ -19,7 +20,7 @@ use super::common::{
 };
 
 use crate::cli::{NtkArgs, NtkMethodArg};
-use crate::output::{write_atomically, write_json};
+use crate::output::write_json;
 
 /// Files `ntk` writes (removed first if an earlier run left them).
 const NTK_OUTPUTS: [&str; 5] = [
@@ -121,7 +122,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             kernel.values.clone(),
         )?;
         let path = out.join(format!("ntk_{}.npy", kernel.name));
-        write_atomically(&path, |w| write_npy_array(w, &array))?;
+        write_atomically_with(&path, |w| write_npy_array(w, &array))?;
     }
     // The spectrum of the finite-width kernel when one was computed, else of K∞.
     let primary = kernels
@@ -138,7 +139,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         vec![num_samples],
         spectrum.eigenvalues.clone(),
     )?;
-    write_atomically(&out.join("eigenvalues.npy"), |w| {
+    write_atomically_with(&out.join("eigenvalues.npy"), |w| {
         write_npy_array(w, &eigenvalues)
     })?;
 

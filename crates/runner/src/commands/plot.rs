@@ -1,6 +1,6 @@
 //! `overparam plot DIR`: a sweep's (or one run's) figures as SVG and PNG in DIR/plots/.
 
-use overparam_sweep::plot::plot_sweep;
+use overparam_analysis::plot::plot_sweep;
 
 use crate::cli::PlotArgs;
 

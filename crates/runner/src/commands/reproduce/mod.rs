@@ -1,22 +1,22 @@
 //! `overparam reproduce NAME`: one seed paper's claim in one command — its sweeps (resumable
 //! like any sweep), their merge and plots, the analysis, and `DIR/report.{md,html,json}`.
 
-mod registry;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::{ensure, Context};
-use overparam_sweep::plot::plot_sweep;
-use overparam_sweep::report::Report;
-use overparam_sweep::reproduce::{Parts, Scale};
+use anyhow::Context;
+use overparam_analysis::plot::plot_sweep;
+use overparam_analysis::report::Report;
+use overparam_papers::{
+    find, spec_file, spec_name, Part, Parts, Reproduction, Scale, REPRODUCTIONS,
+};
+use overparam_sweep::columns::{RUN_ID, STATUS};
 use overparam_sweep::results::Table;
 
 use super::sweep::{execute_sweep, merge_results, Outcome, Selection};
 use crate::backend::BackendKind;
 use crate::cli::{ReproduceArgs, ScaleArg};
-use registry::{find, Part, Reproduction, REPRODUCTIONS};
 
 /// Runs `overparam reproduce`.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
@@ -54,7 +54,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let mut parts = Vec::new();
     for part in reproduction.parts {
         let dir = out.join(part.name);
-        settings.push(run_part(args, part, scale, &dir)?);
+        settings.push(run_part(args, reproduction, part, scale, &dir)?);
         parts.push((part.name.to_string(), dir));
     }
     let parts = Parts {
@@ -81,18 +81,22 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
 }
 
 /// Runs, merges and plots one part; returns a line for the report's settings.
-fn run_part(args: &ReproduceArgs, part: &Part, scale: Scale, dir: &Path) -> anyhow::Result<String> {
-    let suffix = match scale {
-        Scale::Small => ".small",
-        Scale::Full => "",
-    };
-    let spec = args.specs.join(format!("{}{suffix}.toml", part.spec));
-    ensure!(
-        spec.is_file(),
-        "no spec {} (run from the repository root, or pass --specs DIR holding {}{suffix}.toml)",
-        spec.display(),
-        part.spec
-    );
+fn run_part(
+    args: &ReproduceArgs,
+    reproduction: &Reproduction,
+    part: &Part,
+    scale: Scale,
+    dir: &Path,
+) -> anyhow::Result<String> {
+    let spec = spec_file(&args.specs, reproduction, part, scale).with_context(|| {
+        let name = spec_name(part, scale);
+        format!(
+            "no spec {} (run from the repository root, or pass --specs DIR holding {}/{name} or \
+             {name})",
+            args.specs.join(reproduction.name).join(&name).display(),
+            reproduction.name
+        )
+    })?;
     println!(
         "{}: sweep {} into {}",
         part.name,
@@ -132,7 +136,7 @@ fn run_part(args: &ReproduceArgs, part: &Part, scale: Scale, dir: &Path) -> anyh
 /// into `runs/<id>/ntk-analytic/`; runs already done are skipped, failures reported.
 fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
     let results = Table::read(&dir.join("results.csv"))?;
-    let (id, status) = (results.column("run_id")?, results.column("status")?);
+    let (id, status) = (results.column(RUN_ID)?, results.column(STATUS)?);
     let executable = std::env::current_exe().context("locating the overparam executable")?;
     for row in results.rows.iter().filter(|row| row[status] == "ok") {
         let run = dir.join("runs").join(&row[id]);

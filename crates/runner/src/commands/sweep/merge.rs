@@ -1,12 +1,16 @@
 //! `overparam sweep merge DIR`: one row per finished run in `DIR/results.csv`, from each
-//! run's summary.json and metrics.csv (column names in `overparam_sweep::results`).
+//! run's summary.json and metrics.csv (column names in `overparam_sweep::columns`).
 
 use std::path::Path;
 
 use anyhow::Context;
+use overparam_sweep::columns::{
+    ACTIVE_FRACTION, LAMBDA_MAX, LAMBDA_MIN, LOSS, MOVE_A, MOVE_B, MOVE_W, NTK_DRIFT,
+    RESULT_COLUMNS, RUN_ID,
+};
 use overparam_sweep::files::write_atomically;
 use overparam_sweep::manifest::Manifest;
-use overparam_sweep::results::{Table, RESULT_COLUMNS};
+use overparam_sweep::results::Table;
 use serde_json::Value;
 
 use super::plan::run_dir;
@@ -25,7 +29,7 @@ pub fn merge_results(dir: &Path) -> anyhow::Result<Table> {
         );
     }
     let manifest = Manifest::read(dir)?;
-    let mut columns = vec!["run_id".to_string()];
+    let mut columns = vec![RUN_ID.to_string()];
     columns.extend(manifest.keys.iter().cloned());
     columns.extend(RESULT_COLUMNS.iter().map(|c| c.to_string()));
     let mut table = Table::new(columns);
@@ -99,7 +103,7 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
     let status = summary["status"].as_str().unwrap_or_default();
     let final_loss = match status {
         "ok" => number("final_loss").unwrap_or_default(),
-        _ => metric(last, "loss")?,
+        _ => metric(last, LOSS)?,
     };
     let steps_to_target = match (status, summary["reached_target"].as_bool()) {
         ("ok", Some(true)) => summary["steps_run"].to_string(),
@@ -110,13 +114,13 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
         summary["error"].as_str().unwrap_or_default().to_string(),
         final_loss,
         steps_to_target,
-        metric(first, "lambda_min")?,
-        metric(first, "lambda_max")?,
-        metric(last, "move_w")?,
-        metric(last, "move_b")?,
-        metric(last, "move_a")?,
-        metric(last, "active_fraction")?,
-        metric(last, "ntk_drift")?,
+        metric(first, LAMBDA_MIN)?,
+        metric(first, LAMBDA_MAX)?,
+        metric(last, MOVE_W)?,
+        metric(last, MOVE_B)?,
+        metric(last, MOVE_A)?,
+        metric(last, ACTIVE_FRACTION)?,
+        metric(last, NTK_DRIFT)?,
         number("wall_time_s").unwrap_or_default(),
     ])
 }

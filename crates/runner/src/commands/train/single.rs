@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{ensure, Context as _};
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
+use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{
     fitted_loss_rate, predicted_loss_rate, train_from, Baseline, Checkpointing, FiniteLoss,
@@ -24,7 +25,7 @@ use crate::commands::common::{
     refuse_frozen_network, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
 };
 use crate::config::{ResolvedRun, RunConfig};
-use crate::output::{write_atomically, write_json, write_params, MetricsCsv};
+use crate::output::{write_json, write_params, MetricsCsv};
 use crate::run_lock::lock_run_dir;
 use overparam_model::{Mlp, NamedArray, ParameterId};
 use overparam_trainer::{teacher_cosines, write_npy_array};
@@ -308,7 +309,7 @@ fn write_alignment(
     let cosines = teacher_cosines(w1, teacher);
     let shape = vec![w1.shape[0], teacher.len()];
     let array = NamedArray::new("alignment", shape, cosines)?;
-    write_atomically(&out.join("alignment.npy"), |w| write_npy_array(w, &array))
+    write_atomically_with(&out.join("alignment.npy"), |w| write_npy_array(w, &array))
 }
 
 /// (step, loss) of metrics rows already logged (a resumed run's first part).

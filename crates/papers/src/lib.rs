@@ -1,0 +1,25 @@
+//! The seed papers `overparam reproduce` checks, with no Burn in sight: one module per paper,
+//! holding its registry entry (`REPRODUCTION`: the claim, the sweeps it runs, their dtype) and
+//! the analysis that turns the sweeps into verdicts (computed from the measurements by a
+//! criterion stated up front) and report sections. The runner runs the sweeps; nothing here
+//! runs a network.
+
+pub mod quadratic;
+pub mod sparse_bias;
+pub mod subquadratic;
+pub mod teacher_student;
+pub mod two_rates;
+
+mod number;
+mod parts;
+mod registry;
+mod reproduction;
+mod run_metrics;
+mod spec_file;
+
+pub use number::number;
+pub use parts::{Analysis, Findings, Parts, Scale};
+pub use registry::{find, REPRODUCTIONS};
+pub use reproduction::{Part, Reproduction};
+pub use run_metrics::metric_minimum;
+pub use spec_file::{spec_file, spec_name};

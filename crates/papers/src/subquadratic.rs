@@ -1,0 +1,165 @@
+//! Seed paper 000: with standard initialization and both layers trained together by
+//! gradient descent, a width subquadratic in n suffices to reach zero training loss.
+//!
+//! Part `sweep`: width × n × seeds. Verdict from the critical-width fit log m* = α log n + c:
+//! holds when the whole bootstrap interval for α lies below 2, does not hold when it lies at
+//! or above 2, inconclusive otherwise (or when fewer than two n bracket m*). Beside it, the
+//! Polyak–Łojasiewicz ratio ‖∇L‖²/(2L) along the runs at the critical width: its minimum over
+//! training (the constant the analysis needs bounded below).
+
+use overparam_analysis::critical_width::{
+    critical_width, write_critical_width, CriticalWidthOptions, GridStatus,
+};
+use overparam_analysis::plot::plot_sweep;
+use overparam_analysis::report::{ClaimVerdict, Section, TextTable, Verdict};
+use overparam_sweep::columns::{DATA_N, MODEL_WIDTH, PL_RATIO, RUN_ID};
+
+use overparam_sweep::dtype::DTypeKind;
+
+use crate::{metric_minimum, number, Findings, Part, Parts, Reproduction};
+
+/// This paper's entry in [`crate::REPRODUCTIONS`].
+pub const REPRODUCTION: Reproduction = Reproduction {
+    name: "subquadratic",
+    title: "Subquadratic over-parameterization (seed paper 000)",
+    summary: "Shallow networks with standard initialization, both layers trained together \
+              by gradient descent, reach zero training loss once the width exceeds a \
+              threshold subquadratic in the number of samples n (a Polyak–Łojasiewicz \
+              argument, no lazy training). Measured: the critical width m*(n) over a width × \
+              n × seed grid and the exponent α of m* ∝ n^α.",
+    parts: &[Part {
+        name: PART,
+        spec: "subquadratic",
+        dtype: DTypeKind::F32,
+        analytic_ntk: false,
+    }],
+    analyse,
+};
+
+/// The part's name.
+const PART: &str = "sweep";
+
+/// Analyses the `sweep` part.
+pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
+    let results = parts.results(PART)?;
+    let dir = parts.part(PART)?;
+    let report = critical_width(&results, &CriticalWidthOptions::default())?;
+    write_critical_width(dir, &report)?;
+    // Redraw: the critical-width figure needs critical_width.json.
+    plot_sweep(dir)?;
+    let (verdict, measured, reason) = match (report.alpha, report.alpha_low, report.alpha_high) {
+        (Some(alpha), Some(low), Some(high)) => {
+            let measured = format!(
+                "α = {}, 95% bootstrap interval [{}, {}] over {} seeds",
+                number(alpha),
+                number(low),
+                number(high),
+                report.seeds
+            );
+            if high < 2.0 {
+                (Verdict::Holds, measured, String::new())
+            } else if low >= 2.0 {
+                (Verdict::DoesNotHold, measured, String::new())
+            } else {
+                let reason = "the interval contains 2".to_string();
+                (Verdict::Inconclusive, measured, reason)
+            }
+        }
+        _ => (
+            Verdict::Inconclusive,
+            "α not fitted".to_string(),
+            format!(
+                "the width grid brackets m* for fewer than 2 values of n: {}",
+                report.warnings.join("; ")
+            ),
+        ),
+    };
+    let width_verdict = ClaimVerdict {
+        claim: "A width subquadratic in n suffices: m*(n) ∝ n^α with α < 2".into(),
+        verdict,
+        criterion: "the 95% bootstrap interval of α (fit of log m* on log n over the n whose m* \
+                    the grid brackets; ≥ 90% of seeds reach the target within the step budget) \
+                    lies below 2"
+            .into(),
+        measured,
+        reason,
+    };
+
+    let (n_column, width_column, id_column) = (
+        results.column(DATA_N)?,
+        results.column(MODEL_WIDTH)?,
+        results.column(RUN_ID)?,
+    );
+    let mut table = TextTable {
+        columns: [
+            "n",
+            "m*",
+            "status",
+            "min pl_ratio over training at m* (over seeds)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for point in &report.points {
+        let pl = match (point.status, point.critical_width) {
+            (GridStatus::Bracketed, Some(width)) => {
+                let mut minima = Vec::new();
+                for row in &results.rows {
+                    if row[n_column] == point.n.to_string()
+                        && row[width_column] == width.to_string()
+                    {
+                        let run = dir.join("runs").join(&row[id_column]);
+                        if let Some(minimum) = metric_minimum(&run, PL_RATIO)? {
+                            minima.push(minimum);
+                        }
+                    }
+                }
+                minima
+                    .iter()
+                    .copied()
+                    .reduce(f64::min)
+                    .map_or("–".to_string(), number)
+            }
+            _ => "–".to_string(),
+        };
+        table.rows.push(vec![
+            point.n.to_string(),
+            point.critical_width.map_or("–".into(), |m| m.to_string()),
+            point.status.as_str().to_string(),
+            pl,
+        ]);
+    }
+    let mut section = Section {
+        title: "Critical width".into(),
+        paragraphs: vec![
+            "For each n, m* is the smallest width at which at least 90% of the seeds reached \
+             the target loss within the step budget. The Polyak–Łojasiewicz ratio \
+             ‖∇L‖²/(2L) is logged at every logged step; its minimum over training bounds the \
+             linear rate of gradient descent from below."
+                .into(),
+        ],
+        tables: vec![table],
+        figures: Vec::new(),
+    };
+    section.paragraphs.extend(report.warnings.iter().cloned());
+    section.figures.extend(
+        [
+            (
+                "critical_width",
+                "Critical width m* against n (log-log) with the fit and references ∝ n, ∝ n²",
+            ),
+            ("loss_curves", "Training loss by width"),
+            (
+                "movement_vs_width",
+                "Relative weight movement at the end against width",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(stem, caption)| parts.figure(PART, stem, caption)),
+    );
+    Ok(Findings {
+        verdicts: vec![width_verdict],
+        sections: vec![section],
+    })
+}
