@@ -6,7 +6,7 @@
 
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
-use super::style::{fmt_number, superscript};
+use super::style::fmt_number;
 
 /// How values map onto an axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +132,7 @@ impl Frame {
     pub fn label(&self, u: f64) -> String {
         let integral = |t: &f64| (t - t.round()).abs() < 1e-9;
         if self.scale == Scale::Log && self.major.iter().all(integral) {
-            return format!("10{}", superscript(u.round() as i32));
+            return fmt_number(10f64.powi(u.round() as i32), None);
         }
         if let (Scale::Linear, [a, b, ..]) = (self.scale, self.major.as_slice()) {
             let decimals = (-(b - a).log10()).ceil().max(0.0) as usize;
@@ -148,7 +148,7 @@ impl Frame {
         } else {
             v
         };
-        fmt_number(snapped)
+        fmt_number(snapped, None)
     }
 }
 

@@ -49,7 +49,7 @@ pub fn bar_ticks(map: &HeatMap) -> Vec<(f64, String)> {
         if last - first >= 2 {
             return (first..=last)
                 .map(|k| k as f64 * step)
-                .map(|v| (v, fmt_number(v)))
+                .map(|v| (v, fmt_number(v, None)))
                 .collect();
         }
     }
