@@ -19,6 +19,7 @@
 mod active_fraction;
 pub(crate) mod axis;
 pub(crate) mod bias_kernel;
+mod canvas;
 mod critical_width;
 pub(crate) mod curves;
 pub mod data;
@@ -26,6 +27,7 @@ pub(crate) mod figure;
 pub mod fit;
 pub(crate) mod heatmap;
 mod lambda_min;
+mod legend;
 mod loss_curves;
 mod movement;
 pub mod normal;

@@ -32,8 +32,6 @@ pub const SINGLE_PANEL: (u32, u32) = (820, 560);
 pub const GRID_PANEL: (u32, u32) = (600, 430);
 /// Height of one legend line.
 pub const LEGEND_LINE: u32 = 24;
-/// Width of the line sample in front of a legend label.
-pub const LEGEND_SAMPLE: u32 = 34;
 
 /// Near-black, for text, axes and reference lines.
 pub const INK: RGBColor = RGBColor(30, 30, 30);
