@@ -78,7 +78,7 @@ impl Axis {
 }
 
 /// The most labelled ticks an axis asks plotters for.
-pub const LABELS: usize = 10;
+pub const LABELS: usize = 6;
 
 /// The plotters coordinate of one scale.
 enum Inner {
@@ -180,7 +180,7 @@ impl Ranged for Coord {
         match &self.inner {
             Inner::Linear(c) => c.key_points(hint),
             Inner::Log(c, true) => RangedCoordf64::from(c.range()).key_points(hint),
-            Inner::Log(c, false) if light => log_points(&c.range(), n, true),
+            Inner::Log(c, false) if light => light_log_points(&c.range(), n),
             Inner::Log(c, false) => labelled_log_points(&c.range(), n),
         }
     }
@@ -200,26 +200,33 @@ impl ValueFormatter<f64> for Coord {
     }
 }
 
-/// plotters' log key points (at most `n`; for `light` lines, every multiple of the powers of
-/// ten unless that is more) over `range`. plotters starts them at the first power of ten in
-/// its range and drops values below `f64::EPSILON`, so they are taken over `range` scaled to
-/// start just below 1, and scaled back.
-fn log_points(range: &Range<f64>, n: usize, light: bool) -> Vec<f64> {
+/// plotters' log key points (at most `n`) over `range`. plotters starts them at the first
+/// power of ten in its range and drops values below `f64::EPSILON`, so they are taken over
+/// `range` scaled to start just below 1, and scaled back.
+fn log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
     let unit = 10f64.powf(range.start.log10().floor());
-    let end = range.end / unit;
-    let n = match light {
-        true => n.min(10 * end.log10().floor().max(1.0) as usize),
-        false => n,
-    };
-    let scaled: LogCoord<f64> = (1.0 - 1e-9..end).log_scale().into();
+    let scaled: LogCoord<f64> = (1.0 - 1e-9..range.end / unit).log_scale().into();
     let points = scaled.key_points(n).into_iter().map(|v| v * unit);
     let mut points: Vec<f64> = points.filter(|v| within(range, *v)).collect();
     points.dedup_by(|a, b| (*a / *b - 1.0).abs() < 1e-9);
     points
 }
 
+/// How many points plotters needs to put a key point at every multiple of the powers of ten
+/// over `range` (9 per decade) rather than at the powers alone.
+fn every_multiple(range: &Range<f64>) -> usize {
+    let unit = 10f64.powf(range.start.log10().floor());
+    10 * (range.end / unit).log10().floor().max(1.0) as usize
+}
+
+/// The light lines of a log axis: at every multiple of the powers of ten, unless that makes
+/// more than `n`.
+fn light_log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
+    log_points(range, n.min(every_multiple(range)))
+}
+
 /// The labelled ticks of a log axis: plotters' log key points at 1, 2 and 5 × 10ᵏ, from the
-/// powers of ten alone when there are enough of them (at most `n`), else from every multiple.
+/// powers of ten alone (at most `n`) when there are three or more, else from every multiple.
 fn labelled_log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
     let round = |v: &f64| {
         let mantissa = *v / 10f64.powf(v.log10().floor());
@@ -227,17 +234,12 @@ fn labelled_log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
             .iter()
             .any(|m| (mantissa - m).abs() < 1e-6)
     };
-    let points = |n| -> Vec<f64> {
-        log_points(range, n, false)
-            .into_iter()
-            .filter(round)
-            .collect()
-    };
+    let points = |n| -> Vec<f64> { log_points(range, n).into_iter().filter(round).collect() };
     let powers = points(n);
     if powers.len() >= 3 {
         return powers;
     }
-    points(3 * n)
+    points(every_multiple(range))
 }
 
 #[cfg(test)]
