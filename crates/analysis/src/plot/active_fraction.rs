@@ -29,7 +29,8 @@ pub fn figures(sweep: &Sweep, runs: &[&Run]) -> anyhow::Result<Built> {
                 .into(),
         ));
     }
-    let label = |v: &str| threshold(v).map_or(v.to_string(), |b| format!("B = {}", fmt_number(b)));
+    let label =
+        |v: &str| threshold(v).map_or(v.to_string(), |b| format!("B = {}", fmt_number(b, None)));
     let level = |v: &str| threshold(v).map(|b| 1.0 - normal_cdf(b));
     let spec = Curves {
         name: "active_fraction",

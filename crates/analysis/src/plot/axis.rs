@@ -1,12 +1,18 @@
 //! Axes: a linear or logarithmic scale, the plotted range and the tick marks.
 //!
-//! Plots are drawn in "plotted coordinates": the value itself on a linear axis, log₁₀ of it on
-//! a log axis. Doing the transform here (rather than with plotters' own log coordinates) lets
-//! every axis use the same chart type and puts ticks exactly at 10ᵏ (or 1, 2, 5 × 10ᵏ).
+//! The coordinates and their tick positions are plotters' own: `f64` ranges on a linear axis,
+//! [`LogCoord`] (`(a..b).log_scale()`) on a log axis. This module only picks the range (the
+//! data, padded) and says which of plotters' ticks to label.
 
-use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+use std::ops::Range;
 
-use super::style::{fmt_number, superscript};
+use plotters::coord::combinators::{IntoLogRange, LogCoord};
+use plotters::coord::ranged1d::{
+    BoldPoints, KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter,
+};
+use plotters::coord::types::RangedCoordf64;
+
+use super::style::fmt_number;
 
 /// How values map onto an axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,20 +24,9 @@ pub enum Scale {
 }
 
 impl Scale {
-    /// The plotted coordinate of `v`, or `None` when `v` cannot be shown on this scale.
-    pub fn forward(self, v: f64) -> Option<f64> {
-        match self {
-            Scale::Linear => v.is_finite().then_some(v),
-            Scale::Log => (v > 0.0 && v.is_finite()).then(|| v.log10()),
-        }
-    }
-
-    /// The value at plotted coordinate `u`.
-    pub fn backward(self, u: f64) -> f64 {
-        match self {
-            Scale::Linear => u,
-            Scale::Log => 10f64.powf(u),
-        }
+    /// Whether `v` can be shown on this scale.
+    pub fn shows(self, v: f64) -> bool {
+        v.is_finite() && (self == Scale::Linear || v > 0.0)
     }
 }
 
@@ -51,19 +46,19 @@ pub struct Axis {
 impl Axis {
     /// A linear axis.
     pub fn linear(label: impl Into<String>) -> Axis {
-        Axis {
-            label: label.into(),
-            scale: Scale::Linear,
-            ticks: None,
-            include: Vec::new(),
-        }
+        Axis::new(label.into(), Scale::Linear)
     }
 
     /// A logarithmic axis.
     pub fn log(label: impl Into<String>) -> Axis {
+        Axis::new(label.into(), Scale::Log)
+    }
+
+    /// An axis on `scale` with automatic ticks.
+    fn new(label: String, scale: Scale) -> Axis {
         Axis {
-            label: label.into(),
-            scale: Scale::Log,
+            label,
+            scale,
             ticks: None,
             include: Vec::new(),
         }
@@ -82,179 +77,197 @@ impl Axis {
     }
 }
 
-/// An axis fitted to its data: the range and the ticks, in plotted coordinates.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Frame {
-    /// The scale of the axis.
-    pub scale: Scale,
-    /// Lower end of the range.
-    pub lo: f64,
-    /// Upper end of the range.
-    pub hi: f64,
-    /// Labelled ticks (with grid lines).
-    pub major: Vec<f64>,
-    /// Faint grid lines without labels.
-    pub minor: Vec<f64>,
+/// The most labelled ticks an axis asks plotters for.
+pub const LABELS: usize = 6;
+
+/// The plotters coordinate of one scale.
+enum Inner {
+    /// Linear.
+    Linear(RangedCoordf64),
+    /// Logarithmic, and whether its range is too short (less than about a decade) for three
+    /// labelled log ticks, when the ticks are plotters' linear ones over the same range.
+    Log(LogCoord<f64>, bool),
 }
 
-impl Frame {
-    /// Fits `axis` to `values` (raw values; those the scale cannot show are ignored) and the
-    /// values it must include, with 4 % padding each side.
-    pub fn fit(axis: &Axis, values: impl IntoIterator<Item = f64>) -> Frame {
+/// An axis fitted to its data: a plotters coordinate over the padded data range whose labelled
+/// ticks are the axis' own ticks when it has some, else plotters' key points.
+pub struct Coord {
+    /// The coordinate.
+    inner: Inner,
+    /// The axis' own labelled ticks, inside the range.
+    ticks: Option<Vec<f64>>,
+}
+
+impl Coord {
+    /// Fits `axis` to `values` (those the scale cannot show are ignored) and the values it must
+    /// include, with 4 % padding each side (in log₁₀ on a log axis).
+    pub fn fit(axis: &Axis, values: impl IntoIterator<Item = f64>) -> Coord {
         let scale = axis.scale;
         let all = values.into_iter().chain(axis.include.iter().copied());
-        let (lo, hi) = padded(all.filter_map(|v| scale.forward(v)), scale);
-        let (major, minor) = match (&axis.ticks, scale) {
-            (Some(ticks), _) => {
-                let major = ticks.iter().filter_map(|&t| scale.forward(t)).collect();
-                let minor = if scale == Scale::Log {
-                    log_ticks(lo, hi).1
-                } else {
-                    Vec::new()
-                };
-                (major, minor)
+        let range = padded(all.filter(|&v| scale.shows(v)), scale);
+        let ticks = axis
+            .ticks
+            .as_ref()
+            .map(|t| t.iter().copied().filter(|v| within(&range, *v)).collect());
+        let inner = match scale {
+            Scale::Linear => Inner::Linear(range.into()),
+            Scale::Log => {
+                let short = labelled_log_points(&range, LABELS).len() < 3;
+                Inner::Log(range.log_scale().into(), short)
             }
-            (None, Scale::Linear) => linear_ticks(lo, hi),
-            (None, Scale::Log) => log_ticks(lo, hi),
         };
-        let inside = |v: &f64| (lo - 1e-9..=hi + 1e-9).contains(v);
-        Frame {
-            scale,
-            lo,
-            hi,
-            major: major.into_iter().filter(inside).collect(),
-            minor: minor.into_iter().filter(inside).collect(),
-        }
+        Coord { inner, ticks }
     }
 
-    /// The tick label at plotted coordinate `u`: `10ᵏ` when the labelled ticks are powers of
-    /// ten, as many decimals as the tick spacing needs on a linear axis.
-    pub fn label(&self, u: f64) -> String {
-        let integral = |t: &f64| (t - t.round()).abs() < 1e-9;
-        if self.scale == Scale::Log && self.major.iter().all(integral) {
-            return format!("10{}", superscript(u.round() as i32));
-        }
-        if let (Scale::Linear, [a, b, ..]) = (self.scale, self.major.as_slice()) {
-            let decimals = (-(b - a).log10()).ceil().max(0.0) as usize;
-            if u.abs() < 1e5 && decimals <= 4 {
-                return format!("{u:.decimals$}").replace('-', "−");
-            }
-        }
-        let v = self.scale.backward(u);
-        // Snap values like 0.30000000000000004 or 10^2.9999999 before formatting.
-        let snapped = if v != 0.0 {
-            let digits = 10f64.powi(5 - v.abs().log10().floor() as i32);
-            (v * digits).round() / digits
-        } else {
-            v
-        };
-        fmt_number(snapped)
+    /// The tick labels, as the mesh draws them.
+    pub fn labels(&self) -> Vec<String> {
+        let ticks = self.key_points(BoldPoints(LABELS));
+        ticks.iter().map(|v| self.format_ext(v)).collect()
     }
 }
 
-/// The range of plotted coordinates `us`, padded by 4 % each side; a sensible default range
-/// when there is no data or a single value.
-fn padded(us: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
-    let (lo, hi) = us.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), u| {
-        (lo.min(u), hi.max(u))
-    });
-    if lo > hi {
-        return (0.0, 1.0);
-    }
-    if hi - lo < 1e-12 {
+/// Whether `v` lies in `range`, ends included, give or take rounding.
+fn within(range: &Range<f64>, v: f64) -> bool {
+    let slack = |end: f64| 1e-9 * end.abs();
+    range.start - slack(range.start) <= v && v <= range.end + slack(range.end)
+}
+
+/// The range of `values`, padded by 4 % each side (of log₁₀ on a log axis); a sensible default
+/// range when there is no data or a single value.
+fn padded(values: impl Iterator<Item = f64>, scale: Scale) -> Range<f64> {
+    let log = scale == Scale::Log;
+    let from = |u: f64| if log { 10f64.powf(u) } else { u };
+    let (lo, hi) = values
+        .map(|v| if log { v.log10() } else { v })
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), u| {
+            (lo.min(u), hi.max(u))
+        });
+    let (lo, hi) = if lo > hi {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-12 {
         let half = match scale {
             Scale::Log => 0.5,
             Scale::Linear if lo == 0.0 => 1.0,
             Scale::Linear => 0.1 * lo.abs(),
         };
-        return (lo - half, hi + half);
-    }
-    let pad = 0.04 * (hi - lo);
-    (lo - pad, hi + pad)
-}
-
-/// Ticks at multiples of a 1-2-5 step giving about 5 labels, faint lines at fifths of a step.
-fn linear_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
-    let raw = (hi - lo) / 5.0;
-    let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power);
-    let multiples = |s: f64| -> Vec<f64> {
-        ((lo / s).ceil() as i64..=(hi / s).floor() as i64)
-            .map(|k| k as f64 * s)
-            .collect()
+        (lo - half, hi + half)
+    } else {
+        let pad = 0.04 * (hi - lo);
+        (lo - pad, hi + pad)
     };
-    (multiples(step), multiples(step / 5.0))
+    from(lo)..from(hi)
 }
 
-/// Log-axis ticks: labelled at powers of ten when the range spans three or more of them
-/// (every second or third one over many decades), else at 1, 2 and 5 × 10ᵏ; faint lines at
-/// the other integer multiples of each power; linear ticks when that gives fewer than three.
-fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
-    let decades: Vec<i32> = (lo.floor() as i32..=hi.ceil() as i32).collect();
-    let at = |mantissas: &[f64]| -> Vec<f64> {
-        decades
-            .iter()
-            .flat_map(|&k| mantissas.iter().map(move |m| m.log10() + f64::from(k)))
-            .filter(|u| (lo..=hi).contains(u))
-            .collect()
-    };
-    let powers = at(&[1.0]);
-    let others = at(&[2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
-    if powers.len() >= 3 {
-        let stride = powers.len().div_ceil(7);
-        let major: Vec<f64> = powers
-            .iter()
-            .copied()
-            .filter(|u| (u.round() as i64).rem_euclid(stride as i64) == 0)
-            .collect();
-        let minor = if stride == 1 { others } else { powers };
-        return (major, minor);
-    }
-    let tiers: [(&[f64], &[f64]); 2] = [
-        (&[1.0, 2.0, 5.0], &[3.0, 4.0, 6.0, 7.0, 8.0, 9.0]),
-        (&[1.0, 2.0, 3.0, 5.0], &[4.0, 6.0, 7.0, 8.0, 9.0]),
-    ];
-    for (mantissas, rest) in tiers {
-        let major = at(mantissas);
-        if major.len() >= 3 {
-            return (major, at(rest));
-        }
-    }
-    // Less than a factor of ~2.5: linear ticks between the end values.
-    let (major, minor) = linear_ticks(10f64.powf(lo), 10f64.powf(hi));
-    let log10 = |v: Vec<f64>| v.into_iter().filter(|x| *x > 0.0).map(f64::log10).collect();
-    (log10(major), log10(minor))
-}
-
-/// A fitted axis is a plotters coordinate: linear in plotted coordinates, with its own ticks.
-impl Ranged for Frame {
+/// A fitted axis is a plotters coordinate: plotters maps the values; the key points are the
+/// axis' own ticks, or plotters' (its linear ones over a log range too short for its log ones).
+impl Ranged for Coord {
     type FormatOption = NoDefaultFormatting;
     type ValueType = f64;
 
-    fn map(&self, u: &f64, limit: (i32, i32)) -> i32 {
-        let t = (u - self.lo) / (self.hi - self.lo);
-        limit.0 + (f64::from(limit.1 - limit.0) * t + 1e-3).floor() as i32
-    }
-
-    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
-        match hint.weight().allow_light_points() {
-            true => self.minor.clone(),
-            false => self.major.clone(),
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        match &self.inner {
+            Inner::Linear(c) => c.map(v, limit),
+            Inner::Log(c, _) => c.map(v, limit),
         }
     }
 
-    fn range(&self) -> std::ops::Range<f64> {
-        self.lo..self.hi
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        let light = hint.weight().allow_light_points();
+        if let (Some(ticks), false) = (&self.ticks, light) {
+            return ticks.clone();
+        }
+        let n = hint.max_num_points();
+        match &self.inner {
+            Inner::Linear(c) => c.key_points(hint),
+            Inner::Log(c, true) => RangedCoordf64::from(c.range()).key_points(hint),
+            Inner::Log(c, false) if light => light_log_points(&c.range(), n),
+            Inner::Log(c, false) => labelled_log_points(&c.range(), n),
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        match &self.inner {
+            Inner::Linear(c) => c.range(),
+            Inner::Log(c, _) => c.range(),
+        }
     }
 }
 
-/// Tick labels come from [`Frame::label`].
-impl ValueFormatter<f64> for Frame {
-    fn format_ext(&self, u: &f64) -> String {
-        self.label(*u)
+/// Tick labels through [`fmt_number`].
+impl ValueFormatter<f64> for Coord {
+    fn format_ext(&self, v: &f64) -> String {
+        fmt_number(*v, None)
+    }
+}
+
+/// plotters' log key points (at most `n`) over `range`. plotters starts them at the first
+/// power of ten in its range and drops values below `f64::EPSILON`, so they are taken over
+/// `range` scaled to start just below 1, and scaled back.
+fn log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
+    let unit = 10f64.powf(range.start.log10().floor());
+    let scaled: LogCoord<f64> = (1.0 - 1e-9..range.end / unit).log_scale().into();
+    let points = scaled.key_points(n).into_iter().map(|v| v * unit);
+    let mut points: Vec<f64> = points.filter(|v| within(range, *v)).collect();
+    points.dedup_by(|a, b| (*a / *b - 1.0).abs() < 1e-9);
+    points
+}
+
+/// How many points plotters needs to put a key point at every multiple of the powers of ten
+/// over `range` (9 per decade) rather than at the powers alone.
+fn every_multiple(range: &Range<f64>) -> usize {
+    let unit = 10f64.powf(range.start.log10().floor());
+    10 * (range.end / unit).log10().floor().max(1.0) as usize
+}
+
+/// The light lines of a log axis: at every multiple of the powers of ten, unless that makes
+/// more than `n`.
+fn light_log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
+    log_points(range, n.min(every_multiple(range)))
+}
+
+/// The labelled ticks of a log axis: plotters' log key points at 1, 2 and 5 × 10ᵏ, from the
+/// powers of ten alone (at most `n`) when there are three or more, else from every multiple.
+fn labelled_log_points(range: &Range<f64>, n: usize) -> Vec<f64> {
+    let round = |v: &f64| {
+        let mantissa = *v / 10f64.powf(v.log10().floor());
+        [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .any(|m| (mantissa - m).abs() < 1e-6)
+    };
+    let points = |n| -> Vec<f64> { log_points(range, n).into_iter().filter(round).collect() };
+    let powers = points(n);
+    if powers.len() >= 3 {
+        return powers;
+    }
+    points(every_multiple(range))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tick labels of a log axis fitted to `values`.
+    fn log_labels(values: &[f64]) -> Vec<String> {
+        Coord::fit(&Axis::log("v"), values.iter().copied()).labels()
+    }
+
+    #[test]
+    fn log_ticks_are_powers_of_ten_or_one_two_five() {
+        assert_eq!(log_labels(&[1e-3, 1.0]), ["0.001", "0.01", "0.1", "1"]);
+        let two_decades = ["0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2"];
+        assert_eq!(log_labels(&[0.002, 0.28]), two_decades);
+        // Below the first power of ten in the range too.
+        assert_eq!(log_labels(&[2.0, 64.0]), ["2", "5", "10", "20", "50"]);
+    }
+
+    #[test]
+    fn tiny_values_and_short_ranges_get_ticks() {
+        let labels = log_labels(&[1e-30, 1.0]);
+        assert!(labels.len() >= 5 && labels[0].contains('⁻'), "{labels:?}");
+        let short = log_labels(&[0.5, 0.8]);
+        assert!(short.len() >= 3, "{short:?}");
+        let own = Axis::log("m").with_ticks(vec![16.0, 32.0, 64.0, 128.0, 1e4]);
+        let labels = Coord::fit(&own, [16.0, 128.0]).labels();
+        assert_eq!(labels, ["16", "32", "64", "128"]);
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::axis::Axis;
 use super::data::Sweep;
 use super::figure::{Figure, LegendEntry, Mark, Panel, Stroke};
-use super::style::{fmt_fixed, fmt_number, INK, SOLO};
+use super::style::{fmt_number, INK, SOLO};
 use super::Built;
 
 /// Colours of the reference lines ∝ n and ∝ n² (Okabe–Ito vermillion and bluish green).
@@ -99,11 +99,18 @@ pub fn figures(sweep: &Sweep) -> anyhow::Result<Built> {
         panel.marks.push(Mark::new(line, Stroke::line(SOLO, 2)));
         let interval = match (analysis.alpha_low, analysis.alpha_high) {
             (Some(lo), Some(hi)) => {
-                format!(", interval [{}, {}]", fmt_fixed(lo, 2), fmt_fixed(hi, 2))
+                format!(
+                    ", interval [{}, {}]",
+                    fmt_number(lo, Some(2)),
+                    fmt_number(hi, Some(2))
+                )
             }
             _ => String::new(),
         };
-        let label = format!("fit m* = e^c·n^α: α = {}{interval}", fmt_fixed(alpha, 2));
+        let label = format!(
+            "fit m* = e^c·n^α: α = {}{interval}",
+            fmt_number(alpha, Some(2))
+        );
         panel
             .legend
             .push(LegendEntry::new(label, Stroke::line(SOLO, 2)));
@@ -124,7 +131,7 @@ pub fn figures(sweep: &Sweep) -> anyhow::Result<Built> {
         };
         panel.legend.push(LegendEntry::note(format!(
             "n = {}: m* {side} the width grid",
-            fmt_number(p.n)
+            fmt_number(p.n, None)
         )));
     }
     let title = "Critical width m* vs number of samples n (log-log)".to_string();

@@ -87,7 +87,7 @@ pub fn curve_figures(
         let curve: Vec<(f64, f64)> = run
             .curve(spec.column)?
             .into_iter()
-            .filter(|p| spec.y.scale.forward(p.1).is_some())
+            .filter(|p| spec.y.scale.shows(p.1))
             .collect();
         if !curve.is_empty() {
             measured.push(run);

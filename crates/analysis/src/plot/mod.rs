@@ -18,12 +18,14 @@
 
 mod active_fraction;
 pub mod axis;
+mod canvas;
 mod critical_width;
 pub(crate) mod curves;
 pub mod data;
 pub mod figure;
 pub mod heatmap;
 mod lambda_min;
+mod legend;
 mod loss_curves;
 mod movement;
 pub mod render;

@@ -4,7 +4,7 @@
 use super::axis::Axis;
 use super::data::{group_by, Run, Sweep};
 use super::figure::{Figure, LegendEntry, Mark, Panel, Stroke};
-use super::style::{fmt_fixed, key_value, ordered_colour, REFERENCE};
+use super::style::{fmt_number, key_value, ordered_colour, REFERENCE};
 use super::Built;
 use crate::stats::loglog_fit;
 
@@ -76,7 +76,7 @@ pub fn figures(sweep: &Sweep, runs: &[&Run]) -> anyhow::Result<Built> {
                 Some(fit) => {
                     let line = span(&points).map(|m| (m, fit.at(m))).to_vec();
                     panel.marks.push(Mark::new(line, Stroke::line(colour, 2)));
-                    format!("{name}: slope {}", fmt_fixed(fit.slope, 2))
+                    format!("{name}: slope {}", fmt_number(fit.slope, Some(2)))
                 }
                 None => format!("{name} (one width, no fit)"),
             };

@@ -20,24 +20,22 @@ pub fn thin(points: Vec<(f64, f64)>, max: usize) -> Vec<(f64, f64)> {
     kept
 }
 
-/// The mean of `lines` at the steps all of them have, taken in plotted coordinates (so a
-/// geometric mean on a log axis).
+/// The mean of `lines` at the steps all of them have: the geometric mean on a log axis (of
+/// the positive values), the arithmetic mean on a linear one.
 pub fn mean_curve(lines: &[&Vec<(f64, f64)>], scale: Scale) -> Vec<(f64, f64)> {
+    let log = scale == Scale::Log;
     let mut at: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
     for line in lines {
-        for &(step, v) in line.iter() {
-            if let Some(u) = scale.forward(v) {
-                at.entry(step.round() as i64).or_default().push(u);
-            }
+        for &(step, v) in line.iter().filter(|p| scale.shows(p.1)) {
+            let u = if log { v.ln() } else { v };
+            at.entry(step.round() as i64).or_default().push(u);
         }
     }
     at.into_iter()
         .filter(|(_, us)| us.len() == lines.len())
         .map(|(step, us)| {
-            (
-                step as f64,
-                scale.backward(us.iter().sum::<f64>() / us.len() as f64),
-            )
+            let mean = us.iter().sum::<f64>() / us.len() as f64;
+            (step as f64, if log { mean.exp() } else { mean })
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use plotters::style::colors::colormaps::ViridisRGB;
 use plotters::style::{register_font, FontDesc, FontFamily, FontStyle, IntoFont, RGBColor};
 
 /// DejaVu Sans, embedded so that plots render the same on machines without system fonts
@@ -31,8 +32,6 @@ pub const SINGLE_PANEL: (u32, u32) = (820, 560);
 pub const GRID_PANEL: (u32, u32) = (600, 430);
 /// Height of one legend line.
 pub const LEGEND_LINE: u32 = 24;
-/// Width of the line sample in front of a legend label.
-pub const LEGEND_SAMPLE: u32 = 34;
 
 /// Near-black, for text, axes and reference lines.
 pub const INK: RGBColor = RGBColor(30, 30, 30);
@@ -65,52 +64,47 @@ pub fn text_width(text: &str, size: f64) -> u32 {
         .unwrap_or((text.chars().count() as f64 * size * 0.6) as u32)
 }
 
-/// Colour `i` of `count` ordered values: a viridis ramp (dark purple → green), so that larger
-/// values are visibly "further along"; stops short of viridis' pale yellow end.
+/// Colour `i` of `count` ordered values: plotters' viridis colour map (dark purple → green),
+/// so that larger values are visibly "further along"; stops short of viridis' pale yellow end.
 pub fn ordered_colour(i: usize, count: usize) -> RGBColor {
-    const STOPS: [(f64, [f64; 3]); 5] = [
-        (0.0, [68.0, 1.0, 84.0]),
-        (0.25, [59.0, 82.0, 139.0]),
-        (0.5, [33.0, 145.0, 140.0]),
-        (0.75, [94.0, 201.0, 98.0]),
-        (1.0, [253.0, 231.0, 37.0]),
-    ];
     if count <= 1 {
         return SOLO;
     }
-    let t = 0.82 * i as f64 / (count - 1) as f64;
-    let k = STOPS.iter().rposition(|(s, _)| *s <= t).unwrap_or(0).min(3);
-    let ((t0, c0), (t1, c1)) = (STOPS[k], STOPS[k + 1]);
-    let u = (t - t0) / (t1 - t0);
-    let mix = |j: usize| (c0[j] + u * (c1[j] - c0[j])).round() as u8;
-    RGBColor(mix(0), mix(1), mix(2))
+    ViridisRGB::get_color(0.82 * i as f64 / (count - 1) as f64)
 }
 
-/// A number as a person reads it on an axis or in a legend: up to 3 significant digits,
-/// `2·10⁻⁵` style outside [10⁻³, 10⁵), and a typographic minus sign.
-pub fn fmt_number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return if v == 0.0 { "0".into() } else { v.to_string() };
+/// A number as a person reads it on an axis, in a legend or in a cell: with `decimals`
+/// decimals when given (`−0.50`), else up to 3 significant digits and `2·10⁻⁵` style outside
+/// [10⁻³, 10⁵); always with a typographic minus sign. The one number format of every plot.
+pub fn fmt_number(v: f64, decimals: Option<usize>) -> String {
+    if !v.is_finite() {
+        return v.to_string();
     }
     let a = v.abs();
-    let text = if (1e-3..1e5).contains(&a) {
-        let digits = (2 - a.log10().floor() as i32).max(0) as usize;
-        trim_zeros(format!("{a:.digits$}"))
-    } else {
-        let mut e = a.log10().floor() as i32;
-        let mut m = (a / 10f64.powi(e) * 10.0).round() / 10.0;
-        if m >= 10.0 {
-            m /= 10.0;
-            e += 1;
+    let text = match decimals {
+        Some(digits) => format!("{a:.digits$}"),
+        None if a == 0.0 => "0".into(),
+        None if (1e-3..1e5).contains(&a) => {
+            let digits = (2 - a.log10().floor() as i32).max(0) as usize;
+            trim_zeros(format!("{a:.digits$}"))
         }
-        let power = format!("10{}", superscript(e));
-        if m == 1.0 {
-            power
-        } else {
-            format!("{}·{power}", trim_zeros(format!("{m:.1}")))
+        None => {
+            let mut e = a.log10().floor() as i32;
+            let mut m = (a / 10f64.powi(e) * 10.0).round() / 10.0;
+            if m >= 10.0 {
+                m /= 10.0;
+                e += 1;
+            }
+            let power = format!("10{}", superscript(e));
+            if m == 1.0 {
+                power
+            } else {
+                format!("{}·{power}", trim_zeros(format!("{m:.1}")))
+            }
         }
     };
-    if v < 0.0 {
+    let zero = text.bytes().all(|b| matches!(b, b'0' | b'.'));
+    if v < 0.0 && !zero {
         format!("−{text}")
     } else {
         text
@@ -127,7 +121,7 @@ fn trim_zeros(s: String) -> String {
 }
 
 /// An integer in superscript digits (`-4` → `⁻⁴`).
-pub fn superscript(e: i32) -> String {
+fn superscript(e: i32) -> String {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     let sign = if e < 0 { "⁻" } else { "" };
     let digits: String = e
@@ -137,14 +131,6 @@ pub fn superscript(e: i32) -> String {
         .map(|b| DIGITS[usize::from(b - b'0')])
         .collect();
     format!("{sign}{digits}")
-}
-
-/// A swept value as shown in a label: numbers through [`fmt_number`], anything else verbatim.
-pub fn fmt_value(value: &str) -> String {
-    match value.trim().parse::<f64>() {
-        Ok(v) => fmt_number(v),
-        Err(_) => value.to_string(),
-    }
 }
 
 /// What a config key means, in a few words (`model.width` → `width m`); unknown keys are
@@ -169,12 +155,29 @@ pub fn key_label(key: &str) -> String {
     known.to_string()
 }
 
-/// `key = value` as a person reads it (`n = 256`, `width m = 512`).
+/// `key = value` as a person reads it (`n = 256`, `width m = 512`): numbers through
+/// [`fmt_number`], anything else verbatim.
 pub fn key_value(key: &str, value: &str) -> String {
-    format!("{} = {}", key_label(key), fmt_value(value))
+    let value = match value.trim().parse::<f64>() {
+        Ok(v) => fmt_number(v, None),
+        Err(_) => value.to_string(),
+    };
+    format!("{} = {value}", key_label(key))
 }
 
-/// `v` with `digits` decimals and a typographic minus (`-0.49` → `−0.49`).
-pub fn fmt_fixed(v: f64, digits: usize) -> String {
-    format!("{v:.digits$}").replace('-', "−")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(fmt_number(-0.5, Some(2)), "−0.50");
+        assert_eq!(fmt_number(-0.001, Some(2)), "0.00");
+        assert_eq!(fmt_number(0.30000000000000004, None), "0.3");
+        assert_eq!(fmt_number(2e-5, None), "2·10⁻⁵");
+        assert_eq!(fmt_number(1e-20, None), "10⁻²⁰");
+        assert_eq!(fmt_number(-1500.0, None), "−1500");
+        assert_eq!(key_value("model.width", "512"), "width m = 512");
+        assert_eq!(key_value("data.inputs", "sphere"), "inputs = sphere");
+    }
 }

@@ -156,14 +156,19 @@ pub(crate) fn save_active_ratio(
     }
     let mut legend: Vec<LegendEntry> = biases
         .iter()
-        .map(|&b| LegendEntry::new(format!("B = {}", fmt_number(b)), Stroke::line(colour(b), 2)))
+        .map(|&b| {
+            LegendEntry::new(
+                format!("B = {}", fmt_number(b, None)),
+                Stroke::line(colour(b), 2),
+            )
+        })
         .collect();
     legend.push(LegendEntry::new(
         "prediction 1 − Φ(B)",
         Stroke::dashed(REFERENCE, 2),
     ));
     legend.push(LegendEntry::new(
-        format!("±{}%", fmt_number(100.0 * tolerance)),
+        format!("±{}%", fmt_number(100.0 * tolerance, None)),
         Stroke::dashed(REFERENCE, 1).faint(0.6),
     ));
     let figure = Figure {

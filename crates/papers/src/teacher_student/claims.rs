@@ -232,5 +232,5 @@ fn widths_of(students: &[&Student]) -> String {
 
 /// A fraction as a percentage for a report (`0.01` → `1%`).
 pub fn percent(fraction: f64) -> String {
-    format!("{}%", fmt_number(100.0 * fraction))
+    format!("{}%", fmt_number(100.0 * fraction, None))
 }

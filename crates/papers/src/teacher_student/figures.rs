@@ -11,7 +11,7 @@ use overparam_analysis::plot::axis::Axis;
 use overparam_analysis::plot::figure::{Figure, LegendEntry, Mark, Panel, Stroke};
 use overparam_analysis::plot::heatmap::{self, ColourScale, HeatMap, Overlay, OverlayStyle};
 use overparam_analysis::plot::render;
-use overparam_analysis::plot::style::{fmt_fixed, INK, SOLO};
+use overparam_analysis::plot::style::{fmt_number, INK, SOLO};
 
 use super::claims::{percent, WidthRates};
 use super::student::Student;
@@ -109,7 +109,7 @@ fn alignment_map(student: &Student) -> HeatMap {
 
 /// A cosine with two decimals and a typographic minus (`−0.00` shown as `0.00`).
 fn cosine_text(cosine: f64) -> String {
-    fmt_fixed(if cosine.abs() < 0.005 { 0.0 } else { cosine }, 2)
+    fmt_number(if cosine.abs() < 0.005 { 0.0 } else { cosine }, Some(2))
 }
 
 /// 1 − ρ of every run against m (log-log), with the median per width.

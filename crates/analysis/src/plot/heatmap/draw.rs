@@ -1,28 +1,21 @@
-//! Drawing a [`HeatMap`] in pixel coordinates: the layout, the title, the cells with their
-//! text, and the row, column and axis labels (the colour bar and the overlay are in sibling
-//! modules).
+//! Drawing a [`HeatMap`] in pixel coordinates: the title, the cells with their text, and the
+//! row, column and axis labels, then the overlay, the colour bar and the legend.
 
 use plotters::coord::Shift;
 use plotters::element::{Rectangle, Text};
-use plotters::prelude::{DrawingArea, DrawingAreaErrorKind, DrawingBackend};
+use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontTransform, RGBColor, ShapeStyle, WHITE};
 
-use super::bar::{bar_ticks, draw_bar, viridis};
-use super::overlay::{draw_legend, draw_overlay};
-use super::HeatMap;
+use super::bar::draw_bar;
+use super::layout::{Layout, LABEL_BAND};
+use super::map::HeatMap;
+use super::overlay::draw_overlay;
+use crate::plot::canvas::{drawing_error, Picture};
+use crate::plot::legend;
 use crate::plot::style::{
-    font, text_width, AXIS_LABEL_SIZE, INK, LEGEND_LINE, TICK_SIZE, TITLE_HEIGHT, TITLE_SIZE,
+    font, text_width, AXIS_LABEL_SIZE, INK, TICK_SIZE, TITLE_HEIGHT, TITLE_SIZE,
 };
-
-/// The colour of a cell without data.
-pub const MISSING: RGBColor = RGBColor(215, 215, 215);
-/// Width of the band holding a rotated axis label.
-pub const LABEL_BAND: u32 = 36;
-/// Width of the colour bar.
-pub const BAR: u32 = 24;
-/// Gap between the cells and the colour bar.
-pub const GAP: u32 = 28;
 
 /// Whether `colour` is dark enough that text on it should be white.
 fn is_dark(colour: RGBColor) -> bool {
@@ -31,104 +24,47 @@ fn is_dark(colour: RGBColor) -> bool {
     luma < 140.0
 }
 
-/// A plotters drawing error as an `anyhow` error.
-pub fn drawing_error<E: std::error::Error + Send + Sync>(
-    e: DrawingAreaErrorKind<E>,
-) -> anyhow::Error {
-    anyhow::anyhow!("plotting failed: {e}")
+/// A heat map with its layout, ready to draw.
+pub struct Drawn<'a> {
+    /// The map.
+    map: &'a HeatMap,
+    /// Where its parts go.
+    layout: Layout,
 }
 
-/// Pixel geometry of a heat map.
-pub struct Layout {
-    /// Left edge of the cells.
-    pub left: u32,
-    /// Size of one cell.
-    pub cell: (u32, u32),
-    /// Rows and columns.
-    pub shape: (usize, usize),
-    /// Height of the legend line (0 when there is nothing to explain).
-    pub legend: u32,
-    /// Width of the colour bar's tick labels.
-    pub bar_ticks: u32,
-    /// Whole picture.
-    pub size: (u32, u32),
+impl Drawn<'_> {
+    /// `map` laid out, after checking its shape.
+    pub fn new(map: &HeatMap) -> anyhow::Result<Drawn<'_>> {
+        let layout = Layout::of(map, map.shape()?);
+        Ok(Drawn { map, layout })
+    }
 }
 
-impl Layout {
-    /// The layout of `map`, whose matrices are `shape` = (rows, columns).
-    pub fn of(map: &HeatMap, shape: (usize, usize)) -> Layout {
-        let (rows, columns) = shape;
-        let cell = (
-            (620 / columns as u32).clamp(16, 96),
-            (460 / rows as u32).clamp(14, 64),
-        );
-        let widest = |labels: &[String]| labels.iter().map(|l| text_width(l, TICK_SIZE)).max();
-        let left = LABEL_BAND + widest(&map.row_labels).unwrap_or(0) + 12;
-        let bar_ticks = bar_ticks(map)
-            .iter()
-            .map(|(_, l)| text_width(l, TICK_SIZE))
-            .max();
-        let bar_ticks = bar_ticks.unwrap_or(0) + 10;
-        let missing = (0..rows).any(|r| (0..columns).any(|c| map.value(r, c).is_none()));
-        let legend = if map.overlay.is_some() || missing {
-            LEGEND_LINE + 8
-        } else {
-            0
-        };
-        let right = GAP + BAR + 6 + bar_ticks + LABEL_BAND;
-        let width =
-            (left + cell.0 * columns as u32 + right).max(text_width(&map.title, TITLE_SIZE) + 40);
-        let height = TITLE_HEIGHT + cell.1 * rows as u32 + 30 + LABEL_BAND + legend + 8;
-        Layout {
-            left,
-            cell,
-            shape,
-            legend,
-            bar_ticks,
-            size: (width, height),
-        }
+impl Picture for Drawn<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.layout.size
     }
 
-    /// (width, height) in pixels.
-    pub fn size(&self) -> (u32, u32) {
-        self.size
-    }
-
-    /// Top-left and bottom-right pixel of cell (`row`, `column`).
-    pub fn cell(&self, row: usize, column: usize) -> ((i32, i32), (i32, i32)) {
-        let x0 = (self.left + self.cell.0 * column as u32) as i32;
-        let y0 = (TITLE_HEIGHT + self.cell.1 * row as u32) as i32;
-        ((x0, y0), (x0 + self.cell.0 as i32, y0 + self.cell.1 as i32))
-    }
-
-    /// Bottom-right pixel of the whole matrix.
-    pub fn corner(&self) -> (i32, i32) {
-        self.cell(self.shape.0 - 1, self.shape.1 - 1).1
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
+        let (map, layout) = (self.map, &self.layout);
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let centre = Pos::new(HPos::Center, VPos::Center);
+        let title = font(TITLE_SIZE).color(&INK).pos(centre);
+        let at = ((layout.size.0 / 2) as i32, (TITLE_HEIGHT / 2) as i32 + 2);
+        root.draw(&Text::new(map.title.clone(), at, title))
+            .map_err(drawing_error)?;
+        draw_cells(map, layout, root)?;
+        draw_labels(map, layout, root)?;
+        draw_overlay(map, layout, root)?;
+        draw_bar(map, layout, root)?;
+        let (at, size) = layout.legend_area();
+        legend::draw(&root.clone().shrink(at, size), &map.legend())
     }
 }
 
 /// Every `k`-th label is drawn so that labels `extent` pixels long fit cells `cell` apart.
 fn stride(extent: u32, cell: u32) -> usize {
     (extent + 8).div_ceil(cell.max(1)).max(1) as usize
-}
-
-/// Draws `map` on `root` with `layout`.
-pub fn draw<DB: DrawingBackend>(
-    map: &HeatMap,
-    layout: &Layout,
-    root: &DrawingArea<DB, Shift>,
-) -> anyhow::Result<()> {
-    root.fill(&WHITE).map_err(drawing_error)?;
-    let centre = Pos::new(HPos::Center, VPos::Center);
-    let title = font(TITLE_SIZE).color(&INK).pos(centre);
-    let at = ((layout.size.0 / 2) as i32, (TITLE_HEIGHT / 2) as i32 + 2);
-    root.draw(&Text::new(map.title.clone(), at, title))
-        .map_err(drawing_error)?;
-    draw_cells(map, layout, root)?;
-    draw_labels(map, layout, root)?;
-    draw_overlay(map, layout, root)?;
-    draw_bar(map, layout, root)?;
-    draw_legend(map, layout, root)
 }
 
 /// The cells, coloured, with their annotations.
@@ -141,9 +77,7 @@ fn draw_cells<DB: DrawingBackend>(
     for row in 0..layout.shape.0 {
         for column in 0..layout.shape.1 {
             let (a, b) = layout.cell(row, column);
-            let colour = map
-                .value(row, column)
-                .map_or(MISSING, |v| viridis(map.scale.position(v)));
+            let colour = map.colour(row, column);
             root.draw(&Rectangle::new([a, b], colour.filled()))
                 .map_err(drawing_error)?;
             let text = map.annotations.get(row).and_then(|r| r.get(column));
