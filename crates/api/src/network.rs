@@ -38,7 +38,7 @@ pub fn parameter_names(depth: usize) -> Vec<String> {
 
 /// The teacher and perturbation size when the config starts the student at its teacher
 /// (`model.init = "teacher"`), else `None`.
-pub fn near_teacher(resolved: &ResolvedRun) -> anyhow::Result<Option<(Teacher, f64)>> {
+pub(crate) fn near_teacher(resolved: &ResolvedRun) -> anyhow::Result<Option<(Teacher, f64)>> {
     let Some(noise) = resolved.near_teacher_noise else {
         return Ok(None);
     };
@@ -51,7 +51,7 @@ pub fn near_teacher(resolved: &ResolvedRun) -> anyhow::Result<Option<(Teacher, f
 /// The initial parameters: a draw from the `Init` stream of `seed`, the teacher perturbed by
 /// the same stream (`near_teacher`), or the arrays of `--init FILE.npz` (checked for presence
 /// and finiteness; shapes are checked on building).
-pub fn initial_parameters(
+pub(crate) fn initial_parameters(
     config: &MlpConfig,
     init: Option<&Path>,
     seed: u64,
@@ -96,7 +96,7 @@ pub fn build_network(
 }
 
 /// The initial network: `--init` arrays, the perturbed teacher or a draw from `seed`.
-pub fn initial_network(
+pub(crate) fn initial_network(
     config: &MlpConfig,
     init: Option<&Path>,
     seed: u64,
