@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use overparam_api::Compute;
+
 use crate::backend::{BackendKind, DTypeKind};
 use crate::memory::NtkMethods;
 
@@ -62,16 +64,8 @@ pub struct BenchArgs {
     pub backend: BackendKind,
 }
 
-/// How `train` computes full-batch GD steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineArg {
-    /// `fused` where it applies (full-batch GD on flex or ndarray), else `autodiff`.
-    Auto,
-    /// Burn autodiff on the chosen backend: every optimizer and backend (the reference).
-    Autodiff,
-    /// The hand-derived, fused CPU step (full-batch GD on a CPU backend only).
-    Fused,
-}
+/// How `train` computes full-batch GD steps (`--engine`).
+pub use overparam_api::EngineChoice as EngineArg;
 
 /// How big a reproduction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -200,6 +194,16 @@ pub struct DeviceArgs {
     /// Float precision of every tensor.
     #[arg(long, value_enum, default_value_t = DTypeKind::F32)]
     pub dtype: DTypeKind,
+}
+
+impl DeviceArgs {
+    /// The backend and dtype these flags choose.
+    pub fn compute(&self) -> Compute {
+        Compute {
+            backend: self.backend,
+            dtype: self.dtype,
+        }
+    }
 }
 
 /// What every subcommand that builds a network from a config takes.

@@ -1,16 +1,20 @@
 //! The `overparam` command-line tool as a library: the binary parses the command line and
-//! calls [`run`]; the integration tests reach the backend dispatch ([`backend`]) through here.
+//! calls [`run`]; each command is argument parsing, progress, locks, checkpoints and files
+//! around the library API (`overparam-api`), which builds and runs the experiments. The
+//! integration tests reach the backend dispatch ([`backend`]) through here.
 
-pub mod backend;
 mod checkpoint;
 pub mod cli;
 mod commands;
-pub mod config;
 mod memory;
 mod output;
 pub mod parent_watch;
 mod provenance;
 pub mod run_lock;
+
+/// The backend dispatch and the config schema live in the library API; re-exported here so
+/// that `overparam_runner::backend::…` and `overparam_runner::config::…` keep their paths.
+pub use overparam_api::{backend, config};
 
 use crate::cli::{Cli, Command};
 

@@ -3,37 +3,36 @@
 //! backends; central finite differences), with a non-zero exit when autodiff and the
 //! hand-derived gradient differ by
 //! more than 1e-10 relative or either (or the NTK's Jacobian rows) differs from central finite
-//! differences by more than 1e-6.
+//! differences by more than 1e-6. The checks are the library API's (`overparam_api::gradcheck`);
+//! the table and the exit status are made here.
 
 use anyhow::bail;
-use overparam_trainer::data::Dataset;
-use overparam_trainer::{fused_gradients, gradient_check, Discrepancy, TensorCheck};
+use overparam_api::{gradcheck_on, refuse_frozen_network, Compute, Experiment};
+use overparam_trainer::{Discrepancy, TensorCheck};
 
-use super::common::{
-    device_for, initial_network, load_config_file, near_teacher, refuse_frozen_network,
-};
 use crate::backend::{device_name, DTypeKind};
 use crate::cli::GradcheckArgs;
 
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
-    let (config, resolved) = load_config_file(&args.config, &args.overrides)?;
+    let experiment = Experiment::load(&args.config, &args.overrides)?;
+    let resolved = &experiment.resolved;
     refuse_frozen_network(&resolved.model, "check")?;
     crate::memory::check_fits(
-        &crate::memory::MemoryEstimate::for_gradcheck(&config, &resolved),
+        &crate::memory::MemoryEstimate::for_gradcheck(&experiment.config, resolved),
         &crate::memory::MemoryLimit::from_flag(args.max_memory),
     )?;
-    let device = device_for(args.backend, DTypeKind::F64, &resolved.model)?.without_autodiff();
+    let compute = Compute {
+        backend: args.backend,
+        dtype: DTypeKind::F64,
+    };
+    let device = compute.device(&resolved.model)?.without_autodiff();
     println!(
         "backend {} on {}, f64",
         args.backend.name(),
         device_name(&device)
     );
-    let dataset = Dataset::from_spec(&resolved.data)?;
-    let teacher = near_teacher(&resolved)?;
-    let init = args.init.as_deref();
-    let network = initial_network(&resolved.model, init, config.seed, teacher.as_ref(), &device)?;
-    let checks = gradient_check(&network, &dataset, args.max_entries, fused_gradients);
+    let checks = gradcheck_on(&experiment, &device, args.init.as_deref(), args.max_entries)?;
     print_table(&checks);
     let failed: Vec<&str> = checks
         .iter()

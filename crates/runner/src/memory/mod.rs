@@ -23,6 +23,7 @@ mod tests;
 pub use limit::{check_fits, parse_memory_size, MemoryLimit};
 #[cfg(test)]
 use limit::{format_bytes, parse_mem_total};
+pub use overparam_api::NtkMethods;
 
 /// Memory assumed where `/proc/meminfo` cannot be read: 16 GiB.
 pub const FALLBACK_MEMORY_BYTES: u64 = 16 << 30;
@@ -129,17 +130,6 @@ enum Workload {
     },
     /// `gradcheck` (always f64).
     Gradcheck,
-}
-
-/// Which kernels `ntk` computes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NtkMethods {
-    /// Burn autodiff per-sample gradients.
-    pub jacobian: bool,
-    /// The two-layer closed form (one hidden layer only: skipped for deeper networks).
-    pub closed: bool,
-    /// The infinite-width limit.
-    pub analytic: bool,
 }
 
 /// One named contribution to an estimate.

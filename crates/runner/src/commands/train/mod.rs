@@ -1,8 +1,10 @@
 //! `overparam train`: config → data and network on the chosen device → training loop →
 //! metrics.csv, summary.json, params_init.npz, params_final.npz; with `checkpoint_every`, a
 //! checkpoint that `train --resume DIR` continues from bit-identically (`resume.rs`);
-//! `[train] seeds = S` trains S of them side by side (`seeds.rs`). Each run is `single.rs`.
+//! `[train] seeds = S` trains S of them side by side (`seeds.rs`). Each run is `single.rs`,
+//! which writes the files around the library API's training loop (`overparam_api::train`).
 
+mod files;
 mod resume;
 mod seeds;
 mod single;
@@ -19,19 +21,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             None => resume::resume(&args.run, dir, args.engine, false),
         },
         None => {
-            let (config, resolved) = load_config(&args.run)?;
+            let experiment = load_config(&args.run)?;
             crate::memory::check_fits(
                 &crate::memory::MemoryEstimate::for_train(
-                    &config,
-                    &resolved,
+                    &experiment.config,
+                    &experiment.resolved,
                     args.run.device.dtype,
                 ),
                 &crate::memory::MemoryLimit::from_flag(args.run.max_memory),
             )?;
-            if config.train.seeds > 1 {
-                return seeds::run(args, &config);
+            if experiment.config.train.seeds > 1 {
+                return seeds::run(args, &experiment.config);
             }
-            start(&args.run, args.engine, &config, resolved, false)
+            start(&args.run, args.engine, experiment, false)
         }
     }
 }

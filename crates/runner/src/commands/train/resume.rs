@@ -4,15 +4,15 @@
 use std::path::Path;
 
 use anyhow::{bail, ensure, Context as _};
-use overparam_trainer::data::Dataset;
 use overparam_trainer::read_npz_arrays;
 
-use super::single::{engine_for, Resumed, Run};
+use overparam_api::train::engine_for;
+use overparam_api::{build_network, parameter_names, Experiment};
+
+use super::single::{Resumed, Run};
 use crate::checkpoint::{read_checkpoint_record, read_checkpoint_state};
 use crate::cli::{EngineArg, RunArgs};
-use crate::commands::common::{
-    build_network, device_for, load_config, parameter_names, remove_stray_temporaries,
-};
+use crate::commands::common::{load_config, remove_stray_temporaries};
 use crate::output::MetricsCsv;
 use crate::run_lock::lock_run_dir;
 
@@ -43,9 +43,9 @@ pub(super) fn resume(
     remove_stray_temporaries(dir)?;
     let record = read_checkpoint_record(dir)?;
     if args.config.is_some() {
-        let (config, _) = load_config(args)?;
+        let given = load_config(args)?;
         ensure!(
-            config == record.config,
+            given.config == record.config,
             "--config with its --set overrides differs from the config the run in {} started \
              with; resume with no --config (the checkpoint has it), or start a fresh run",
             dir.display()
@@ -91,8 +91,17 @@ pub(super) fn resume(
         &crate::memory::MemoryEstimate::for_train(&record.config, &resolved, record.dtype),
         &crate::memory::MemoryLimit::from_flag(args.max_memory),
     )?;
-    let device = device_for(record.backend, record.dtype, &resolved.model)?;
-    let dataset = Dataset::from_spec(&resolved.data)?;
+    let device_args = crate::cli::DeviceArgs {
+        backend: record.backend,
+        dtype: record.dtype,
+    };
+    let device = device_args.compute().device(&resolved.model)?;
+    let experiment = Experiment {
+        config: record.config.clone(),
+        resolved,
+    };
+    let dataset = experiment.dataset()?;
+    let resolved = &experiment.resolved;
     let names = parameter_names(resolved.model.depth());
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let init_path = dir.join("params_init.npz");
@@ -111,10 +120,7 @@ pub(super) fn resume(
     let out = dir.to_path_buf();
     let run_args = RunArgs {
         config: None,
-        device: crate::cli::DeviceArgs {
-            backend: record.backend,
-            dtype: record.dtype,
-        },
+        device: device_args,
         out: Some(out.clone()),
         overrides: Vec::new(),
         init: record.init.clone(),
@@ -122,12 +128,11 @@ pub(super) fn resume(
     };
     let run = Run {
         args: &run_args,
-        config: &record.config,
-        resolved: &resolved,
+        experiment: &experiment,
         out: &out,
         device: &device,
         dataset: &dataset,
         quiet,
     };
-    run.continue_from(&initial, current, resumed)
+    run.continue_from(initial, current, resumed)
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{ensure, Context as _};
 use clap::ValueEnum;
+use overparam_api::Experiment;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
@@ -207,9 +208,9 @@ impl Batch<'_> {
         let mut one = self.config.clone();
         one.seed = seed;
         one.train.seeds = 1;
-        let resolved = one.resolve().with_context(|| format!("seed {seed}"))?;
+        let experiment = Experiment::from_config(one).with_context(|| format!("seed {seed}"))?;
         let run_args = self.run_args(Some(&out.join(seed_dir_name(seed))));
-        start(&run_args, self.engine, &one, resolved, true)
+        start(&run_args, self.engine, experiment, true)
     }
 }
 

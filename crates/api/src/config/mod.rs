@@ -225,6 +225,22 @@ impl RunConfig {
                 *data_path = path.parent().unwrap_or(Path::new(".")).join(&*data_path);
             }
         }
+        config.with_overrides(overrides)
+    }
+
+    /// Parses `text` (a whole config file; a relative `data.path` stays relative to the working
+    /// directory), then applies each `--set key=value` in order. Errors name the line and key,
+    /// or the `--set`.
+    pub fn from_toml(text: &str, overrides: &[String]) -> anyhow::Result<RunConfig> {
+        file::parse(text)
+            .context("config text")?
+            .with_overrides(overrides)
+    }
+
+    /// This configuration with each `--set key=value` of `overrides` applied in order (see
+    /// [`with_override`](Self::with_override)); an error names the `--set`.
+    pub fn with_overrides(self, overrides: &[String]) -> anyhow::Result<RunConfig> {
+        let mut config = self;
         for assignment in overrides {
             config = config
                 .with_override(assignment)

@@ -1,0 +1,110 @@
+//! The kernels of one `ntk` request and what is computed from them: the spectrum and the
+//! agreement between methods.
+
+use anyhow::Context as _;
+use burn::tensor::Device;
+use overparam_trainer::ntk::{ntk_spectrum, relative_frobenius_error, Spectrum};
+use serde_json::{json, Map, Value};
+
+/// One computed kernel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kernel {
+    /// The method: `jacobian`, `closed` or `analytic`.
+    pub name: &'static str,
+    /// K `[n, n]`, row-major, on the host.
+    pub values: Vec<f64>,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// The kernels of a request, before their spectrum.
+#[derive(Clone, Debug)]
+pub struct NtkKernels {
+    /// The device they were computed on.
+    pub device: Device,
+    /// Number of samples n.
+    pub num_samples: usize,
+    /// Whether the kernels are learning-rate weighted (K_η).
+    pub lr_weighted: bool,
+    /// The kernels, in the order jacobian, closed, analytic (those requested and applicable).
+    pub kernels: Vec<Kernel>,
+    /// `<method>_skipped`: why a requested method did not apply (with `skip_inapplicable`).
+    pub notes: Map<String, Value>,
+    /// Seconds spent opening the device, making the data and building the network.
+    pub setup_seconds: f64,
+}
+
+/// The spectrum of one of the kernels.
+#[derive(Clone, Debug)]
+pub struct NtkSpectrum {
+    /// The kernel it is of: the finite-width closed form where computed, else the first.
+    pub of: &'static str,
+    /// Its eigenvalues `[n]`, ascending.
+    pub spectrum: Spectrum,
+    /// How long the eigenvalues took.
+    pub seconds: f64,
+}
+
+impl NtkKernels {
+    /// The spectrum of the finite-width kernel when one was computed, else of K∞.
+    pub fn spectrum(&self) -> anyhow::Result<NtkSpectrum> {
+        let primary = self
+            .kernels
+            .iter()
+            .find(|k| k.name == "closed")
+            .or_else(|| self.kernels.first())
+            .context("no kernel was computed")?;
+        let start = std::time::Instant::now();
+        let spectrum = ntk_spectrum(&primary.values, self.num_samples)
+            .with_context(|| format!("eigenvalues of the {} kernel", primary.name))?;
+        Ok(NtkSpectrum {
+            of: primary.name,
+            spectrum,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// ‖K_a − K_b‖_F/‖K_b‖_F for every pair of computed kernels, keyed `a_vs_b`; against the
+    /// analytic kernel this is the finite-width error ‖K_m − K∞‖_F/‖K∞‖_F.
+    pub fn agreement(&self) -> Value {
+        let mut pairs = Map::new();
+        for (i, a) in self.kernels.iter().enumerate() {
+            for b in &self.kernels[i + 1..] {
+                pairs.insert(
+                    format!("{}_vs_{}", a.name, b.name),
+                    json!(relative_frobenius_error(&a.values, &b.values)),
+                );
+            }
+        }
+        Value::Object(pairs)
+    }
+
+    /// The fields of `ntk`'s `summary.json` these kernels and `spectrum` decide: `status`,
+    /// `num_samples`, `kernel`, `methods`, `spectrum_of`, `lambda_min`, `lambda_max`,
+    /// `condition_number`, `timings_s`, `agreement` and the notes.
+    pub fn summary(&self, spectrum: &NtkSpectrum) -> Value {
+        let eigen = &spectrum.spectrum;
+        let mut timings = Map::new();
+        timings.insert("setup".into(), json!(self.setup_seconds));
+        for kernel in &self.kernels {
+            timings.insert(kernel.name.into(), json!(kernel.seconds));
+        }
+        timings.insert("eigenvalues".into(), json!(spectrum.seconds));
+        let mut summary = json!({
+            "status": "ok",
+            "num_samples": self.num_samples,
+            "kernel": if self.lr_weighted { "lr_weighted" } else { "plain" },
+            "methods": self.kernels.iter().map(|k| k.name).collect::<Vec<_>>(),
+            "spectrum_of": spectrum.of,
+            "lambda_min": eigen.ntk_min_eigenvalue(),
+            "lambda_max": eigen.ntk_max_eigenvalue(),
+            "condition_number": eigen.condition_number(),
+            "timings_s": Value::Object(timings),
+            "agreement": self.agreement(),
+        });
+        for (key, note) in &self.notes {
+            summary[key] = note.clone();
+        }
+        summary
+    }
+}
