@@ -131,9 +131,7 @@ impl<T: Real> HostMlp<T> {
 
     /// Whether layer l's Δ is needed: some layer at or below l trains W or b.
     fn needs_delta(&self, layer: usize) -> bool {
-        self.layers[..=layer]
-            .iter()
-            .any(|l| l.train_w || l.train_b)
+        self.layers[..=layer].iter().any(|l| l.train_w || l.train_b)
     }
 
     /// The forward pass on `inputs` `[n, d]`: fills Z_l, H_l (l < L) and f, and returns the

@@ -22,7 +22,11 @@ pub fn host_named_arrays<T: Real>(network: &HostMlp<T>) -> Vec<NamedArray> {
         let l = index + 1;
         let shape = vec![layer.width, layer.fan_in];
         arrays.push(host_array(ParameterId::Weights(l), shape, &layer.weight));
-        arrays.push(host_array(ParameterId::Biases(l), vec![layer.width], &layer.bias));
+        arrays.push(host_array(
+            ParameterId::Biases(l),
+            vec![layer.width],
+            &layer.bias,
+        ));
     }
     let m = network.output.len();
     arrays.push(host_array(ParameterId::Output, vec![m], &network.output));

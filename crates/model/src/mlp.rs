@@ -135,10 +135,19 @@ impl Mlp {
         let mut arrays = Vec::with_capacity(2 * self.depth() + 1);
         for (index, (w, b)) in self.w.iter().zip(&self.b).enumerate() {
             let layer = index + 1;
-            arrays.push(NamedArray::from_parameter(ParameterId::Weights(layer), w.val()));
-            arrays.push(NamedArray::from_parameter(ParameterId::Biases(layer), b.val()));
+            arrays.push(NamedArray::from_parameter(
+                ParameterId::Weights(layer),
+                w.val(),
+            ));
+            arrays.push(NamedArray::from_parameter(
+                ParameterId::Biases(layer),
+                b.val(),
+            ));
         }
-        arrays.push(NamedArray::from_parameter(ParameterId::Output, self.a.val()));
+        arrays.push(NamedArray::from_parameter(
+            ParameterId::Output,
+            self.a.val(),
+        ));
         arrays
     }
 

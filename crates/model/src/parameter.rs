@@ -178,9 +178,18 @@ mod tests {
 
     #[test]
     fn module_paths_name_the_layer_from_one() {
-        assert_eq!(ParameterId::from_module_path("w.0"), Some(ParameterId::Weights(1)));
-        assert_eq!(ParameterId::from_module_path("b.2"), Some(ParameterId::Biases(3)));
-        assert_eq!(ParameterId::from_module_path("a"), Some(ParameterId::Output));
+        assert_eq!(
+            ParameterId::from_module_path("w.0"),
+            Some(ParameterId::Weights(1))
+        );
+        assert_eq!(
+            ParameterId::from_module_path("b.2"),
+            Some(ParameterId::Biases(3))
+        );
+        assert_eq!(
+            ParameterId::from_module_path("a"),
+            Some(ParameterId::Output)
+        );
         assert_eq!(ParameterId::from_module_path("c.0"), None);
     }
 }

@@ -8,8 +8,8 @@ use overparam_model::Mlp;
 use crate::batches::BatchSchedule;
 use crate::divergence::{autodiff_divergence, Divergence};
 use crate::loss::mean_squared_loss;
-use crate::optimizer::{gradient_descent_step, squared_gradient_norms, LearningRates};
 use crate::optimizer::SquaredGradientNorms;
+use crate::optimizer::{gradient_descent_step, squared_gradient_norms, LearningRates};
 use crate::resume::BatchOrderState;
 use crate::step::Step;
 
@@ -47,12 +47,17 @@ impl AutodiffStep {
     }
 
     fn current(&self) -> &Mlp {
-        self.network.as_ref().expect("θ_t is in place between updates")
+        self.network
+            .as_ref()
+            .expect("θ_t is in place between updates")
     }
 
     /// θ ← θ − η ∂L/∂θ with `gradients`.
     fn apply(&mut self, gradients: Gradients) {
-        let network = self.network.take().expect("θ_t is in place between updates");
+        let network = self
+            .network
+            .take()
+            .expect("θ_t is in place between updates");
         let (next, _) = gradient_descent_step(network, gradients, &self.rates, true, false);
         self.network = Some(next);
     }

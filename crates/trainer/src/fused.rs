@@ -83,12 +83,7 @@ macro_rules! each_run {
 impl FusedStep {
     /// Copies `model`, `inputs` `[n, d]` and `targets` `[n]` to the host, in the float type of
     /// the model's device (f32 or f64), to descend with `rates`.
-    pub fn new(
-        model: Mlp,
-        inputs: &Tensor<2>,
-        targets: &Tensor<1>,
-        rates: &LearningRates,
-    ) -> Self {
+    pub fn new(model: Mlp, inputs: &Tensor<2>, targets: &Tensor<1>, rates: &LearningRates) -> Self {
         let state = match inputs.dtype() {
             DType::F64 => HostState::F64(HostRun::new(&model, inputs, targets)),
             _ => HostState::F32(HostRun::new(&model, inputs, targets)),

@@ -110,7 +110,10 @@ pub fn gradient_check(
     // Report in layer order: w1, b1, w2, b2, …, a.
     autodiff.sort_by_key(|g| {
         let id = g.parameter_id().expect("autodiff names a parameter");
-        (id.layer().unwrap_or(usize::MAX), matches!(id, ParameterId::Biases(_)))
+        (
+            id.layer().unwrap_or(usize::MAX),
+            matches!(id, ParameterId::Biases(_)),
+        )
     });
     let hand = hand(network, data);
     let jacobian = jacobian_columns(&model, inputs);

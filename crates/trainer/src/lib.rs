@@ -25,13 +25,13 @@ mod teacher_init;
 mod train;
 
 pub use alignment::{network_teacher_alignment, teacher_alignment, teacher_cosines};
+pub use autodiff_step::AutodiffStep;
 pub use distance::{euclidean_distance, relative_or_absolute_distance};
 pub use divergence::{
     autodiff_divergence, first_divergence, first_non_finite_gradient, first_non_finite_in,
     first_non_finite_parameter, Divergence, FiniteLoss, NonFiniteEntry,
 };
 pub use error::TrainerError;
-pub use autodiff_step::AutodiffStep;
 pub use fused::{FusedStep, StepEngine};
 pub use gradient_check::{discrepancy, fused_gradients, gradient_check, Discrepancy, TensorCheck};
 pub use loss::{loss_output_gradient, mean_squared_loss};

@@ -1,8 +1,8 @@
 //! What is logged every `log_every` steps: the loss, per-group gradient norms and weight
 //! movement, and how the hidden units' activation pattern changes.
 
-use burn::tensor::{Bool, Tensor};
 use burn::module::Module;
+use burn::tensor::{Bool, Tensor};
 use overparam_model::{Mlp, NamedArray, ParameterKind};
 
 use crate::alignment::network_teacher_alignment;
@@ -94,9 +94,7 @@ impl MetricRecord {
 /// of the group had a gradient.
 pub fn group_gradient_norms(norms: &SquaredGradientNorms) -> [Option<f64>; 3] {
     ParameterKind::ALL.map(|kind| {
-        let mut group = norms
-            .iter()
-            .filter(|(id, _)| id.kind() == kind);
+        let mut group = norms.iter().filter(|(id, _)| id.kind() == kind);
         group
             .next()
             .map(|(_, first)| (first + group.map(|(_, v)| v).sum::<f64>()).sqrt())

@@ -163,8 +163,12 @@ pub fn train_from(
                 broken.is_none() && (ntk_due(step) || (stop && spec.ntk_every > 0));
             let mut kernel = None;
             if measure_kernel {
-                match kernels.measure(stepper.network(), inputs.clone(), &spec.learning_rates, fused)
-                {
+                match kernels.measure(
+                    stepper.network(),
+                    inputs.clone(),
+                    &spec.learning_rates,
+                    fused,
+                ) {
                     Ok(measured) => kernel = measured,
                     Err(TrainerError::Kernel(error)) => {
                         broken = Some(Divergence::Kernel(error));

@@ -52,7 +52,9 @@ pub enum NtkError {
     #[error(transparent)]
     Analytic(#[from] AnalyticNtkError),
     /// Every tensor is frozen: the sum over trained parameters is empty.
-    #[error("every parameter tensor is frozen (train_w = train_b = train_a = false): the NTK is empty")]
+    #[error(
+        "every parameter tensor is frozen (train_w = train_b = train_a = false): the NTK is empty"
+    )]
     Frozen,
 }
 

@@ -20,8 +20,8 @@ mod parts;
 mod spectrum;
 mod tracking;
 
-pub use analytic::AnalyticNtkError;
 use analytic::analytic_ntk;
+pub use analytic::AnalyticNtkError;
 use jacobian::jacobian_ntk;
 pub use method::{ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use burn::tensor::Device;
-use overparam_sweep::files::write_atomically_with;
 use overparam_api::train::{engine_for, TrainFrom, TrainSetup};
 use overparam_api::{refuse_frozen_network, Experiment, TrainRun};
 use overparam_model::{Mlp, NamedArray};
+use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
 use serde_json::{json, Value};
