@@ -181,10 +181,20 @@ proptest! {
         let payload = edited_payload(&edit);
         let bytes = zip_bytes(&[("w1.npy", &payload)], deflate);
         let dir = scratch();
-        // Only an edit that leaves a valid header of six float64 values may succeed.
+        // Only an edit that leaves a valid header of six float64 values may succeed, and then
+        // the values are the payload's bytes in the byte order the header declares (an edit to
+        // `>f8` reads the little-endian payload as big-endian).
         if let Ok(arrays) = read_checked(dir.path(), &bytes, &["w1"], Some("w1")) {
             prop_assert_eq!(arrays[0].shape.iter().product::<usize>(), 6);
-            prop_assert_eq!(&arrays[0].values, &vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+            let big_endian = matches!(&edit, HeaderEdit::Descr(descr) if descr.starts_with('>'));
+            let expected: Vec<f64> = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]
+                .iter()
+                .map(|&v| if big_endian { f64::from_bits(v.to_bits().swap_bytes()) } else { v })
+                .collect();
+            prop_assert_eq!(
+                arrays[0].values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
         }
     }
 }
@@ -219,4 +229,20 @@ proptest! {
             );
         }
     }
+}
+
+/// The case the header-edit property found: `descr` edited to `>f8` is a valid header, and the
+/// little-endian payload is then read as big-endian, value by value.
+#[test]
+fn a_header_edited_to_big_endian_reads_the_bytes_big_endian() {
+    let payload = edited_payload(&HeaderEdit::Descr(">f8".to_string()));
+    let bytes = zip_bytes(&[("w1.npy", &payload)], false);
+    let dir = scratch();
+    let arrays = read_checked(dir.path(), &bytes, &["w1"], Some("w1")).unwrap();
+    let swapped: Vec<u64> = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0]
+        .iter()
+        .map(|v| v.to_bits().swap_bytes())
+        .collect();
+    let read: Vec<u64> = arrays[0].values.iter().map(|v| v.to_bits()).collect();
+    assert_eq!(read, swapped);
 }
