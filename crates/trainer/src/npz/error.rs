@@ -9,8 +9,7 @@ use std::fmt;
 use zip::result::ZipError;
 use zip::CompressionMethod;
 
-use super::literal::MAX_DEPTH;
-use super::npy::MAX_HEADER_LEN;
+use super::limits::{MAX_DEPTH, MAX_HEADER_LEN};
 
 /// At most this many entry names are listed when an array is missing.
 const LISTED_NAMES: usize = 20;

@@ -5,9 +5,7 @@
 //! not a literal is an error. Nesting is bounded so that hostile headers cannot exhaust the stack.
 
 use super::error::{FoundInHeader, LiteralError};
-
-/// Deepest nesting of brackets accepted (numpy's headers nest two deep).
-pub(super) const MAX_DEPTH: usize = 16;
+use super::limits::MAX_DEPTH;
 
 /// One parsed literal.
 #[derive(Debug)]

@@ -8,6 +8,7 @@
 
 mod archive;
 mod error;
+mod limits;
 mod literal;
 mod npy;
 

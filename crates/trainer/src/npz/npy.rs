@@ -10,13 +10,11 @@ use std::io::Read;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 
 use super::error::NpyError;
+use super::limits::MAX_HEADER_LEN;
 use super::literal::{parse_dict, shorten, Literal, Spanned};
 
 /// The `.npy` magic string.
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
-
-/// Longest header accepted (numpy itself refuses headers over 10,000 bytes by default).
-pub(super) const MAX_HEADER_LEN: usize = 1 << 16;
 
 /// Byte order of the stored elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

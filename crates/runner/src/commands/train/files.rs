@@ -8,7 +8,7 @@ use overparam_api::TrainObserver;
 use overparam_model::Mlp;
 use overparam_trainer::{LoopState, MetricRecord};
 
-use super::single::Run;
+use super::run::Run;
 use crate::checkpoint::{save_checkpoint, CheckpointRecord};
 use crate::output::MetricsCsv;
 

@@ -6,6 +6,7 @@
 
 mod files;
 mod resume;
+mod run;
 mod seeds;
 mod single;
 

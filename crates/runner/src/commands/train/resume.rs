@@ -9,7 +9,8 @@ use overparam_trainer::read_npz_arrays;
 use overparam_api::train::engine_for;
 use overparam_api::{build_network, parameter_names, Experiment};
 
-use super::single::{Resumed, Run};
+use super::run::Run;
+use super::single::Resumed;
 use crate::checkpoint::{read_checkpoint_record, read_checkpoint_state};
 use crate::cli::{EngineArg, RunArgs};
 use crate::commands::common::{load_config, remove_stray_temporaries};

@@ -7,16 +7,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use burn::tensor::Device;
 use overparam_api::train::{engine_for, TrainFrom, TrainSetup};
 use overparam_api::{refuse_frozen_network, Experiment, TrainRun};
 use overparam_model::{Mlp, NamedArray};
 use overparam_sweep::files::write_atomically_with;
-use overparam_trainer::data::Dataset;
 use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
 use serde_json::{json, Value};
 
 use super::files::{progress_bar, RunFiles};
+use super::run::Run;
 use crate::checkpoint::remove_checkpoint;
 use crate::cli::{EngineArg, RunArgs};
 use crate::commands::common::{
@@ -53,17 +52,6 @@ pub(super) fn start(
         quiet,
     };
     run.start(model)
-}
-
-/// Everything a run needs besides the network.
-pub(super) struct Run<'a> {
-    pub(super) args: &'a RunArgs,
-    /// The run's config, its engine chosen.
-    pub(super) experiment: &'a Experiment,
-    pub(super) out: &'a Path,
-    pub(super) device: &'a Device,
-    pub(super) dataset: &'a Dataset,
-    pub(super) quiet: bool,
 }
 
 /// Where a resumed run picks up.
