@@ -57,12 +57,7 @@ impl Mlp {
         let mut hidden = inputs;
         let (mut pre_activations, mut layer_inputs) = (Vec::new(), Vec::new());
         for l in 0..self.depth() {
-            let mut z = affine(
-                hidden.clone(),
-                self.w[l].val(),
-                self.b[l].val(),
-                self.config.input_scale(l + 1),
-            );
+            let mut z = self.pre_activation(l, hidden.clone());
             if let Some(leaves) = leaves {
                 z = z + leaves[l].clone();
             }
@@ -84,9 +79,29 @@ impl Mlp {
     }
 
     /// Pre-activations z_1 … z_L of every hidden layer, first layer first; `inputs` `[n, d]`
-    /// → one `[n, m_l]` per layer (for one layer, Z = XWᵀ + 1bᵀ, z_ir = w_r·x_i + b_r).
+    /// → one `[n, m_l]` per layer (for one layer, Z = XWᵀ + 1bᵀ, z_ir = w_r·x_i + b_r). Stops
+    /// at z_L: neither σ(z_L) nor the readout is computed.
     pub fn pre_activations(&self, inputs: Tensor<2>) -> Vec<Tensor<2>> {
-        self.forward_from(inputs, None).1
+        let mut pre_activations: Vec<Tensor<2>> = Vec::with_capacity(self.depth());
+        let mut hidden = inputs;
+        for l in 0..self.depth() {
+            if let Some(z) = pre_activations.last() {
+                hidden = self.activation().apply(z.clone());
+            }
+            pre_activations.push(self.pre_activation(l, hidden.clone()));
+        }
+        pre_activations
+    }
+
+    /// z_l = c_l h_{l−1} W_lᵀ + 1 b_lᵀ of hidden layer `l` (from 0) at its input `hidden`
+    /// `[n, m_{l−1}]` → `[n, m_l]`.
+    fn pre_activation(&self, l: usize, hidden: Tensor<2>) -> Tensor<2> {
+        affine(
+            hidden,
+            self.w[l].val(),
+            self.b[l].val(),
+            self.config.input_scale(l + 1),
+        )
     }
 
     /// The forward pass with a tracked zero leaf added to each layer's output z (every hidden
