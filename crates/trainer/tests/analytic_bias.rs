@@ -29,7 +29,7 @@ mod common;
 use common::*;
 use overparam_model::{Activation, Mlp, OutputInit, Parameterization, Trainable};
 use overparam_trainer::data::RandomLabels;
-use overparam_trainer::ntk::NtkMethod;
+use overparam_trainer::ntk::{ntk, NtkMethod, NtkOptions};
 use overparam_trainer::{stream_rng, LearningRates, RngStream};
 
 /// The relative bar against the high-precision references: 1e-13, or 1e-12 for values below
@@ -339,11 +339,15 @@ fn wide_networks_average_to_the_biased_relu_kernel() {
             LearningRates::by_kind(0.0, 1.0, 0.0),
         ];
         let mut draws: [Vec<Vec<f64>>; 2] = Default::default();
+        let options = NtkOptions {
+            method: NtkMethod::ClosedForm,
+            on_host: false,
+        };
         for seed in 0..DRAWS {
             let model: Mlp = config.init(&mut stream_rng(seed, RngStream::Init), &device);
+            let kernel = ntk(&model, &data.inputs, &options).expect("every tensor is trained");
             for (k, rates) in only.iter().enumerate() {
-                let part = kernel_of(&model, &data, NtkMethod::ClosedForm, Some(rates), false);
-                draws[k].push(part);
+                draws[k].push(kernel.kernel(Some(rates)));
             }
         }
         let total_width = (MONTE_CARLO_WIDTH as u64 * DRAWS) as f64;

@@ -106,11 +106,10 @@ pub fn ntk_kernels(experiment: &Experiment, request: &NtkRequest) -> anyhow::Res
         }
         let options = NtkOptions {
             method,
-            rates,
             on_host: request.compute.backend.is_cpu(),
         };
         let start = Instant::now();
-        match kernel_of(&network, &inputs, &options) {
+        match kernel_of(&network, &inputs, &options).map(|ntk| ntk.kernel(rates)) {
             Ok(values) => kernels.push(Kernel {
                 name,
                 values,

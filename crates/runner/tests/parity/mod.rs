@@ -348,10 +348,11 @@ pub fn check_ntk(pair: &Pair, bar: f64) {
             };
             let options = NtkOptions {
                 method,
-                rates: None,
                 on_host: false,
             };
-            ntk(&model, &data.inputs, &options).expect("every tensor is trained")
+            ntk(&model, &data.inputs, &options)
+                .expect("every tensor is trained")
+                .kernel(None)
         };
         let reference = kernel(&pair.cpu, true);
         let spectrum = |k: &[f64]| {

@@ -46,10 +46,9 @@ pub fn bench_ntk(c: &mut Criterion, dtype: FloatDType, label: &str) {
         let kernel = |method| {
             let options = NtkOptions {
                 method,
-                rates: None,
                 on_host: false,
             };
-            ntk(&model, &inputs, &options).unwrap()
+            ntk(&model, &inputs, &options).unwrap().kernel(None)
         };
         let size = format!("n{n}_d{d}_m{m}");
         group.bench_function(format!("closed/{size}"), |b| {

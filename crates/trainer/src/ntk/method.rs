@@ -1,11 +1,13 @@
-//! The one way to ask for a kernel: the method, plain or learning-rate-weighted, and the
-//! network, inputs and device it is computed for. The command (`overparam ntk`) and the
-//! tracking during training both call [`ntk`], as neural-tangents' `empirical_ntk_fn(…,
-//! implementation=…)` is called whatever the implementation.
+//! The one way to ask for a kernel: the network, its inputs and the method; the result gives
+//! the plain or the learning-rate-weighted kernel without computing again. The command
+//! (`overparam ntk`), the library API and the tracking during training all call [`ntk`], as
+//! neural-tangents' `empirical_ntk_fn(…, implementation=…)` is called whatever the
+//! implementation.
 
 use burn::tensor::{Tensor, TensorData};
-use overparam_model::{host_values, Mlp};
+use overparam_model::{host_values, Mlp, MlpConfig};
 
+use super::analytic::layer_moment_function;
 use super::{analytic_ntk, closed_form::closed_form_ntk, jacobian_ntk, AnalyticNtkError, NtkParts};
 use crate::LearningRates;
 
@@ -25,18 +27,49 @@ pub enum NtkMethod {
     Analytic,
 }
 
-/// Which kernel, computed how.
+/// How a kernel is computed.
 #[derive(Clone, Copy, Debug)]
-pub struct NtkOptions<'a> {
+pub struct NtkOptions {
     /// The method.
     pub method: NtkMethod,
-    /// `None`: K = Σ_g J_g J_gᵀ; `Some(rates)`: K_η = Σ_g η_g J_g J_gᵀ, the kernel that moves
-    /// the outputs under gradient descent with per-tensor rates.
-    pub rates: Option<&'a LearningRates>,
     /// Compute the closed form's products on the host by `overparam-cpu` rather than on the
     /// network's device: about twice as fast on the CPU backends, where `overparam ntk` and
     /// training with the fused engine ask for it (the two agree to rounding).
     pub on_host: bool,
+}
+
+/// A computed kernel, from which the plain kernel K = Σ_g J_g J_gᵀ and the
+/// learning-rate-weighted one K_η = Σ_g η_g J_g J_gᵀ (the kernel that moves the outputs under
+/// gradient descent with per-tensor rates) are both read without computing again.
+pub struct Ntk {
+    computed: Computed,
+}
+
+/// What [`Ntk`] holds.
+enum Computed {
+    /// The empirical kernel by trained tensor (at least one), each part `[n, n]` on the
+    /// network's device.
+    Parts(NtkParts),
+    /// The limit's architecture and inputs `[n, d]`, checked to have a limit; computed when
+    /// read (its weights enter inside the recursion).
+    Analytic { config: MlpConfig, inputs: Vec<f64> },
+}
+
+impl Ntk {
+    /// K (`rates` = `None`) or K_η `[n, n]`, row-major, on the host in f64.
+    pub fn kernel(&self, rates: Option<&LearningRates>) -> Vec<f64> {
+        match &self.computed {
+            Computed::Parts(parts) => {
+                let kernel = match rates {
+                    Some(rates) => parts.weighted(rates),
+                    None => parts.total(),
+                };
+                host_values(kernel.expect("an Ntk has at least one trained tensor"))
+            }
+            Computed::Analytic { config, inputs } => analytic_ntk(inputs, config, rates)
+                .expect("the architecture was checked to have a limit"),
+        }
+    }
 }
 
 /// Why a kernel could not be computed.
@@ -58,19 +91,24 @@ pub enum NtkError {
     Frozen,
 }
 
-/// The kernel `[n, n]` (row-major, f64, on the host) of `network` at `inputs` `[n, d]`
-/// (row-major host values, put on the network's device in its dtype for the empirical
-/// methods), as `options` ask.
-pub fn ntk(network: &Mlp, inputs: &[f64], options: &NtkOptions) -> Result<Vec<f64>, NtkError> {
-    if options.method == NtkMethod::Analytic {
-        return Ok(analytic_ntk(inputs, &network.config, options.rates)?);
-    }
-    let parts = ntk_parts(network, inputs, options.method, options.on_host)?;
-    let kernel = match options.rates {
-        Some(rates) => parts.weighted(rates),
-        None => parts.total(),
+/// The kernel of `network` at `inputs` `[n, d]` (row-major host values, put on the network's
+/// device in its dtype for the empirical methods), computed as `options` ask; read K or K_η
+/// from it with [`Ntk::kernel`].
+pub fn ntk(network: &Mlp, inputs: &[f64], options: &NtkOptions) -> Result<Ntk, NtkError> {
+    let computed = if options.method == NtkMethod::Analytic {
+        layer_moment_function(&network.config)?;
+        Computed::Analytic {
+            config: network.config.clone(),
+            inputs: inputs.to_vec(),
+        }
+    } else {
+        let parts = ntk_parts(network, inputs, options.method, options.on_host)?;
+        if parts.parts.is_empty() {
+            return Err(NtkError::Frozen);
+        }
+        Computed::Parts(parts)
     };
-    kernel.map(host_values).ok_or(NtkError::Frozen)
+    Ok(Ntk { computed })
 }
 
 /// The empirical kernel by parameter tensor, each part `[n, n]` on the network's device.

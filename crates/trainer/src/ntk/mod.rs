@@ -23,7 +23,7 @@ mod tracking;
 use analytic::analytic_ntk;
 pub use analytic::AnalyticNtkError;
 use jacobian::jacobian_ntk;
-pub use method::{ntk, NtkError, NtkMethod, NtkOptions};
+pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;
 pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum, SpectrumError};
 pub use tracking::{KernelRecord, KernelTracker};

@@ -62,27 +62,18 @@ impl KernelTracker {
                 block_size: n.max(1),
             }
         };
-        let kernel_of = |rates| {
-            let options = NtkOptions {
-                method,
-                rates,
-                on_host,
-            };
-            match ntk(model, &inputs, &options) {
-                Ok(kernel) => Ok(Some(kernel)),
-                Err(NtkError::Frozen) => Ok(None),
-                Err(error) => Err(TrainerError::Ntk(error)),
-            }
+        let options = NtkOptions { method, on_host };
+        let ntk = match ntk(model, &inputs, &options) {
+            Ok(ntk) => ntk,
+            Err(NtkError::Frozen) => return Ok(None),
+            Err(error) => return Err(TrainerError::Ntk(error)),
         };
-        let Some(kernel) = kernel_of(None)? else {
-            return Ok(None);
-        };
+        let kernel = ntk.kernel(None);
         let spectrum = ntk_spectrum(&kernel, n).map_err(TrainerError::Kernel)?;
         if self.initial.is_none() {
-            if let Some(weighted) = kernel_of(Some(rates))? {
-                let weighted = ntk_spectrum(&weighted, n).map_err(TrainerError::Kernel)?;
-                self.initial_lr_weighted_lambda_min = Some(weighted.ntk_min_eigenvalue());
-            }
+            let weighted =
+                ntk_spectrum(&ntk.kernel(Some(rates)), n).map_err(TrainerError::Kernel)?;
+            self.initial_lr_weighted_lambda_min = Some(weighted.ntk_min_eigenvalue());
         }
         let initial = self.initial.get_or_insert_with(|| kernel.clone());
         Ok(Some(KernelRecord {

@@ -139,12 +139,10 @@ pub fn kernel_of(
     rates: Option<&LearningRates>,
     on_host: bool,
 ) -> Vec<f64> {
-    let options = NtkOptions {
-        method,
-        rates,
-        on_host,
-    };
-    ntk(model, &data.inputs, &options).expect("the kernel of this network")
+    let options = NtkOptions { method, on_host };
+    ntk(model, &data.inputs, &options)
+        .expect("the kernel of this network")
+        .kernel(rates)
 }
 
 /// The plain kernel of `model` at `data`'s inputs by `method` (closed form on the device).
@@ -158,10 +156,9 @@ pub fn analytic_kernel(config: &MlpConfig, inputs: &[f64]) -> Result<Vec<f64>, N
     let network = config.init(&mut stream_rng(0, RngStream::Init), &f64_device());
     let options = NtkOptions {
         method: NtkMethod::Analytic,
-        rates: None,
         on_host: true,
     };
-    ntk(&network, inputs, &options)
+    ntk(&network, inputs, &options).map(|ntk| ntk.kernel(None))
 }
 
 /// max_i |got_i − want_i| / max_i |want_i| (0 when both are zero).

@@ -59,14 +59,7 @@ pub fn analytic_ntk(
     config: &MlpConfig,
     rates: Option<&LearningRates>,
 ) -> Result<Vec<f64>, AnalyticNtkError> {
-    if config.parameterization != Parameterization::Ntk {
-        return Err(AnalyticNtkError::Parameterization(config.parameterization));
-    }
-    let moments: fn(f64, f64, f64, f64) -> (f64, f64) = match config.activation {
-        Activation::Relu => relu_moments,
-        Activation::Quadratic => quadratic_moments,
-        Activation::Softplus => return Err(AnalyticNtkError::Activation(config.activation)),
-    };
+    let moments = layer_moment_function(config)?;
     let d = config.input_dim;
     let rows: Vec<&[f64]> = inputs.chunks_exact(d).collect();
     let n = rows.len();
@@ -106,6 +99,21 @@ pub fn analytic_ntk(
         sigma = values;
     }
     Ok(theta)
+}
+
+/// The per-pair moments (E[σσ′], E[σ′σ′]) of `config`'s activation, or why `config` has no
+/// analytic limit here (a parameterization other than `ntk`, or softplus).
+pub(super) fn layer_moment_function(
+    config: &MlpConfig,
+) -> Result<fn(f64, f64, f64, f64) -> (f64, f64), AnalyticNtkError> {
+    if config.parameterization != Parameterization::Ntk {
+        return Err(AnalyticNtkError::Parameterization(config.parameterization));
+    }
+    match config.activation {
+        Activation::Relu => Ok(relu_moments),
+        Activation::Quadratic => Ok(quadratic_moments),
+        Activation::Softplus => Err(AnalyticNtkError::Activation(config.activation)),
+    }
 }
 
 /// (E, Ė) `[n, n]` for pre-activations with mean B and covariance `sigma` `[n, n]`.
