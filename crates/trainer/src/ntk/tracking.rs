@@ -26,6 +26,9 @@ pub struct KernelTracker {
     initial: Option<Vec<f64>>,
     /// λ_min(K_η) at the first measurement: the rate-weighted kernel that governs GD.
     pub initial_lr_weighted_lambda_min: Option<f64>,
+    /// The inputs `[n, d]` on the host, read once at the first measurement (a run measures
+    /// at the same inputs every time).
+    host_inputs: Option<Vec<f64>>,
 }
 
 impl KernelTracker {
@@ -35,6 +38,7 @@ impl KernelTracker {
         Self {
             initial,
             initial_lr_weighted_lambda_min,
+            host_inputs: None,
         }
     }
 
@@ -43,7 +47,7 @@ impl KernelTracker {
         self.initial.as_deref()
     }
 
-    /// Measures the kernel of `model` at `inputs` `[n, d]` (`on_host`: see
+    /// Measures the kernel of `model` at `inputs` `[n, d]`, the same at every call (`on_host`: see
     /// [`NtkOptions::on_host`]); the first call fixes K_0 (and λ_min(K_η) with `rates`). A
     /// model with every tensor frozen has no kernel: `Ok(None)`.
     pub fn measure(
@@ -54,7 +58,7 @@ impl KernelTracker {
         on_host: bool,
     ) -> Result<Option<KernelRecord>, TrainerError> {
         let [n, _] = inputs.dims();
-        let inputs = host_values(inputs);
+        let inputs = self.host_inputs.get_or_insert_with(|| host_values(inputs));
         let method = if model.depth() == 1 {
             NtkMethod::ClosedForm
         } else {
@@ -63,7 +67,7 @@ impl KernelTracker {
             }
         };
         let options = NtkOptions { method, on_host };
-        let ntk = match ntk(model, &inputs, &options) {
+        let ntk = match ntk(model, inputs, &options) {
             Ok(ntk) => ntk,
             Err(NtkError::Frozen) => return Ok(None),
             Err(error) => return Err(TrainerError::Ntk(error)),
