@@ -82,14 +82,15 @@ fn float_dtype(dtype: DTypeKind) -> FloatDType {
 /// compiled in, a device that cannot be opened, or a dtype it cannot compute in is an error
 /// that says what to do.
 pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result<Device> {
-    static OPENED: Mutex<Vec<(BackendKind, DTypeKind, Device)>> = Mutex::new(Vec::new());
     let mut opened = OPENED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, configured, device)) = opened.iter().find(|(b, _, _)| *b == backend) {
         ensure!(
             *configured == dtype,
-            "the {} device is already computing in {} in this process; it cannot switch to {}",
+            "the {} device is already computing in {} in this process; it cannot switch to {} \
+             (Burn fixes a device's dtype at its first use): keep one dtype per process, or \
+             compute the other on another backend (the CPU has two: flex and ndarray)",
             backend.name(),
             configured.name(),
             dtype.name()
@@ -116,6 +117,20 @@ pub fn autodiff_device(backend: BackendKind, dtype: DTypeKind) -> anyhow::Result
     let device = device.autodiff();
     opened.push((backend, dtype, device.clone()));
     Ok(device)
+}
+
+/// The devices opened so far in this process, with the dtype each was configured for.
+static OPENED: Mutex<Vec<(BackendKind, DTypeKind, Device)>> = Mutex::new(Vec::new());
+
+/// The dtype `backend`'s device computes in, once [`autodiff_device`] has opened it in this
+/// process (a later request must use the same).
+pub fn configured_dtype(backend: BackendKind) -> Option<DTypeKind> {
+    OPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(b, _, _)| *b == backend)
+        .map(|(_, dtype, _)| *dtype)
 }
 
 /// The device behind `backend`, opened (so that a missing driver shows up here) but not yet

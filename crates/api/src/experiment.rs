@@ -4,10 +4,10 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use overparam_model::{Mlp, NamedArray};
-use overparam_trainer::data::{Dataset, Teacher};
+use overparam_trainer::data::{check_finite, Dataset, Teacher};
 
 use crate::config::{ResolvedRun, RunConfig};
-use crate::network::{initial_network, initial_parameters, near_teacher};
+use crate::network::{initial_network, initial_parameters, near_teacher, Init};
 
 /// A run configuration as given (`config`, which run ids and summaries record) and validated
 /// (`resolved`, the model's and trainer's specifications).
@@ -48,6 +48,35 @@ impl Experiment {
         Ok(Dataset::from_spec(&self.resolved.data)?)
     }
 
+    /// The caller's samples in place of the config's: `x` `[n, d]` and `y` `[n]`, checked
+    /// against `data.n` and `data.d` and for finiteness (errors name `place` and the array);
+    /// they have no teacher.
+    pub fn dataset_from_arrays(
+        &self,
+        place: &str,
+        x: NamedArray,
+        y: NamedArray,
+    ) -> anyhow::Result<Dataset> {
+        let (n, d) = (self.config.data.n, self.config.data.d);
+        for (array, expected) in [(&x, vec![n, d]), (&y, vec![n])] {
+            anyhow::ensure!(
+                array.shape == expected,
+                "{place}: array `{}` has shape {:?}, expected {expected:?} (data.n = {n}, \
+                 data.d = {d})",
+                array.name,
+                array.shape
+            );
+            check_finite(place, array)?;
+        }
+        Ok(Dataset {
+            num_samples: n,
+            input_dim: d,
+            inputs: x.values,
+            targets: y.values,
+            teacher: None,
+        })
+    }
+
     /// The teacher and perturbation size when the config starts the student at its teacher
     /// (`model.init = "teacher"`), else `None`.
     pub fn near_teacher(&self) -> anyhow::Result<Option<(Teacher, f64)>> {
@@ -55,8 +84,9 @@ impl Experiment {
     }
 
     /// The initial parameters (`w1` `[m_1, d]`, `b1` `[m_1]`, …, `a` `[m_L]`): the arrays of
-    /// `init` (an `.npz`), the perturbed teacher, or a draw from the config's seed.
-    pub fn initial_parameters(&self, init: Option<&Path>) -> anyhow::Result<Vec<NamedArray>> {
+    /// `init` (an `.npz` or the caller's), the perturbed teacher, or a draw from the config's
+    /// seed.
+    pub fn initial_parameters(&self, init: Option<&Init>) -> anyhow::Result<Vec<NamedArray>> {
         initial_parameters(
             &self.resolved.model,
             init,
@@ -66,7 +96,7 @@ impl Experiment {
     }
 
     /// The network built from [`initial_parameters`](Self::initial_parameters) on `device`.
-    pub fn initial_network(&self, device: &Device, init: Option<&Path>) -> anyhow::Result<Mlp> {
+    pub fn initial_network(&self, device: &Device, init: Option<&Init>) -> anyhow::Result<Mlp> {
         let teacher = self.near_teacher()?;
         initial_network(
             &self.resolved.model,

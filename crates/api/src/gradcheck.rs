@@ -1,15 +1,13 @@
 //! `gradcheck`: the loss gradient of the configured network three ways in f64 (autodiff, the
 //! hand-derived fused host backward pass, central finite differences), per tensor.
 
-use std::path::Path;
-
 use burn::tensor::Device;
 use overparam_trainer::{fused_gradients, gradient_check, TensorCheck};
 
 use crate::backend::{BackendKind, DTypeKind};
 use crate::compute::Compute;
 use crate::experiment::Experiment;
-use crate::network::refuse_frozen_network;
+use crate::network::{refuse_frozen_network, Init};
 
 /// Checks the gradient of `experiment`'s network (at `init`, or the config's initial
 /// parameters) on `backend` in f64, finite differences on at most `max_entries` entries per
@@ -18,7 +16,7 @@ use crate::network::refuse_frozen_network;
 pub fn gradcheck(
     experiment: &Experiment,
     backend: BackendKind,
-    init: Option<&Path>,
+    init: Option<&Init>,
     max_entries: usize,
 ) -> anyhow::Result<Vec<TensorCheck>> {
     refuse_frozen_network(&experiment.resolved.model, "check")?;
@@ -36,7 +34,7 @@ pub fn gradcheck(
 pub fn gradcheck_on(
     experiment: &Experiment,
     device: &Device,
-    init: Option<&Path>,
+    init: Option<&Init>,
     max_entries: usize,
 ) -> anyhow::Result<Vec<TensorCheck>> {
     let dataset = experiment.dataset()?;

@@ -12,6 +12,7 @@
 //!     compute: Compute { backend: BackendKind::Flex, dtype: DTypeKind::F64 },
 //!     engine: EngineChoice::Auto,
 //!     init: None,
+//!     dataset: None,
 //! };
 //! let run = train(&experiment, &options, &mut ())?;
 //! println!("{} rows, final loss {:?}", run.rows.len(), run.last_finite().map(|f| f.loss));
@@ -34,7 +35,7 @@ pub use backend::{BackendKind, DTypeKind};
 pub use compute::Compute;
 pub use experiment::Experiment;
 pub use gradcheck::{gradcheck, gradcheck_on};
-pub use network::{build_network, parameter_names, refuse_frozen_network};
+pub use network::{build_network, parameter_names, refuse_frozen_network, Init};
 pub use ntk::{ntk, NtkMethods, NtkRequest, NtkRun};
 pub use train::{train, EngineChoice, TrainObserver, TrainOptions, TrainRun};
 

@@ -31,6 +31,7 @@ fn options(engine: EngineChoice) -> TrainOptions {
         compute: FLEX_F64,
         engine,
         init: None,
+        dataset: None,
     }
 }
 

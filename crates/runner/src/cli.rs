@@ -231,6 +231,13 @@ pub struct RunArgs {
     pub max_memory: Option<u64>,
 }
 
+impl RunArgs {
+    /// `--init FILE` as the library API's parameter source.
+    pub fn init_source(&self) -> Option<overparam_api::Init> {
+        self.init.clone().map(overparam_api::Init::File)
+    }
+}
+
 /// `overparam train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {

@@ -6,8 +6,11 @@
 mod checkpoint;
 pub mod cli;
 mod commands;
-mod memory;
+pub mod launcher;
+pub mod memory;
+pub mod interrupt;
 mod output;
+mod progress;
 pub mod parent_watch;
 mod provenance;
 pub mod run_lock;
@@ -17,6 +20,39 @@ pub mod run_lock;
 pub use overparam_api::{backend, config};
 
 use crate::cli::{Cli, Command};
+
+pub use commands::common::run_header;
+pub use progress::{set_progress_hidden, step_progress_bar};
+
+/// The whole program on the command line `args` (the program name first): parses it
+/// (`--help`, `--version` and usage errors as clap prints them), watches the parent when
+/// `sweep run` asks to ([`parent_watch`]), runs the subcommand and prints the whole error
+/// chain on failure. Returns the exit status: 0, 1, clap's 2, or [`run_lock::BUSY_EXIT_CODE`].
+pub fn main_with_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser as _;
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return u8::try_from(error.exit_code()).unwrap_or(2);
+        }
+    };
+    match parent_watch::watch_parent_from_env().and_then(|()| run(&cli)) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.is::<run_lock::RunDirBusy>() {
+                run_lock::BUSY_EXIT_CODE
+            } else {
+                1
+            }
+        }
+    }
+}
 
 /// Runs the subcommand `cli` names.
 pub fn run(cli: &Cli) -> anyhow::Result<()> {

@@ -70,6 +70,7 @@ fn train_returns_what_the_cli_writes() {
         compute: FLEX_F64,
         engine: EngineChoice::Auto,
         init: None,
+        dataset: None,
     };
     let run = train(&experiment(), &options, &mut ()).unwrap();
 

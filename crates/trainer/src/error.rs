@@ -90,6 +90,12 @@ pub enum TrainerError {
          of train_layers with train_a); let at least one train"
     )]
     NothingToTrain,
+    /// The caller asked the loop to stop (a Ctrl-C) at the top of `step`.
+    #[error("interrupted before step {step}")]
+    Interrupted {
+        /// The step that was not taken.
+        step: usize,
+    },
 }
 
 /// The message of [`TrainerError::Npz`]: the file (or "empty path"), the array when there is one.

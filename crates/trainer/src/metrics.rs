@@ -13,6 +13,7 @@ use crate::optimizer::SquaredGradientNorms;
 /// Column names of `metrics.csv`, in order (defined with the other files' columns in the
 /// Burn-free `overparam-sweep`, which reads them back). Scripts depend on these names.
 pub use overparam_sweep::columns::METRIC_COLUMNS;
+use overparam_sweep::columns::{ACTIVE_FRACTION, FLIPPED_FRACTION, STEP};
 
 /// One logged step.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,25 +69,41 @@ impl MetricRecord {
     /// group's gradient norm, and the kernel columns on steps where the NTK is not tracked,
     /// are empty fields.
     pub fn csv_row(&self) -> String {
-        let optional = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:e}"));
-        let fields = [
-            self.step.to_string(),
-            format!("{:e}", self.loss),
-            optional(self.grad_norms[0]),
-            optional(self.grad_norms[1]),
-            optional(self.grad_norms[2]),
-            format!("{:e}", self.movements[0]),
-            format!("{:e}", self.movements[1]),
-            format!("{:e}", self.movements[2]),
-            format!("{}", self.active_fraction),
-            format!("{}", self.flipped_fraction),
-            optional(self.kernel.map(|k| k.lambda_min)),
-            optional(self.kernel.map(|k| k.lambda_max)),
-            optional(self.kernel.map(|k| k.drift)),
-            optional(self.pl_ratio),
-            optional(self.teacher_alignment),
-        ];
+        let fields: Vec<String> = METRIC_COLUMNS
+            .iter()
+            .zip(self.values())
+            .map(|(&column, value)| match (column, value) {
+                (_, None) => String::new(),
+                (STEP, Some(_)) => self.step.to_string(),
+                (ACTIVE_FRACTION | FLIPPED_FRACTION, Some(x)) => format!("{x}"),
+                (_, Some(x)) => format!("{x:e}"),
+            })
+            .collect();
         fields.join(",")
+    }
+
+    /// The record's values in the order of [`METRIC_COLUMNS`] (the step as a float); `None`
+    /// where [`csv_row`](Self::csv_row) writes an empty field. Both print and parse back to
+    /// the same f64.
+    pub fn values(&self) -> [Option<f64>; METRIC_COLUMNS.len()] {
+        let kernel = |pick: fn(&KernelRecord) -> f64| self.kernel.as_ref().map(pick);
+        [
+            Some(self.step as f64),
+            Some(self.loss),
+            self.grad_norms[0],
+            self.grad_norms[1],
+            self.grad_norms[2],
+            Some(self.movements[0]),
+            Some(self.movements[1]),
+            Some(self.movements[2]),
+            Some(self.active_fraction),
+            Some(self.flipped_fraction),
+            kernel(|k| k.lambda_min),
+            kernel(|k| k.lambda_max),
+            kernel(|k| k.drift),
+            self.pl_ratio,
+            self.teacher_alignment,
+        ]
     }
 }
 

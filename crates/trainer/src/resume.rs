@@ -39,6 +39,10 @@ pub struct Checkpointing<'a> {
     pub every: usize,
     /// Called with θ_t and the loop state at the top of step t.
     pub save: &'a mut dyn FnMut(&Mlp, &LoopState) -> std::io::Result<()>,
+    /// Asked at the top of every step, before anything is computed: `true` stops the loop
+    /// there with [`TrainerError::Interrupted`](crate::TrainerError::Interrupted) (a caller's
+    /// Ctrl-C). Rows already recorded stay recorded.
+    pub interrupted: &'a mut dyn FnMut() -> bool,
 }
 
 impl Checkpointing<'_> {

@@ -89,6 +89,7 @@ pub fn train(
     let checkpointing = Checkpointing {
         every: 0,
         save: &mut no_checkpoints,
+        interrupted: &mut || false,
     };
     train_from(start, inputs, targets, spec, record, checkpointing)
 }
@@ -139,6 +140,9 @@ pub fn train_from(
         last_finite,
     };
     for step in first_step.. {
+        if (checkpointing.interrupted)() {
+            return Err(TrainerError::Interrupted { step });
+        }
         if checkpointing.due(step, first_step, spec.steps) {
             let state = LoopState {
                 step,

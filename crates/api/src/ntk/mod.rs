@@ -5,7 +5,6 @@
 mod inputs;
 mod kernels;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use overparam_model::NamedArray;
@@ -17,6 +16,7 @@ pub use kernels::{Kernel, NtkKernels, NtkSpectrum};
 
 use crate::compute::Compute;
 use crate::experiment::Experiment;
+use crate::network::Init;
 
 /// Which kernels to compute.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,8 +44,8 @@ pub struct NtkRequest {
     pub lr_weighted: bool,
     /// Inputs `x` `[n, d]` instead of the config's data (see [`read_inputs`]).
     pub inputs: Option<NamedArray>,
-    /// Initial parameters from this `.npz` (`--init`) instead of the config's.
-    pub init: Option<PathBuf>,
+    /// Initial parameters instead of the config's (`--init FILE`, or arrays).
+    pub init: Option<Init>,
     /// Rows per backward pass of the Jacobian method (≥ 1).
     pub block_size: usize,
 }
@@ -82,7 +82,7 @@ pub fn ntk_kernels(experiment: &Experiment, request: &NtkRequest) -> anyhow::Res
             (dataset.inputs, dataset.num_samples)
         }
     };
-    let network = experiment.initial_network(&device, request.init.as_deref())?;
+    let network = experiment.initial_network(&device, request.init.as_ref())?;
     let rates = request
         .lr_weighted
         .then_some(&resolved.train.learning_rates);

@@ -8,7 +8,6 @@ mod observer;
 mod outcome;
 
 use std::cell::RefCell;
-use std::path::PathBuf;
 
 use burn::tensor::Device;
 use overparam_model::Mlp;
@@ -21,7 +20,7 @@ pub use outcome::TrainRun;
 
 use crate::compute::Compute;
 use crate::experiment::Experiment;
-use crate::network::refuse_frozen_network;
+use crate::network::{refuse_frozen_network, Init};
 use outcome::applied_rates;
 
 /// How to train an [`Experiment`].
@@ -31,8 +30,10 @@ pub struct TrainOptions {
     pub compute: Compute,
     /// Engine of the GD steps.
     pub engine: EngineChoice,
-    /// Initial parameters from this `.npz` (`--init`) instead of the config's.
-    pub init: Option<PathBuf>,
+    /// Initial parameters instead of the config's (`--init FILE`, or arrays).
+    pub init: Option<Init>,
+    /// Samples instead of the config's (see [`Experiment::dataset_from_arrays`]).
+    pub dataset: Option<Dataset>,
 }
 
 /// Trains `experiment` from step 0 as `overparam train` does (same numbers, bit for bit),
@@ -49,8 +50,11 @@ pub fn train(
     train.engine = engine_for(options.engine, options.compute.backend, train)?;
     refuse_frozen_network(&experiment.resolved.model, "train")?;
     let device = options.compute.device(&experiment.resolved.model)?;
-    let dataset = experiment.dataset()?;
-    let model = experiment.initial_network(&device, options.init.as_deref())?;
+    let dataset = match &options.dataset {
+        Some(dataset) => dataset.clone(),
+        None => experiment.dataset()?,
+    };
+    let model = experiment.initial_network(&device, options.init.as_ref())?;
     let setup = TrainSetup {
         experiment: &experiment,
         device: &device,
@@ -124,9 +128,11 @@ impl TrainSetup<'_> {
         let mut rows = Vec::new();
         let mut save =
             |model: &Mlp, state: &LoopState| observer.borrow_mut().checkpoint(model, state);
+        let mut interrupted = || observer.borrow_mut().interrupted();
         let checkpointing = Checkpointing {
             every: experiment.config.train.checkpoint_every,
             save: &mut save,
+            interrupted: &mut interrupted,
         };
         let result = train_from(
             start,

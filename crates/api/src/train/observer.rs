@@ -3,8 +3,8 @@
 use overparam_model::Mlp;
 use overparam_trainer::{LoopState, MetricRecord};
 
-/// Receives a training run's metrics rows as the loop logs them and its checkpoints when due;
-/// an error from either stops the run (it becomes the run's trainer error). `()` observes
+/// Receives a training run's metrics rows as the loop logs them and its checkpoints when due,
+/// and may stop it between steps; an error from either stops the run (it becomes the run's trainer error). `()` observes
 /// nothing.
 pub trait TrainObserver {
     /// One metrics row (every `train.log_every` steps, and the last step).
@@ -18,6 +18,12 @@ pub trait TrainObserver {
     fn checkpoint(&mut self, model: &Mlp, state: &LoopState) -> std::io::Result<()> {
         let _ = (model, state);
         Ok(())
+    }
+
+    /// Asked at the top of every step: `true` stops the run there (its result is then
+    /// `TrainerError::Interrupted`), e.g. after a Ctrl-C. Never, by default.
+    fn interrupted(&mut self) -> bool {
+        false
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use burn::tensor::Device;
-use overparam_api::Experiment;
+use overparam_api::{Compute, Experiment};
 use overparam_sweep::files::is_temporary;
 use serde_json::{json, Value};
 
@@ -74,16 +74,28 @@ pub fn remove_stray_temporaries(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The fields every `summary.json` starts with: the resolved config, seed, backend, the
-/// device's own name, dtype, `--init`, and provenance.
+/// [`run_header`] of a command-line run.
 pub fn summary_header(args: &RunArgs, config: &RunConfig, device: &Device) -> Value {
+    let init = args.init.as_ref().map(|p| p.display().to_string());
+    run_header(config, args.device.compute(), device, init)
+}
+
+/// The fields every `summary.json` starts with: the resolved config, seed, backend, the
+/// device's own name, dtype, where the initial parameters came from (`init`: a file, or
+/// `None` for the config's draw), and provenance.
+pub fn run_header(
+    config: &RunConfig,
+    compute: Compute,
+    device: &Device,
+    init: Option<String>,
+) -> Value {
     json!({
         "config": config,
         "seed": config.seed,
-        "backend": args.device.backend,
+        "backend": compute.backend,
         "device": device_name(device),
-        "dtype": args.device.dtype,
-        "init": args.init.as_ref().map(|p| p.display().to_string()),
+        "dtype": compute.dtype,
+        "init": init,
         "provenance": provenance(),
     })
 }

@@ -7,7 +7,7 @@
 //! the table and the exit status are made here.
 
 use anyhow::bail;
-use overparam_api::{gradcheck_on, refuse_frozen_network, Compute, Experiment};
+use overparam_api::{gradcheck_on, refuse_frozen_network, Compute, Experiment, Init};
 use overparam_trainer::{Discrepancy, TensorCheck};
 
 use crate::backend::{device_name, DTypeKind};
@@ -32,7 +32,12 @@ pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
         args.backend.name(),
         device_name(&device)
     );
-    let checks = gradcheck_on(&experiment, &device, args.init.as_deref(), args.max_entries)?;
+    let checks = gradcheck_on(
+        &experiment,
+        &device,
+        args.init.clone().map(Init::File).as_ref(),
+        args.max_entries,
+    )?;
     print_table(&checks);
     let failed: Vec<&str> = checks
         .iter()

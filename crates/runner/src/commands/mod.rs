@@ -3,7 +3,7 @@
 pub mod analyze;
 pub mod backends;
 pub mod bench;
-mod common;
+pub(crate) mod common;
 pub mod gradcheck;
 pub mod ntk;
 pub mod plot;

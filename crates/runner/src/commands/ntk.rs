@@ -56,7 +56,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         skip_inapplicable: args.method == NtkMethodArg::All,
         lr_weighted: args.lr_weighted,
         inputs: file_inputs,
-        init: run.init.clone(),
+        init: run.init_source(),
         block_size: usize::try_from(args.block_size).unwrap_or(usize::MAX),
     };
     let before_setup = started.elapsed().as_secs_f64();

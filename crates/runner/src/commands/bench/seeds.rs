@@ -2,12 +2,12 @@
 //! processes, same config, and a check that both wrote the same numbers.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{ensure, Context as _};
 
 use super::Task;
+use crate::launcher::Launcher;
 
 /// The small network of issue 11: n = 64, d = 8, m = 64, 2000 GD steps.
 const CONFIG: &str = r#"# overparam bench: the many-seeds task
@@ -26,8 +26,8 @@ log_every = 100
 "#;
 
 fn train(config: &Path, out: &Path, set: &str, engine: &str) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("locating the overparam binary")?;
-    let status = Command::new(exe)
+    let status = Launcher::current()?
+        .command()
         .args(["train", "--config"])
         .arg(config)
         .arg("--out")

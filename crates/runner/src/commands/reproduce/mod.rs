@@ -2,7 +2,7 @@
 //! like any sweep), their merge and plots, the analysis, and `DIR/report.{md,html,json}`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -17,6 +17,7 @@ use overparam_sweep::results::Table;
 use super::sweep::{execute_sweep, merge_results, Outcome, Selection};
 use crate::backend::BackendKind;
 use crate::cli::{ReproduceArgs, ScaleArg};
+use crate::launcher::Launcher;
 
 /// Runs `overparam reproduce`.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
@@ -137,14 +138,15 @@ fn run_part(
 fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
     let results = Table::read(&dir.join("results.csv"))?;
     let (id, status) = (results.column(RUN_ID)?, results.column(STATUS)?);
-    let executable = std::env::current_exe().context("locating the overparam executable")?;
+    let launcher = Launcher::current()?;
     for row in results.rows.iter().filter(|row| row[status] == "ok") {
         let run = dir.join("runs").join(&row[id]);
         let out = run.join("ntk-analytic");
         if out.join("summary.json").is_file() {
             continue;
         }
-        let output = Command::new(&executable)
+        let output = launcher
+            .command()
             .args(["ntk", "--method", "analytic", "--dtype", "f64", "--backend"])
             .arg(BackendKind::Flex.name())
             .arg("--config")
@@ -153,7 +155,7 @@ fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
             .arg(&out)
             .stdin(Stdio::null())
             .output()
-            .with_context(|| format!("starting {}", executable.display()))?;
+            .with_context(|| format!("starting {}", launcher.program.display()))?;
         if !output.status.success() {
             println!(
                 "  analytic NTK of {}: {}",

@@ -24,6 +24,7 @@ use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::read_checkpoint_record;
 use crate::cli::SweepRunArgs;
 use crate::config::RunConfig;
+use crate::launcher::Launcher;
 use crate::parent_watch::PARENT_PID_VAR;
 use crate::run_lock::{lock_run_dir, wait_for_run_dir, RunDirBusy, RunDirLock, BUSY_EXIT_CODE};
 
@@ -98,7 +99,7 @@ pub fn execute_sweep(
         backend,
         dtype,
         threads_per_run: (cores / jobs).max(1),
-        executable: std::env::current_exe().context("locating the overparam executable")?,
+        launcher: Launcher::current()?,
     };
     runner.run_all(&selected, jobs)
 }
@@ -136,7 +137,7 @@ struct Runner<'a> {
     backend: BackendKind,
     dtype: DTypeKind,
     threads_per_run: usize,
-    executable: PathBuf,
+    launcher: Launcher,
 }
 
 impl Runner<'_> {
@@ -214,7 +215,7 @@ impl Runner<'_> {
                 .stdout(log.try_clone()?)
                 .stderr(log)
                 .status()
-                .with_context(|| format!("starting {}", self.executable.display()))?;
+                .with_context(|| format!("starting {}", self.launcher.program.display()))?;
             if status.code() == Some(i32::from(BUSY_EXIT_CODE)) {
                 // Another process took the lock between this one's release and `train`'s
                 // attempt: the next pass waits for it.
@@ -231,7 +232,7 @@ impl Runner<'_> {
         let config_path = dir.join("config.toml");
         let text = toml::to_string(config).context("encoding a run config as TOML")?;
         write_atomically(&config_path, text.as_bytes())?;
-        let mut command = Command::new(&self.executable);
+        let mut command = self.launcher.command();
         command.arg("train");
         if self.resumable(dir, config) {
             command.arg("--resume").arg(dir);

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use overparam_api::TrainObserver;
 use overparam_model::Mlp;
 use overparam_trainer::{LoopState, MetricRecord};
@@ -68,19 +68,8 @@ impl TrainObserver for RunFiles<'_> {
         save_checkpoint(out, record, model.to_named_arrays(), state)
             .map_err(|error| std::io::Error::other(format!("{error:#}")))
     }
-}
 
-/// A bar over the steps on a terminal, starting at `first_step`; hidden when stderr is not one.
-pub(super) fn progress_bar(steps: usize, first_step: usize, hidden: bool) -> ProgressBar {
-    if hidden {
-        return ProgressBar::hidden();
+    fn interrupted(&mut self) -> bool {
+        crate::interrupt::interrupt_requested()
     }
-    let bar = ProgressBar::new(steps as u64);
-    bar.set_position(first_step as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg} [{elapsed} < {eta}]")
-    {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, ensure, Context as _};
 use overparam_trainer::read_npz_arrays;
 
 use overparam_api::train::engine_for;
-use overparam_api::{build_network, parameter_names, Experiment};
+use overparam_api::{build_network, parameter_names, Experiment, Init};
 
 use super::run::Run;
 use super::single::Resumed;
@@ -107,10 +107,15 @@ pub(super) fn resume(
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let init_path = dir.join("params_init.npz");
     let initial = read_npz_arrays(&init_path, &name_refs)?;
-    let initial = build_network(&resolved.model, &initial, &device, Some(&init_path))?;
+    let initial = build_network(&resolved.model, &initial, &device, Some(&Init::File(init_path)))?;
     let (current, state) = read_checkpoint_state(dir, &record, &names)?;
     let checkpoint_path = dir.join(&record.archive);
-    let current = build_network(&resolved.model, &current, &device, Some(&checkpoint_path))?;
+    let current = build_network(
+        &resolved.model,
+        &current,
+        &device,
+        Some(&Init::File(checkpoint_path)),
+    )?;
     let (metrics, kept_rows) = MetricsCsv::resume(&dir.join("metrics.csv"), record.metrics_rows)?;
     let resumed = Resumed {
         state,

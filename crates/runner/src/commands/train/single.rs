@@ -14,7 +14,8 @@ use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
 use serde_json::{json, Value};
 
-use super::files::{progress_bar, RunFiles};
+use super::files::RunFiles;
+use crate::progress::step_progress_bar;
 use super::run::Run;
 use crate::checkpoint::remove_checkpoint;
 use crate::cli::{EngineArg, RunArgs};
@@ -42,7 +43,7 @@ pub(super) fn start(
     remove_checkpoint(&out)?;
     let device = args.device.compute().device(&experiment.resolved.model)?;
     let dataset = experiment.dataset()?;
-    let model = experiment.initial_network(&device, args.init.as_deref())?;
+    let model = experiment.initial_network(&device, args.init_source().as_ref())?;
     let run = Run {
         args,
         experiment: &experiment,
@@ -98,7 +99,7 @@ impl Run<'_> {
             elapsed_s,
         } = resumed;
         let logged_losses = logged_losses(&kept_rows)?;
-        let progress = progress_bar(experiment.resolved.train.steps, state.step, quiet);
+        let progress = step_progress_bar(experiment.resolved.train.steps, state.step, quiet);
         if let Some(teacher) = &dataset.teacher {
             write_params(&out.join("teacher.npz"), &teacher.to_named_arrays())?;
         }
