@@ -1,0 +1,149 @@
+//! The NTK of a network at given (or drawn) parameters on given (or the config's) inputs, by
+//! the command line's methods; and the spectrum of a kernel.
+
+use std::path::Path;
+
+use clap::ValueEnum;
+use numpy::PyArrayDyn;
+use overparam_api::ntk::ntk_kernels;
+use overparam_api::{Compute, Init, NtkMethods, NtkRequest};
+use overparam_runner::memory::MemoryEstimate;
+use overparam_trainer::ntk::ntk_spectrum;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::arrays::{read_array, read_params, to_numpy};
+use crate::config::experiment;
+use crate::errors::{guarded, ErrorKind};
+use crate::memory;
+
+/// The method names, in the order the kernels are computed.
+const METHODS: [&str; 3] = ["jacobian", "closed", "analytic"];
+
+/// The backend and dtype named by `backend` and `dtype` (the command line's spellings).
+pub fn compute(backend: &str, dtype: &str) -> PyResult<Compute> {
+    Ok(Compute {
+        backend: choice("backend", backend)?,
+        dtype: choice("dtype", dtype)?,
+    })
+}
+
+/// The dtype `backend`'s device already computes in in this process (`f32`, `f64`), or
+/// `None` before its first use: Burn fixes a device's dtype then, for the process.
+#[pyfunction]
+#[pyo3(signature = (backend))]
+pub fn configured_dtype(backend: &str) -> PyResult<Option<&'static str>> {
+    let backend = choice("backend", backend)?;
+    Ok(overparam_api::backend::configured_dtype(backend).map(|dtype| dtype.name()))
+}
+
+/// The value of a command-line choice `argument` spelled `value`; others are a `ValueError`
+/// listing the choices.
+pub fn choice<T: ValueEnum>(argument: &str, value: &str) -> PyResult<T> {
+    T::from_str(value, true).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        PyValueError::new_err(format!(
+            "{argument}: `{value}` is not one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The kernels `[n, n]` (float64) of `methods` for the network of `config` at `params` (else
+/// its initial draw) on `x` `[n, d]` (else the config's inputs); with `lr_weighted`, K_η with
+/// the config's rates. Returns (a dict method → kernel, the notes of skipped methods as JSON).
+#[pyfunction]
+#[pyo3(signature = (config, overrides, x, params, methods, lr_weighted, block_size, backend, dtype, skip_inapplicable, max_memory = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ntk<'py>(
+    py: Python<'py>,
+    config: Option<&Bound<'py, PyAny>>,
+    overrides: Vec<String>,
+    x: Option<&Bound<'py, PyAny>>,
+    params: Option<&Bound<'py, PyDict>>,
+    methods: Vec<String>,
+    lr_weighted: bool,
+    block_size: usize,
+    backend: &str,
+    dtype: &str,
+    skip_inapplicable: bool,
+    max_memory: Option<&str>,
+) -> PyResult<(Bound<'py, PyDict>, String)> {
+    if let Some(unknown) = methods.iter().find(|m| !METHODS.contains(&m.as_str())) {
+        return Err(PyValueError::new_err(format!(
+            "method: `{unknown}` is not one of jacobian, closed, analytic, all"
+        )));
+    }
+    if block_size == 0 {
+        return Err(PyValueError::new_err("block_size must be at least 1"));
+    }
+    let wanted = |name: &str| methods.iter().any(|m| m == name);
+    let request = NtkRequest {
+        compute: compute(backend, dtype)?,
+        methods: NtkMethods {
+            jacobian: wanted("jacobian"),
+            closed: wanted("closed"),
+            analytic: wanted("analytic"),
+        },
+        skip_inapplicable,
+        lr_weighted,
+        inputs: x.map(|x| read_array("x", "x", x)).transpose()?,
+        init: params.map(read_params).transpose()?.map(Init::Arrays),
+        block_size,
+    };
+    let experiment = experiment(py, config, overrides)?;
+    let rows = request.inputs.as_ref().map(|x| (Path::new("x"), x.shape[0]));
+    let estimate = MemoryEstimate::for_ntk(
+        &experiment.config,
+        &experiment.resolved,
+        request.compute.dtype,
+        request.methods,
+        rows,
+    );
+    memory::check(&estimate, &memory::limit(max_memory)?)?;
+    let kernels = guarded(py, ErrorKind::Input, || ntk_kernels(&experiment, &request))?;
+    let n = kernels.num_samples;
+    let dict = PyDict::new(py);
+    for kernel in kernels.kernels {
+        let array = overparam_model::NamedArray {
+            name: kernel.name.to_string(),
+            shape: vec![n, n],
+            values: kernel.values,
+        };
+        dict.set_item(kernel.name, to_numpy(py, array)?)?;
+    }
+    Ok((dict, serde_json::Value::Object(kernels.notes).to_string()))
+}
+
+/// The eigenvalues `[n]`, ascending, of the symmetric `kernel` `[n, n]` (faer's
+/// self-adjoint eigensolver in f64, as `overparam ntk` computes them).
+#[pyfunction]
+#[pyo3(signature = (kernel))]
+pub fn eigenvalues<'py>(
+    py: Python<'py>,
+    kernel: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    let kernel = read_array("K", "K", kernel)?;
+    let [n, m] = kernel.shape[..] else {
+        return Err(PyValueError::new_err(format!(
+            "K: expected a square matrix [n, n], got shape {:?}",
+            kernel.shape
+        )));
+    };
+    if n != m {
+        return Err(PyValueError::new_err(format!(
+            "K: expected a square matrix [n, n], got shape [{n}, {m}]"
+        )));
+    }
+    let spectrum = guarded(py, ErrorKind::Input, || {
+        Ok(ntk_spectrum(&kernel.values, n)?)
+    })?;
+    let values = ndarray::ArrayD::from_shape_vec(vec![n], spectrum.eigenvalues)
+        .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    Ok(numpy::IntoPyArray::into_pyarray(values, py))
+}
+
