@@ -4,15 +4,16 @@
 use std::time::Instant;
 
 use indicatif::ProgressBar;
+use anyhow::Context as _;
 use overparam_api::{
-    refuse_frozen_network, train as train_run, EngineChoice, Init, TrainObserver, TrainOptions,
+    refuse_frozen_network, Experiment, train as train_run, EngineChoice, Init, TrainObserver, TrainOptions,
 };
 use overparam_runner::memory::MemoryEstimate;
 use overparam_runner::{run_header, step_progress_bar};
 use overparam_trainer::{MetricRecord, METRIC_COLUMNS};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
 use crate::arrays::{arrays_dict, read_array, read_params, to_numpy};
@@ -43,7 +44,8 @@ impl TrainObserver for Watch {
 /// `y` `[n]`, else the config's data) as `overparam train` does, with the same numbers.
 /// Returns a dict: `columns` (metrics.csv's), `metrics` (column → float64 `[rows]`, NaN where
 /// metrics.csv has an empty field), `params_init`, `params_final` (None after a failure),
-/// `summary` (summary.json's fields, as JSON) and `error` (None, or why the run failed).
+/// `summary` (summary.json's fields, as JSON) and `error` (None, or why the run failed); with
+/// `train.seeds = S` > 1, a list of S such dicts, seed by seed (each as `seed-<s>/`).
 #[pyfunction]
 #[pyo3(signature = (config, overrides, x, y, params, backend, dtype, engine, progress, max_memory = None))]
 #[allow(clippy::too_many_arguments)]
@@ -59,17 +61,10 @@ pub fn train<'py>(
     engine: &str,
     progress: bool,
     max_memory: Option<&str>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let compute = compute(backend, dtype)?;
     let engine: EngineChoice = choice("engine", engine)?;
     let experiment = experiment(py, config, overrides)?;
-    let seeds = experiment.config.train.seeds;
-    if seeds > 1 {
-        return Err(PyValueError::new_err(format!(
-            "train.seeds = {seeds}: train runs one seed; call it once per seed (overrides \
-             [\"seed=S\"]), or use out= with `overparam train` for side-by-side seeds"
-        )));
-    }
     let estimate = MemoryEstimate::for_train(&experiment.config, &experiment.resolved, compute.dtype);
     memory::check(&estimate, &memory::limit(max_memory)?)?;
     let init = params.map(read_params).transpose()?.map(Init::Arrays);
@@ -93,6 +88,45 @@ pub fn train<'py>(
         init,
         dataset,
     };
+    let seeds = experiment.config.train.seeds;
+    let mut runs = Vec::new();
+    for one in seed_experiments(py, &experiment)? {
+        runs.push(train_one(py, &one, &options, progress, init_description.clone())?);
+    }
+    if seeds > 1 {
+        return Ok(PyList::new(py, runs)?.into_any());
+    }
+    Ok(runs.remove(0).into_any())
+}
+
+/// `experiment` itself, or with `train.seeds = S` > 1 one experiment per seed `seed`, …,
+/// `seed + S − 1` (each with `seeds = 1`), as `overparam train` makes them for `seed-<s>/`.
+fn seed_experiments(py: Python<'_>, experiment: &Experiment) -> PyResult<Vec<Experiment>> {
+    let seeds = experiment.config.train.seeds;
+    if seeds <= 1 {
+        return Ok(vec![experiment.clone()]);
+    }
+    (0..seeds as u64)
+        .map(|offset| {
+            let mut one = experiment.config.clone();
+            one.seed += offset;
+            one.train.seeds = 1;
+            guarded(py, ErrorKind::Input, || {
+                Experiment::from_config(one).with_context(|| format!("seed {}", experiment.config.seed + offset))
+            })
+        })
+        .collect()
+}
+
+/// Trains one seed; the dict [`train`] describes.
+fn train_one<'py>(
+    py: Python<'py>,
+    experiment: &Experiment,
+    options: &TrainOptions,
+    progress: bool,
+    init_description: Option<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let compute = options.compute;
     // Only the set-up can fail here (the device, data, parameters): an error of the loop is
     // the run's result.
     let (trained, summary) = guarded(py, ErrorKind::Input, || {
@@ -100,7 +134,7 @@ pub fn train<'py>(
             progress: step_progress_bar(experiment.resolved.train.steps, 0, !progress),
         };
         let started = Instant::now();
-        let trained = train_run(&experiment, &options, &mut watch)?;
+        let trained = train_run(experiment, options, &mut watch)?;
         watch.progress.finish_and_clear();
         let device = compute.device(&experiment.resolved.model)?;
         let mut summary = run_header(&experiment.config, compute, &device, init_description);

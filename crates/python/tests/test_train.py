@@ -344,11 +344,23 @@ def test_divergence_with_out_raises_training_failed(tiny_config, tmp_path, asser
     assert_identical(written.value.run.metrics, in_memory.value.run.metrics, "metrics")
 
 
-def test_seeds_above_one_are_refused(tiny_config):
-    """Guards train.seeds > 1, which op.train does not run in memory."""
-    tiny_config["train"]["seeds"] = 2
-    with pytest.raises(ValueError, match="seeds"):
-        op.train(tiny_config, progress=False)
+def test_seeds_give_one_run_per_seed_as_the_cli(tiny_config, write_toml, run_cli, tmp_path, assert_identical):
+    """Guards train.seeds = S > 1: a list of S runs, seeds seed … seed+S−1, each exactly the
+    CLI's seed-<s>/ run, in memory and with out= (which writes those directories)."""
+    tiny_config["seed"] = 5
+    tiny_config["train"]["seeds"] = 3
+    cli = tmp_path / "cli"
+    run_cli("train", "--config", write_toml(tiny_config), "--out", cli, "--dtype", "f64")
+    runs = op.train(tiny_config, dtype="f64", progress=False)
+    written = op.train(tiny_config, dtype="f64", out=tmp_path / "py", progress=False)
+    assert isinstance(runs, list) and len(runs) == 3 and len(written) == 3
+    for seed, run, from_files in zip((5, 6, 7), runs, written):
+        expected = op.load_run(cli / f"seed-{seed}")
+        assert run.summary["seed"] == seed and run.summary["config"] == expected.summary["config"]
+        assert_identical(run.metrics, expected.metrics, f"seed {seed} metrics")
+        assert_identical(run.params_final, expected.params_final, f"seed {seed} params_final")
+        assert_identical(from_files.metrics, expected.metrics, f"seed {seed} out= metrics")
+    assert not np.array_equal(runs[0].params_init["w1"], runs[1].params_init["w1"])
 
 
 def test_frozen_network_is_refused(tiny_config):

@@ -386,7 +386,7 @@ def train(
     out: Union[str, "os.PathLike[str]", None] = None,
     progress: bool = True,
     max_memory: Union[int, str, None] = None,
-) -> Run:
+) -> Union[Run, List[Run]]:
     """Trains a network as ``overparam train`` does, with the same numbers bit for bit.
 
     Full-batch GD (or SGD) on L = (1/2n) Σ (f(x_i) − y_i)² with a learning rate per layer,
@@ -414,7 +414,9 @@ def train(
 
     Returns:
         A :class:`Run`: ``metrics`` (column → ``[rows]``), ``kernel_track``, ``params_init``,
-        ``params_final``, ``summary``; ``to_pandas()``.
+        ``params_final``, ``summary``; ``to_pandas()``. With ``train.seeds = S`` > 1, a list of
+        S runs, seeds ``seed``, …, ``seed + S − 1`` (each as ``overparam train`` writes it to
+        ``seed-<s>/``, which ``out=`` does).
 
     Raises:
         ValueError: a bad config key or value, array shape or argument.
@@ -449,15 +451,25 @@ def train(
         progress,
         max_memory=_memory(max_memory),
     )
-    run = Run(
+    if isinstance(outputs, list):
+        runs = [_run_of(seed_outputs) for seed_outputs in outputs]
+        for run, seed_outputs in zip(runs, outputs):
+            if seed_outputs["error"] is not None:
+                raise TrainingFailed(f"seed {run.summary['seed']}: {seed_outputs['error']}", run)
+        return runs
+    run = _run_of(outputs)
+    if outputs["error"] is not None:
+        raise TrainingFailed(outputs["error"], run)
+    return run
+
+
+def _run_of(outputs: Mapping[str, Any]) -> Run:
+    return Run(
         metrics=dict(outputs["metrics"]),
         params_init=dict(outputs["params_init"]),
         params_final=None if outputs["params_final"] is None else dict(outputs["params_final"]),
         summary=json.loads(outputs["summary"]),
     )
-    if outputs["error"] is not None:
-        raise TrainingFailed(outputs["error"], run)
-    return run
 
 
 def _train_into(
@@ -493,6 +505,16 @@ def _train_into(
         args += ["--set", assignment]
     status = _core.cli(["overparam", *args], progress)
     summary = out / "summary.json"
+    seeds = json.loads(summary.read_text()).get("seeds") if summary.exists() else None
+    if isinstance(seeds, list):  # train.seeds > 1: one run directory per seed
+        runs = [load_run(out / f"seed-{seed}") for seed in seeds if (out / f"seed-{seed}" / "summary.json").exists()]
+        failed = [run for run in runs if run.summary.get("status") != "ok"]
+        if status != 0 or failed or len(runs) != len(seeds):
+            message = f"overparam {' '.join(args)} failed with exit status {status} (its error is printed above)"
+            if failed:
+                raise TrainingFailed(f"seed {failed[0].summary['seed']}: {failed[0].summary.get('error')}", failed[0])
+            raise RuntimeError(message)
+        return runs
     if status != 0:
         message = f"overparam {' '.join(args)} failed with exit status {status} (its error is printed above)"
         if summary.exists() and (out / "metrics.csv").exists():
