@@ -14,7 +14,9 @@ use pyo3::types::PyDict;
 /// object that is not a float32 or float64 array is a `TypeError` naming `argument`.
 pub fn read_array(argument: &str, name: &str, value: &Bound<'_, PyAny>) -> PyResult<NamedArray> {
     let (shape, values) = if let Ok(array) = value.cast::<PyArrayDyn<f64>>() {
-        let array = array.try_readonly().map_err(|e| borrow_error(argument, e))?;
+        let array = array
+            .try_readonly()
+            .map_err(|e| borrow_error(argument, e))?;
         let view = array.as_array();
         let values = match view.as_slice() {
             Some(contiguous) => contiguous.to_vec(),
@@ -22,7 +24,9 @@ pub fn read_array(argument: &str, name: &str, value: &Bound<'_, PyAny>) -> PyRes
         };
         (array.shape().to_vec(), values)
     } else if let Ok(array) = value.cast::<PyArrayDyn<f32>>() {
-        let array = array.try_readonly().map_err(|e| borrow_error(argument, e))?;
+        let array = array
+            .try_readonly()
+            .map_err(|e| borrow_error(argument, e))?;
         let values = array.as_array().iter().map(|&v| f64::from(v)).collect();
         (array.shape().to_vec(), values)
     } else {
@@ -36,7 +40,9 @@ pub fn read_array(argument: &str, name: &str, value: &Bound<'_, PyAny>) -> PyRes
 }
 
 fn borrow_error(argument: &str, error: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(format!("{argument}: the array is being written elsewhere: {error}"))
+    PyValueError::new_err(format!(
+        "{argument}: the array is being written elsewhere: {error}"
+    ))
 }
 
 /// The parameter arrays of `params` (a dict of name → array), each read by [`read_array`];

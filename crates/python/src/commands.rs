@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use overparam_api::backend::{BackendKind, BackendReport};
 use overparam_api::{gradcheck as check_gradients, Init};
-use overparam_runner::memory::MemoryEstimate;
 use overparam_runner::launcher::{set_launcher as set_host_launcher, Launcher};
+use overparam_runner::memory::MemoryEstimate;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 

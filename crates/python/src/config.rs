@@ -139,7 +139,9 @@ fn toml_value(key: &str, value: &Bound<'_, PyAny>) -> PyResult<toml::Value> {
     }
     if value.cast::<PyInt>().is_ok() {
         let integer: i64 = value.extract().map_err(|_| {
-            PyValueError::new_err(format!("config key `{key}`: {value} is outside TOML's integers"))
+            PyValueError::new_err(format!(
+                "config key `{key}`: {value} is outside TOML's integers"
+            ))
         })?;
         return Ok(toml::Value::Integer(integer));
     }

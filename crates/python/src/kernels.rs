@@ -96,7 +96,10 @@ pub fn ntk<'py>(
         block_size,
     };
     let experiment = experiment(py, config, overrides)?;
-    let rows = request.inputs.as_ref().map(|x| (Path::new("x"), x.shape[0]));
+    let rows = request
+        .inputs
+        .as_ref()
+        .map(|x| (Path::new("x"), x.shape[0]));
     let estimate = MemoryEstimate::for_ntk(
         &experiment.config,
         &experiment.resolved,
@@ -146,4 +149,3 @@ pub fn eigenvalues<'py>(
         .map_err(|e| PyTypeError::new_err(e.to_string()))?;
     Ok(numpy::IntoPyArray::into_pyarray(values, py))
 }
-

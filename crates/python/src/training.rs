@@ -3,10 +3,11 @@
 
 use std::time::Instant;
 
-use indicatif::ProgressBar;
 use anyhow::Context as _;
+use indicatif::ProgressBar;
 use overparam_api::{
-    refuse_frozen_network, Experiment, train as train_run, EngineChoice, Init, TrainObserver, TrainOptions,
+    refuse_frozen_network, train as train_run, EngineChoice, Experiment, Init, TrainObserver,
+    TrainOptions,
 };
 use overparam_runner::memory::MemoryEstimate;
 use overparam_runner::{run_header, step_progress_bar};
@@ -31,7 +32,8 @@ struct Watch {
 impl TrainObserver for Watch {
     fn row(&mut self, record: &MetricRecord) -> std::io::Result<()> {
         self.progress.set_position(record.step as u64);
-        self.progress.set_message(format!("loss {:.3e}", record.loss));
+        self.progress
+            .set_message(format!("loss {:.3e}", record.loss));
         Ok(())
     }
 
@@ -65,7 +67,8 @@ pub fn train<'py>(
     let compute = compute(backend, dtype)?;
     let engine: EngineChoice = choice("engine", engine)?;
     let experiment = experiment(py, config, overrides)?;
-    let estimate = MemoryEstimate::for_train(&experiment.config, &experiment.resolved, compute.dtype);
+    let estimate =
+        MemoryEstimate::for_train(&experiment.config, &experiment.resolved, compute.dtype);
     memory::check(&estimate, &memory::limit(max_memory)?)?;
     let init = params.map(read_params).transpose()?.map(Init::Arrays);
     let dataset = match (x, y) {
@@ -91,7 +94,13 @@ pub fn train<'py>(
     let seeds = experiment.config.train.seeds;
     let mut runs = Vec::new();
     for one in seed_experiments(py, &experiment)? {
-        runs.push(train_one(py, &one, &options, progress, init_description.clone())?);
+        runs.push(train_one(
+            py,
+            &one,
+            &options,
+            progress,
+            init_description.clone(),
+        )?);
     }
     if seeds > 1 {
         return Ok(PyList::new(py, runs)?.into_any());
@@ -112,7 +121,8 @@ fn seed_experiments(py: Python<'_>, experiment: &Experiment) -> PyResult<Vec<Exp
             one.seed += offset;
             one.train.seeds = 1;
             guarded(py, ErrorKind::Input, || {
-                Experiment::from_config(one).with_context(|| format!("seed {}", experiment.config.seed + offset))
+                Experiment::from_config(one)
+                    .with_context(|| format!("seed {}", experiment.config.seed + offset))
             })
         })
         .collect()

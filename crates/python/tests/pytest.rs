@@ -60,12 +60,22 @@ fn the_python_module_passes_its_pytest_suite() {
     let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let binary = profile_dir().join(format!("overparam{}", std::env::consts::EXE_SUFFIX));
     let status = Command::new(&python)
-        .args(["-m", "pytest", "crates/python/tests", "-q", "-p", "no:cacheprovider"])
+        .args([
+            "-m",
+            "pytest",
+            "crates/python/tests",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ])
         .current_dir(&repository)
         .env("PYTHONPATH", dir.path())
         .env("OVERPARAM_BIN", &binary)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .status()
         .expect("running pytest");
-    assert!(status.success(), "pytest failed: {status} (its report is above)");
+    assert!(
+        status.success(),
+        "pytest failed: {status} (its report is above)"
+    );
 }

@@ -6,12 +6,12 @@
 mod checkpoint;
 pub mod cli;
 mod commands;
+pub mod interrupt;
 pub mod launcher;
 pub mod memory;
-pub mod interrupt;
 mod output;
-mod progress;
 pub mod parent_watch;
+mod progress;
 mod provenance;
 pub mod run_lock;
 

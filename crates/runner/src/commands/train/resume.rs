@@ -107,7 +107,12 @@ pub(super) fn resume(
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let init_path = dir.join("params_init.npz");
     let initial = read_npz_arrays(&init_path, &name_refs)?;
-    let initial = build_network(&resolved.model, &initial, &device, Some(&Init::File(init_path)))?;
+    let initial = build_network(
+        &resolved.model,
+        &initial,
+        &device,
+        Some(&Init::File(init_path)),
+    )?;
     let (current, state) = read_checkpoint_state(dir, &record, &names)?;
     let checkpoint_path = dir.join(&record.archive);
     let current = build_network(

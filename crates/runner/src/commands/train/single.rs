@@ -15,7 +15,6 @@ use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
 use serde_json::{json, Value};
 
 use super::files::RunFiles;
-use crate::progress::step_progress_bar;
 use super::run::Run;
 use crate::checkpoint::remove_checkpoint;
 use crate::cli::{EngineArg, RunArgs};
@@ -23,6 +22,7 @@ use crate::commands::common::{
     prepare_out_dir, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
 };
 use crate::output::{write_json, write_params, MetricsCsv};
+use crate::progress::step_progress_bar;
 use crate::run_lock::lock_run_dir;
 
 /// A fresh run of `experiment` (one seed) into `args.out` (default runs/<config stem>);
