@@ -31,7 +31,9 @@ fn assemble_package(dir: &Path) {
             std::fs::copy(&path, package.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let library = profile_dir().join(format!(
+    // The cdylib as this build produced it: in deps/ (cargo uplifts it to target/<profile>/
+    // only when the library itself is a requested target, not for an integration test).
+    let library = profile_dir().join("deps").join(format!(
         "{}overparam_python{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
