@@ -12,9 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::arrays::read_params;
+use crate::choices::choice;
 use crate::config::experiment;
 use crate::errors::{guarded, value_error, ErrorKind};
-use crate::kernels::choice;
 use crate::memory;
 use crate::signals::take_interrupt;
 

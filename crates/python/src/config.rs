@@ -9,6 +9,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
+use overparam_sweep::files::write_atomically;
+
 use crate::arrays::arrays_dict;
 use crate::errors::{guarded, value_error, ErrorKind};
 
@@ -65,30 +67,29 @@ pub fn experiment(
     })
 }
 
-/// `config` as TOML text, for a config file: a dict converted (a relative `data.path` made
-/// absolute against the working directory, which it is relative to), a `str` or the file's
-/// contents as given.
+/// A config file for `overparam train --config`: the file `config` names, or else
+/// `directory/config.toml`, written with the dict or TOML text (a relative `data.path`, which
+/// is relative to the working directory there, made absolute).
 #[pyfunction]
-#[pyo3(signature = (config))]
-pub fn toml_text(config: &Bound<'_, PyAny>) -> PyResult<String> {
-    match Given::read(Some(config))? {
-        Given::Path(path) => std::fs::read_to_string(&path).map_err(|error| {
-            value_error(&anyhow::Error::new(error).context(format!("reading {}", path.display())))
-        }),
-        Given::Text(text) => {
-            let mut table: toml::Table = text
-                .parse()
-                .map_err(|e| PyValueError::new_err(format!("config text: {e}")))?;
-            if let Some(toml::Value::Table(data)) = table.get_mut("data") {
-                if let Some(toml::Value::String(path)) = data.get_mut("path") {
-                    let cwd = std::env::current_dir()?;
-                    *path = cwd.join(&*path).display().to_string();
-                }
-            }
-            Ok(toml::to_string(&table)
-                .map_err(|e| PyValueError::new_err(format!("config: {e}")))?)
+#[pyo3(signature = (config, directory))]
+pub fn config_file(config: Option<&Bound<'_, PyAny>>, directory: PathBuf) -> PyResult<PathBuf> {
+    let text = match Given::read(config)? {
+        Given::Path(path) => return Ok(path),
+        Given::Text(text) => text,
+    };
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e| PyValueError::new_err(format!("config text: {e}")))?;
+    if let Some(toml::Value::Table(data)) = table.get_mut("data") {
+        if let Some(toml::Value::String(path)) = data.get_mut("path") {
+            *path = std::env::current_dir()?.join(&*path).display().to_string();
         }
     }
+    let text =
+        toml::to_string(&table).map_err(|e| PyValueError::new_err(format!("config: {e}")))?;
+    let file = directory.join("config.toml");
+    write_atomically(&file, text.as_bytes()).map_err(|error| value_error(&error))?;
+    Ok(file)
 }
 
 /// The initial parameters of `config` (the command line's draw from `seed`, or the perturbed

@@ -3,31 +3,22 @@
 
 use std::path::Path;
 
-use clap::ValueEnum;
-use numpy::PyArrayDyn;
 use overparam_api::ntk::ntk_kernels;
-use overparam_api::{Compute, Init, NtkMethods, NtkRequest};
+use overparam_api::{Init, NamedArray, NtkMethods, NtkRequest};
 use overparam_runner::memory::MemoryEstimate;
 use overparam_trainer::ntk::ntk_spectrum;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrays::{read_array, read_params, to_numpy};
+use crate::choices::{choice, compute};
 use crate::config::experiment;
 use crate::errors::{guarded, ErrorKind};
 use crate::memory;
 
 /// The method names, in the order the kernels are computed.
 const METHODS: [&str; 3] = ["jacobian", "closed", "analytic"];
-
-/// The backend and dtype named by `backend` and `dtype` (the command line's spellings).
-pub fn compute(backend: &str, dtype: &str) -> PyResult<Compute> {
-    Ok(Compute {
-        backend: choice("backend", backend)?,
-        dtype: choice("dtype", dtype)?,
-    })
-}
 
 /// The dtype `backend`'s device already computes in in this process (`f32`, `f64`), or
 /// `None` before its first use: Burn fixes a device's dtype then, for the process.
@@ -36,21 +27,6 @@ pub fn compute(backend: &str, dtype: &str) -> PyResult<Compute> {
 pub fn configured_dtype(backend: &str) -> PyResult<Option<&'static str>> {
     let backend = choice("backend", backend)?;
     Ok(overparam_api::backend::configured_dtype(backend).map(|dtype| dtype.name()))
-}
-
-/// The value of a command-line choice `argument` spelled `value`; others are a `ValueError`
-/// listing the choices.
-pub fn choice<T: ValueEnum>(argument: &str, value: &str) -> PyResult<T> {
-    T::from_str(value, true).map_err(|_| {
-        let names: Vec<String> = T::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-            .collect();
-        PyValueError::new_err(format!(
-            "{argument}: `{value}` is not one of {}",
-            names.join(", ")
-        ))
-    })
 }
 
 /// The kernels `[n, n]` (float64) of `methods` for the network of `config` at `params` (else
@@ -112,7 +88,7 @@ pub fn ntk<'py>(
     let n = kernels.num_samples;
     let dict = PyDict::new(py);
     for kernel in kernels.kernels {
-        let array = overparam_model::NamedArray {
+        let array = NamedArray {
             name: kernel.name.to_string(),
             shape: vec![n, n],
             values: kernel.values,
@@ -129,23 +105,24 @@ pub fn ntk<'py>(
 pub fn eigenvalues<'py>(
     py: Python<'py>,
     kernel: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let kernel = read_array("K", "K", kernel)?;
-    let [n, m] = kernel.shape[..] else {
-        return Err(PyValueError::new_err(format!(
-            "K: expected a square matrix [n, n], got shape {:?}",
-            kernel.shape
-        )));
+    let n = match kernel.shape[..] {
+        [n, m] if n == m => n,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "K: expected a square matrix [n, n], got shape {:?}",
+                kernel.shape
+            )))
+        }
     };
-    if n != m {
-        return Err(PyValueError::new_err(format!(
-            "K: expected a square matrix [n, n], got shape [{n}, {m}]"
-        )));
-    }
     let spectrum = guarded(py, ErrorKind::Input, || {
         Ok(ntk_spectrum(&kernel.values, n)?)
     })?;
-    let values = ndarray::ArrayD::from_shape_vec(vec![n], spectrum.eigenvalues)
-        .map_err(|e| PyTypeError::new_err(e.to_string()))?;
-    Ok(numpy::IntoPyArray::into_pyarray(values, py))
+    let eigenvalues = NamedArray {
+        name: "eigenvalues".to_string(),
+        shape: vec![n],
+        values: spectrum.eigenvalues,
+    };
+    to_numpy(py, eigenvalues)
 }

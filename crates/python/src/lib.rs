@@ -8,6 +8,7 @@
 //! errors are `ValueError` (shapes, keys, values) or `TypeError` (array types).
 
 mod arrays;
+mod choices;
 mod commands;
 mod config;
 mod errors;
@@ -22,7 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     overparam_runner::interrupt::set_interrupt_check(signals::interrupt_requested);
-    module.add_function(wrap_pyfunction!(config::toml_text, module)?)?;
+    module.add_function(wrap_pyfunction!(config::config_file, module)?)?;
     module.add_function(wrap_pyfunction!(config::init_params, module)?)?;
     module.add_function(wrap_pyfunction!(kernels::ntk, module)?)?;
     module.add_function(wrap_pyfunction!(kernels::eigenvalues, module)?)?;

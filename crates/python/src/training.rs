@@ -6,8 +6,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use indicatif::ProgressBar;
 use overparam_api::{
-    refuse_frozen_network, train as train_run, EngineChoice, Experiment, Init, TrainObserver,
-    TrainOptions,
+    train as train_run, EngineChoice, Experiment, Init, TrainObserver, TrainOptions,
 };
 use overparam_runner::memory::MemoryEstimate;
 use overparam_runner::{run_header, step_progress_bar};
@@ -18,9 +17,9 @@ use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
 use crate::arrays::{arrays_dict, read_array, read_params, to_numpy};
+use crate::choices::{choice, compute};
 use crate::config::experiment;
 use crate::errors::{guarded, ErrorKind};
-use crate::kernels::{choice, compute};
 use crate::memory;
 use crate::signals::{interrupt_requested, take_interrupt};
 
@@ -81,9 +80,6 @@ pub fn train<'py>(
         }
         _ => return Err(PyValueError::new_err("x and y: give both or neither")),
     };
-    guarded(py, ErrorKind::Input, || {
-        refuse_frozen_network(&experiment.resolved.model, "train")
-    })?;
     let init_description = init.as_ref().map(ToString::to_string);
     let options = TrainOptions {
         compute,

@@ -4,8 +4,8 @@ use overparam_model::Mlp;
 use overparam_trainer::{LoopState, MetricRecord};
 
 /// Receives a training run's metrics rows as the loop logs them and its checkpoints when due,
-/// and may stop it between steps; an error from either stops the run (it becomes the run's trainer error). `()` observes
-/// nothing.
+/// and may stop it between steps; an error from either callback stops the run (it becomes the
+/// run's trainer error). `()` observes nothing.
 pub trait TrainObserver {
     /// One metrics row (every `train.log_every` steps, and the last step).
     fn row(&mut self, record: &MetricRecord) -> std::io::Result<()> {

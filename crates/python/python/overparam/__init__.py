@@ -405,9 +405,9 @@ def train(
             computes in in this process, else the command line's f32.
         engine: ``auto`` (the fused CPU step where it applies), ``autodiff`` or ``fused``.
         out: a directory to write the command line's files into (``metrics.csv``,
-            ``summary.json``, ``params_init.npz``, ``params_final.npz``, …), with the config
-            as ``config.toml`` and given arrays as ``data.npz`` / ``params_given.npz``, so
-            that ``overparam train`` reproduces the run from them.
+            ``summary.json``, ``params_init.npz``, ``params_final.npz``, …), with a config
+            given as a dict or text as ``config.toml`` and given arrays as ``data.npz`` /
+            ``params_given.npz``, so that ``overparam train`` reproduces the run from them.
         progress: draw the command line's progress bar on stderr (only where stderr is a
             terminal, as the command line does).
         max_memory: as in :func:`ntk` (a run estimated to need more is a ``MemoryError``).
@@ -485,12 +485,8 @@ def _train_into(
     max_memory: Union[int, str, None],
 ) -> Run:
     out.mkdir(parents=True, exist_ok=True)
-    if isinstance(config, (str, os.PathLike)) and not (isinstance(config, str) and any(c in config for c in "\n=[")):
-        config_path = Path(config)
-    else:
-        config_path = out / "config.toml"
-        config_path.write_text(_core.toml_text(config if config is not None else {}))
-    args = ["train", "--config", str(config_path), "--out", str(out), "--backend", backend, "--dtype", dtype, "--engine", engine]
+    config_path = _core.config_file(config, out)
+    args = ["train", "--config", os.fspath(config_path), "--out", str(out), "--backend", backend, "--dtype", dtype, "--engine", engine]
     if arrays:
         data = (out / "data.npz").resolve()
         np.savez(data, x=arrays["x"], y=arrays["y"])

@@ -14,8 +14,9 @@ __version__: str
 #: The columns of metrics.csv, in order.
 METRIC_COLUMNS: List[str]
 
-def toml_text(config: _Config) -> str:
-    """``config`` as TOML text (a relative ``data.path`` made absolute)."""
+def config_file(config: _Config, directory: Union[str, PathLike]) -> PathLike:
+    """The file ``config`` names, or ``directory/config.toml`` written from the dict or TOML
+    text (a relative ``data.path`` made absolute)."""
 
 def init_params(config: _Config, overrides: Sequence[str]) -> Dict[str, npt.NDArray[np.float64]]:
     """The initial draw: ``w1`` ``[m_1, d]``, ``b1`` ``[m_1]``, …, ``a`` ``[m_L]``."""
