@@ -10,13 +10,25 @@ use overparam_analysis::stats::{loglog_fit, normal_cdf};
 
 const WIDTHS: [u32; 3] = [64, 256, 1024];
 const NS: [u32; 2] = [32, 128];
-const PLOTS: [&str; 5] = [
+const PLOTS: [&str; 6] = [
     "loss_curves",
     "lambda_min",
     "active_fraction",
     "movement_vs_width",
+    "generalization_vs_width",
     "critical_width",
 ];
+
+/// Whether runs measured held-out and linearized-network values.
+#[derive(Clone, Copy, PartialEq)]
+enum HeldOut {
+    /// Files without the columns (written before they existed).
+    Absent,
+    /// The columns, with empty fields (not measured).
+    Empty,
+    /// The columns, with values.
+    Measured,
+}
 
 /// What the synthetic runs contain.
 #[derive(Clone, Copy)]
@@ -27,13 +39,37 @@ struct Options {
     lambda: bool,
     /// Whether critical_width.json is written.
     critical: bool,
+    /// Held-out and linearized-network columns.
+    held_out: HeldOut,
 }
 
 const FULL: Options = Options {
     biases: &[0.0, -0.5, -1.5],
     lambda: true,
     critical: true,
+    held_out: HeldOut::Measured,
 };
+
+/// The held-out and linearized-network fields of a row, each `value` when measured: a leading
+/// comma per column, nothing when the columns are absent.
+fn held_out_fields(held_out: HeldOut, values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| match held_out {
+            HeldOut::Absent => String::new(),
+            HeldOut::Empty => ",".into(),
+            HeldOut::Measured => format!(",{v}"),
+        })
+        .collect()
+}
+
+/// The header of the held-out and linearized-network columns of `columns`.
+fn held_out_header(held_out: HeldOut, columns: &[&str]) -> String {
+    match held_out {
+        HeldOut::Absent => String::new(),
+        _ => columns.iter().map(|c| format!(",{c}")).collect(),
+    }
+}
 
 /// The config of a run, as summary.json holds it.
 fn config(width: u32, n: u32, bias: f64, seed: u32) -> String {
@@ -42,11 +78,21 @@ fn config(width: u32, n: u32, bias: f64, seed: u32) -> String {
     )
 }
 
-/// metrics.csv of a run: loss decaying faster for wider nets, active fraction near 1 − Φ(B).
-fn metrics(width: u32, bias: f64, seed: u32, lambda: bool) -> String {
+/// metrics.csv of a run: loss decaying faster for wider nets, active fraction near 1 − Φ(B),
+/// a held-out loss above the training loss.
+fn metrics(width: u32, bias: f64, seed: u32, lambda: bool, held_out: HeldOut) -> String {
     let mut text = String::from(
-        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift\n",
+        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift",
     );
+    let columns = [
+        "test_loss",
+        "loss_lin",
+        "test_loss_lin",
+        "lin_distance",
+        "test_lin_distance",
+    ];
+    text += &held_out_header(held_out, &columns);
+    text += "\n";
     for step in (0..=200).step_by(10) {
         let t = f64::from(step);
         let loss =
@@ -58,7 +104,10 @@ fn metrics(width: u32, bias: f64, seed: u32, lambda: bool) -> String {
         } else {
             String::new()
         };
-        text += &format!("{step},{loss},1,0,1,0.01,0,0.01,{active},0.001,{lam},,\n");
+        let distance = t / 200.0 * f64::from(width).powf(-0.5);
+        let lin = [0.05 + loss, loss, 0.05 + loss, distance, 2.0 * distance];
+        let lin = held_out_fields(held_out, &lin);
+        text += &format!("{step},{loss},1,0,1,0.01,0,0.01,{active},0.001,{lam},,{lin}\n");
     }
     text
 }
@@ -66,8 +115,18 @@ fn metrics(width: u32, bias: f64, seed: u32, lambda: bool) -> String {
 /// A sweep over width × n × bias init × 2 seeds in `dir`.
 fn write_sweep(dir: &Path, options: Options) {
     let mut csv = String::from(
-        "run_id,model.width,data.n,model.bias_init,seed,status,error,final_loss,steps_to_target,lambda_min_0,lambda_max_0,move_w,move_b,move_a,active_fraction,ntk_drift,wall_s\n",
+        "run_id,model.width,data.n,model.bias_init,seed,status,error,final_loss,steps_to_target,lambda_min_0,lambda_max_0,move_w,move_b,move_a,active_fraction,ntk_drift,wall_s",
     );
+    let columns = [
+        "final_test_loss",
+        "loss_lin",
+        "test_loss_lin",
+        "lin_distance",
+        "test_lin_distance",
+        "kernel_regression_test_loss",
+    ];
+    csv += &held_out_header(options.held_out, &columns);
+    csv += "\n";
     let mut id = 0;
     for &width in &WIDTHS {
         for &n in &NS {
@@ -76,7 +135,7 @@ fn write_sweep(dir: &Path, options: Options) {
                     let run = format!("r{id:03}");
                     let run_dir = dir.join("runs").join(&run);
                     fs::create_dir_all(&run_dir).unwrap();
-                    let metrics = metrics(width, bias, seed, options.lambda);
+                    let metrics = metrics(width, bias, seed, options.lambda, options.held_out);
                     fs::write(run_dir.join("metrics.csv"), metrics).unwrap();
                     let config = config(width, n, bias, seed);
                     let summary = format!(r#"{{"status":"ok","config":{config}}}"#);
@@ -84,13 +143,31 @@ fn write_sweep(dir: &Path, options: Options) {
                     let m = f64::from(width);
                     let (move_w, move_a) =
                         (2.0 * m.powf(-0.5) * f64::from(n) / 32.0, 3.0 * m.powf(-0.5));
-                    csv += &format!("{run},{width},{n},{bias:?},{seed},ok,,1e-4,150,0.1,4.0,{move_w},0.01,{move_a},0.3,0.01,1.5\n");
+                    // Held-out losses falling with the width towards kernel regression's, per n;
+                    // distances from the linearized network ∝ m^(−1/2).
+                    let kernel = 0.05 * f64::from(n) / 32.0;
+                    let distance = 0.3 * f64::from(n) / 32.0 * m.powf(-0.5);
+                    let values = [
+                        kernel + 1.0 / m,
+                        1e-4,
+                        kernel,
+                        distance,
+                        2.0 * distance,
+                        kernel,
+                    ];
+                    let lin = held_out_fields(options.held_out, &values);
+                    csv += &format!("{run},{width},{n},{bias:?},{seed},ok,,1e-4,150,0.1,4.0,{move_w},0.01,{move_a},0.3,0.01,1.5{lin}\n");
                     id += 1;
                 }
             }
         }
     }
-    csv += "r999,64,32,0.0,9,failed,diverged,,,,,,,,,,\n";
+    let failed = match options.held_out {
+        HeldOut::Absent => HeldOut::Absent,
+        _ => HeldOut::Empty,
+    };
+    let empty = held_out_fields(failed, &[0.0; 6]);
+    csv += &format!("r999,64,32,0.0,9,failed,diverged,,,,,,,,,,{empty}\n");
     fs::write(dir.join("results.csv"), csv).unwrap();
     if options.critical {
         let json = r#"{"alpha":1.161,"alpha_low":0.9,"alpha_high":1.3,"intercept":0.358,"points":[
@@ -191,10 +268,11 @@ fn a_full_sweep_gets_every_plot() {
         report.written
     );
     let titles = [
-        "Training loss by width m (one panel per n and bias init b₀, 2 seeds each)",
+        "Training and held-out loss by width m (one panel per n and bias init b₀, 2 seeds each)",
         "Smallest NTK eigenvalue λ_min during training by width m",
         "Fraction of active units during training by bias B = −b₀",
         "Relative weight movement by the end of training vs width (log-log)",
+        "Held-out loss and distance from the linearized network vs width (log-log)",
         "Critical width m* vs number of samples n (log-log)",
     ];
     for (name, title) in PLOTS.iter().zip(titles) {
@@ -203,6 +281,17 @@ fn a_full_sweep_gets_every_plot() {
     let movement = fs::read_to_string(tmp.path().join("plots/movement_vs_width.svg")).unwrap();
     assert_has(&movement, "n = 128, bias init b₀ = −1.5: slope −0.50");
     assert_has(&movement, "‖W_T−W_0‖/‖W_0‖");
+    let loss = fs::read_to_string(tmp.path().join("plots/loss_curves.svg")).unwrap();
+    assert_has(&loss, "solid: training loss, dashed: held-out loss");
+    let general = fs::read_to_string(tmp.path().join("plots/generalization_vs_width.svg")).unwrap();
+    assert_has(&general, "held-out loss, median per width");
+    assert_has(&general, "kernel regression with K∞ (m → ∞), in its group");
+    assert_has(
+        &general,
+        "n = 128, bias init b₀ = −1.5, training: slope −0.50",
+    );
+    assert_has(&general, "n = 32, bias init b₀ = 0, held-out: slope −0.50");
+    assert_has(&general, "slope −1/2 (lazy-regime rate)");
     let critical = fs::read_to_string(tmp.path().join("plots/critical_width.svg")).unwrap();
     assert_has(&critical, "α = 1.16, interval [0.90, 1.30]");
     assert_has(&critical, "∝ n²");
@@ -227,6 +316,7 @@ fn plots_without_data_are_skipped_with_a_reason() {
             biases: &[0.0],
             lambda: false,
             critical: false,
+            held_out: HeldOut::Empty,
         },
     );
     let report = plot_sweep(tmp.path()).unwrap();
@@ -240,16 +330,24 @@ fn plots_without_data_are_skipped_with_a_reason() {
         r#"("active_fraction", "no run has a negative model.bias_init"#,
     );
     assert_has(&skipped, r#"("critical_width", "no critical_width.json"#);
-    assert_eq!(report.skipped.len(), 3);
+    assert_has(
+        &skipped,
+        r#"("generalization_vs_width", "no run has final_test_loss or lin_distance values in results.csv"#,
+    );
+    assert_eq!(report.skipped.len(), 4);
+    // Without held-out values the loss curves are the training loss alone.
     let title = "Training loss by width m (one panel per n, 2 seeds each)";
     check_figure(tmp.path(), &report.written, "loss_curves", title);
+    let loss = fs::read_to_string(tmp.path().join("plots/loss_curves.svg")).unwrap();
+    assert!(!loss.contains("held-out"), "{loss}");
     check_figure(tmp.path(), &report.written, "movement_vs_width", "vs width");
 }
 
 #[test]
 fn a_single_run_directory_gets_its_curves() {
     let tmp = tempfile::tempdir().unwrap();
-    fs::write(tmp.path().join("metrics.csv"), metrics(512, -0.5, 0, true)).unwrap();
+    let metrics = metrics(512, -0.5, 0, true, HeldOut::Absent);
+    fs::write(tmp.path().join("metrics.csv"), metrics).unwrap();
     let summary = format!(r#"{{"config":{}}}"#, config(512, 256, -0.5, 0));
     fs::write(tmp.path().join("summary.json"), summary).unwrap();
     let report = plot_sweep(tmp.path()).unwrap();
@@ -262,7 +360,14 @@ fn a_single_run_directory_gets_its_curves() {
         .iter()
         .map(|(name, _)| name.as_str())
         .collect();
-    assert_eq!(skipped, ["movement_vs_width", "critical_width"]);
+    assert_eq!(
+        skipped,
+        [
+            "movement_vs_width",
+            "generalization_vs_width",
+            "critical_width"
+        ]
+    );
 }
 
 #[test]

@@ -74,6 +74,7 @@ impl Experiment {
             inputs: x.values,
             targets: y.values,
             teacher: None,
+            test: None,
         })
     }
 

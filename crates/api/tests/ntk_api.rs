@@ -15,6 +15,8 @@ fn request(methods: NtkMethods, skip_inapplicable: bool) -> NtkRequest {
         inputs: None,
         init: None,
         block_size: 5,
+        kernel: overparam_api::ntk::KernelKind::Ntk,
+        ridge: None,
     }
 }
 

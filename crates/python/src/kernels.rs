@@ -70,6 +70,8 @@ pub fn ntk<'py>(
         inputs: x.map(|x| read_array("x", "x", x)).transpose()?,
         init: params.map(read_params).transpose()?.map(Init::Arrays),
         block_size,
+        kernel: overparam_api::ntk::KernelKind::Ntk,
+        ridge: None,
     };
     let experiment = experiment(py, config, overrides)?;
     let rows = request

@@ -298,6 +298,30 @@ pub struct NtkArgs {
     /// Rows per backward pass of the Jacobian method.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
     pub block_size: u64,
+    /// The neural tangent kernel, or the NNGP kernel E[f(x) f(x′)] over initializations
+    /// (empirical: the mean over --ensemble networks; analytic: its infinite-width limit).
+    #[arg(long, value_enum, default_value_t = KernelArg::Ntk)]
+    pub kernel: KernelArg,
+    /// Networks (seeds seed, seed + 1, …) averaged by the empirical NNGP kernel.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ensemble: u64,
+    /// Also the cross kernels K(X_test, X) on the config's held-out points (data.n_test or
+    /// data.test_path) and kernel-regression predictions there: predictions.npz and
+    /// summary.json's `prediction`.
+    #[arg(long)]
+    pub predict: bool,
+    /// Ridge ρ ≥ 0 added to K(X, X) in the predictions' solve.
+    #[arg(long, default_value_t = 0.0, requires = "predict")]
+    pub ridge: f64,
+}
+
+/// Which kernel `overparam ntk` computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KernelArg {
+    /// The neural tangent kernel.
+    Ntk,
+    /// The NNGP kernel (the covariance of f over initializations).
+    Nngp,
 }
 
 /// `overparam gradcheck`.

@@ -115,6 +115,8 @@ fn ntk_returns_the_kernel_the_cli_writes() {
         inputs: None,
         init: None,
         block_size: 256,
+        kernel: overparam_api::ntk::KernelKind::Ntk,
+        ridge: None,
     };
     let run = ntk(&experiment(), &request).unwrap();
     let n = run.kernels.num_samples;

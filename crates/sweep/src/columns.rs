@@ -36,8 +36,19 @@ pub const PL_RATIO: &str = "pl_ratio";
 /// The alignment of the student's neurons with the teacher's.
 pub const TEACHER_ALIGNMENT: &str = "teacher_alignment";
 
+/// The loss on the held-out points (`data.n_test`, `data.test_path`), normalized as `loss`.
+pub const TEST_LOSS: &str = "test_loss";
+/// The training loss of the linearized network (`train.linearized`).
+pub const LOSS_LIN: &str = "loss_lin";
+/// The held-out loss of the linearized network.
+pub const TEST_LOSS_LIN: &str = "test_loss_lin";
+/// ‖f_t(X) − f_lin,t(X)‖ / ‖f_0(X) − y‖: how far training has left the kernel regime.
+pub const LIN_DISTANCE: &str = "lin_distance";
+/// [`LIN_DISTANCE`] on the held-out points.
+pub const TEST_LIN_DISTANCE: &str = "test_lin_distance";
+
 /// Column names of `metrics.csv`, in order.
-pub const METRIC_COLUMNS: [&str; 15] = [
+pub const METRIC_COLUMNS: [&str; 20] = [
     STEP,
     LOSS,
     GRAD_NORM_W,
@@ -53,6 +64,11 @@ pub const METRIC_COLUMNS: [&str; 15] = [
     NTK_DRIFT,
     PL_RATIO,
     TEACHER_ALIGNMENT,
+    TEST_LOSS,
+    LOSS_LIN,
+    TEST_LOSS_LIN,
+    LIN_DISTANCE,
+    TEST_LIN_DISTANCE,
 ];
 
 /// The run's id: the first column of `results.csv` and the second of `manifest.csv`.
@@ -79,8 +95,14 @@ pub const LAMBDA_MAX_0: &str = "lambda_max_0";
 /// The run's wall time in seconds.
 pub const WALL_S: &str = "wall_s";
 
+/// The held-out loss of the final network.
+pub const FINAL_TEST_LOSS: &str = "final_test_loss";
+/// The held-out loss of kernel regression with the analytic kernel K∞ (the infinitely wide
+/// network trained to convergence), where the architecture has one.
+pub const KERNEL_REGRESSION_TEST_LOSS: &str = "kernel_regression_test_loss";
+
 /// The columns of `results.csv` after the swept keys, in order.
-pub const RESULT_COLUMNS: [&str; 12] = [
+pub const RESULT_COLUMNS: [&str; 18] = [
     STATUS,
     ERROR,
     FINAL_LOSS,
@@ -93,4 +115,10 @@ pub const RESULT_COLUMNS: [&str; 12] = [
     ACTIVE_FRACTION,
     NTK_DRIFT,
     WALL_S,
+    FINAL_TEST_LOSS,
+    LOSS_LIN,
+    TEST_LOSS_LIN,
+    LIN_DISTANCE,
+    TEST_LIN_DISTANCE,
+    KERNEL_REGRESSION_TEST_LOSS,
 ];

@@ -26,6 +26,14 @@ pub enum Divergence {
     Gradient(NonFiniteEntry),
     /// The NTK (or its learning-rate-weighted form) measured at θ_t.
     Kernel(SpectrumError),
+    /// A logged column beyond the training loss: the held-out loss or a linearized-network
+    /// column (`test_loss`, `loss_lin`, …).
+    Metric {
+        /// The `metrics.csv` column.
+        column: &'static str,
+        /// Its value.
+        value: f64,
+    },
 }
 
 impl fmt::Display for Divergence {
@@ -42,6 +50,7 @@ impl fmt::Display for Divergence {
             Divergence::Parameter(e) => entry(f, "parameter", e),
             Divergence::Gradient(e) => entry(f, "the gradient of", e),
             Divergence::Kernel(error) => write!(f, "the NTK: {error}"),
+            Divergence::Metric { column, value } => write!(f, "{column} = {value}"),
         }
     }
 }

@@ -11,7 +11,9 @@ mod distance;
 mod divergence;
 mod error;
 mod fused;
+mod generalization;
 mod gradient_check;
+mod linearized;
 mod loss;
 mod metrics;
 mod npz;
@@ -33,8 +35,10 @@ pub use divergence::{
 };
 pub use error::TrainerError;
 pub use fused::{FusedStep, StepEngine};
+pub use generalization::{Generalization, GeneralizationRecord};
 pub use gradient_check::{discrepancy, fused_gradients, gradient_check, Discrepancy, TensorCheck};
-pub use loss::{loss_output_gradient, mean_squared_loss};
+pub use linearized::{network_outputs, Linearization, LinearizedOutputs, LinearizedRecord};
+pub use loss::{loss_output_gradient, mean_squared_loss, mean_squared_loss_of};
 pub use metrics::{group_gradient_norms, Baseline, MetricRecord, Snapshot, METRIC_COLUMNS};
 pub use npz::{
     read_npz_arrays, write_npy_array, write_npz_arrays, FoundInHeader, LiteralError, NpyError,

@@ -15,6 +15,19 @@ pub fn mean_squared_loss(predictions: Tensor<1>, targets: Tensor<1>) -> Tensor<1
         .mul_scalar(0.5 / num_samples)
 }
 
+/// L = (1/2n) Σ_i (f_i − y_i)² of host values, in f64 (held-out losses, kernel predictions).
+///
+/// # Shapes
+/// `outputs` `[n]`, `targets` `[n]`.
+pub fn mean_squared_loss_of(outputs: &[f64], targets: &[f64]) -> f64 {
+    let sum: f64 = outputs
+        .iter()
+        .zip(targets)
+        .map(|(f, y)| (f - y).powi(2))
+        .sum();
+    0.5 * sum / targets.len() as f64
+}
+
 /// ∂L/∂f_i = (f_i − y_i)/n, the output gradient fed to hand-derived backpropagation.
 ///
 /// # Shapes

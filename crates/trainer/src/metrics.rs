@@ -7,6 +7,7 @@ use overparam_model::{Mlp, NamedArray, ParameterKind};
 
 use crate::alignment::network_teacher_alignment;
 use crate::distance::relative_or_absolute_distance;
+use crate::generalization::GeneralizationRecord;
 use crate::ntk::KernelRecord;
 use crate::optimizer::SquaredGradientNorms;
 
@@ -38,6 +39,8 @@ pub struct MetricRecord {
     pub pl_ratio: Option<f64>,
     /// See [`Snapshot::teacher_alignment`].
     pub teacher_alignment: Option<f64>,
+    /// The held-out loss and the linearized network's columns, where measured.
+    pub generalization: GeneralizationRecord,
 }
 
 impl MetricRecord {
@@ -62,6 +65,15 @@ impl MetricRecord {
             flipped_fraction: snapshot.flipped_fraction,
             pl_ratio,
             teacher_alignment: snapshot.teacher_alignment,
+            generalization: GeneralizationRecord::default(),
+        }
+    }
+
+    /// The same record with the held-out and linearized columns of `generalization`.
+    pub fn with_generalization(self, generalization: GeneralizationRecord) -> Self {
+        Self {
+            generalization,
+            ..self
         }
     }
 
@@ -87,6 +99,7 @@ impl MetricRecord {
     /// the same f64.
     pub fn values(&self) -> [Option<f64>; METRIC_COLUMNS.len()] {
         let kernel = |pick: fn(&KernelRecord) -> f64| self.kernel.as_ref().map(pick);
+        let linear = self.generalization.linearized.as_ref();
         [
             Some(self.step as f64),
             Some(self.loss),
@@ -103,6 +116,11 @@ impl MetricRecord {
             kernel(|k| k.drift),
             self.pl_ratio,
             self.teacher_alignment,
+            self.generalization.test_loss,
+            linear.map(|l| l.loss),
+            linear.and_then(|l| l.test_loss),
+            linear.map(|l| l.distance),
+            linear.and_then(|l| l.test_distance),
         ]
     }
 }

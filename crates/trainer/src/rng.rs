@@ -17,6 +17,10 @@ pub enum RngStream {
     Init = 4,
     /// Mini-batch order for SGD.
     Batches = 5,
+    /// The held-out inputs (so that adding held-out points never changes the training ones).
+    TestInputs = 6,
+    /// Random labels of the held-out points.
+    TestLabels = 7,
 }
 
 /// The ChaCha8 generator for `seed` and `stream`; the same pair always gives the same numbers.

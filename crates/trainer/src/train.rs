@@ -9,6 +9,7 @@ use crate::autodiff_step::AutodiffStep;
 use crate::batches::BatchSchedule;
 use crate::divergence::{Divergence, FiniteLoss};
 use crate::fused::{FusedStep, StepEngine};
+use crate::generalization::Generalization;
 use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
 use crate::ntk::KernelTracker;
 use crate::optimizer::{has_trained_tensor, LearningRates};
@@ -84,6 +85,7 @@ pub fn train(
         model,
         baseline,
         state: LoopState::default(),
+        generalization: Generalization::none(),
     };
     let mut no_checkpoints = |_: &Mlp, _: &LoopState| Ok(());
     let checkpointing = Checkpointing {
@@ -103,6 +105,8 @@ pub struct TrainStart {
     pub baseline: Baseline,
     /// The loop's state at the start step.
     pub state: LoopState,
+    /// Held-out points and the linearization at θ_0, measured at every logged step.
+    pub generalization: Generalization,
 }
 
 /// [`train`] from any step, handing θ_t and the loop state to `checkpointing` when due.
@@ -122,6 +126,7 @@ pub fn train_from(
         model,
         baseline,
         state,
+        generalization,
     } = start;
     if !has_trained_tensor(&model) {
         return Err(TrainerError::NothingToTrain);
@@ -184,8 +189,15 @@ pub fn train_from(
             if stop || scheduled {
                 let snapshot = baseline.measure(stepper.network(), inputs.clone());
                 let norms = group_gradient_norms(&stepper.squared_gradient_norms());
-                record(&MetricRecord::new(step, loss, norms, snapshot, kernel))
-                    .map_err(TrainerError::Sink)?;
+                let mut row = MetricRecord::new(step, loss, norms, snapshot, kernel);
+                if broken.is_none() {
+                    let measured = generalization.measure(stepper.network(), step);
+                    if let Some((column, value)) = measured.first_non_finite() {
+                        broken = Some(Divergence::Metric { column, value });
+                    }
+                    row = row.with_generalization(measured);
+                }
+                record(&row).map_err(TrainerError::Sink)?;
             }
             if loss.is_finite() && !matches!(broken, Some(Divergence::Parameter(_))) {
                 last_finite = Some(FiniteLoss { step, loss });

@@ -49,6 +49,7 @@ pub fn figures(sweep: &Sweep, runs: &[&Run]) -> anyhow::Result<Built> {
             label: "prediction 1 − Φ(B)",
             level: &level,
         }),
+        companion: None,
     };
     let figures = curve_figures(sweep, &negative, &spec)?;
     if figures.is_empty() {

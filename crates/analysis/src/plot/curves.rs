@@ -1,8 +1,11 @@
 //! A metric over training, shared by the loss, λ_min and active-fraction plots: one colour per
 //! value of a key (the width, say), one panel per combination of the other swept keys (seeds
-//! excepted), seeds as thin lines of their colour under a thick mean.
+//! excepted), seeds as thin lines of their colour under a thick mean; optionally a second
+//! column dashed in the same colours.
 
 use std::collections::BTreeMap;
+
+use plotters::style::RGBColor;
 
 use super::axis::{Axis, Scale};
 use super::data::{group_by, Run, Sweep};
@@ -34,6 +37,8 @@ pub struct Curves<'a> {
     pub colour: Option<Colouring<'a>>,
     /// Dashed horizontal theory lines, one per colour value.
     pub guide: Option<Guide<'a>>,
+    /// A second column drawn dashed in the same colours where runs measured it.
+    pub companion: Option<Companion<'a>>,
 }
 
 impl Curves<'_> {
@@ -49,6 +54,18 @@ pub struct Guide<'a> {
     pub label: &'a str,
     /// Its level for a value of the colour key; `None`: no line.
     pub level: &'a dyn Fn(&str) -> Option<f64>,
+}
+
+/// A second `metrics.csv` column drawn as dashed curves beside the first (the held-out loss
+/// beside the training loss): same runs, panels, colours and axis.
+pub struct Companion<'a> {
+    /// The `metrics.csv` column.
+    pub column: &'a str,
+    /// What is shown when some run has it, replacing [`Curves::what`] in the title ("Training
+    /// and held-out loss").
+    pub what: &'a str,
+    /// The legend note telling the two apart ("solid: training loss, dashed: held-out loss").
+    pub note: &'a str,
 }
 
 /// The key whose values get one colour each, and how it is named.
@@ -83,15 +100,26 @@ pub fn curve_figures(
 ) -> anyhow::Result<Vec<(String, Figure)>> {
     let mut measured: Vec<&Run> = Vec::new();
     let mut curves: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-    for &run in runs {
-        let curve: Vec<(f64, f64)> = run
-            .curve(spec.column)?
+    let mut companions: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let shown = |run: &Run, column: &str| -> anyhow::Result<Vec<(f64, f64)>> {
+        let curve = run.curve(column)?;
+        Ok(curve
             .into_iter()
             .filter(|p| spec.y.scale.shows(p.1))
-            .collect();
-        if !curve.is_empty() {
-            measured.push(run);
-            curves.insert(run.id.as_str(), curve);
+            .collect())
+    };
+    for &run in runs {
+        let curve = shown(run, spec.column)?;
+        if curve.is_empty() {
+            continue;
+        }
+        measured.push(run);
+        curves.insert(run.id.as_str(), curve);
+        if let Some(companion) = &spec.companion {
+            let curve = shown(run, companion.column)?;
+            if !curve.is_empty() {
+                companions.insert(run.id.as_str(), curve);
+            }
         }
     }
     if measured.is_empty() {
@@ -142,21 +170,12 @@ pub fn curve_figures(
             let lines: Vec<&Vec<(f64, f64)>> =
                 group.iter().map(|r| &curves[r.id.as_str()]).collect();
             sizes.push(group.len());
-            if lines.len() == 1 {
-                panel.marks.push(Mark::new(
-                    thin(lines[0].clone(), POINTS_PER_CURVE),
-                    Stroke::line(colour, 2),
-                ));
-            } else {
-                for line in &lines {
-                    let stroke = Stroke::line(colour, 1).faint(0.3);
-                    panel
-                        .marks
-                        .push(Mark::new(thin((*line).clone(), POINTS_PER_CURVE), stroke));
-                }
-                let mean = thin(mean_curve(&lines, spec.y.scale), POINTS_PER_CURVE);
-                panel.marks.push(Mark::new(mean, Stroke::line(colour, 3)));
-            }
+            draw_lines(&mut panel, &lines, spec.y.scale, colour, Stroke::line);
+            let dashed: Vec<&Vec<(f64, f64)>> = group
+                .iter()
+                .filter_map(|r| companions.get(r.id.as_str()))
+                .collect();
+            draw_lines(&mut panel, &dashed, spec.y.scale, colour, Stroke::dashed);
             if let Some(level) = spec.guide.as_ref().and_then(|g| (g.level)(&value.concat())) {
                 guides.push(Mark::new(
                     vec![(first, level), (last, level)],
@@ -190,7 +209,12 @@ pub fn curve_figures(
     if let Some(guide) = &spec.guide {
         legend.push(LegendEntry::new(guide.label, Stroke::dashed(REFERENCE, 2)));
     }
-    let title = title(spec, &measured, &varying, &panel_keys, &sizes);
+    let companion = spec.companion.as_ref().filter(|_| !companions.is_empty());
+    if let Some(companion) = companion {
+        legend.push(LegendEntry::note(companion.note));
+    }
+    let what = companion.map_or(spec.what, |c| c.what);
+    let title = title(spec, what, &measured, &varying, &panel_keys, &sizes);
     let chunks: Vec<Vec<Panel>> = panels
         .chunks(PANELS_PER_FIGURE)
         .map(<[Panel]>::to_vec)
@@ -219,10 +243,39 @@ pub fn curve_figures(
         .collect())
 }
 
-/// The figure title: what, coloured by what, and the context (fixed width or n, panels,
-/// runs per curve).
+/// Draws `lines` of one colour on `panel` with `stroke` (solid or dashed): a single line
+/// thick, several thin and faint under their thick mean.
+fn draw_lines(
+    panel: &mut Panel,
+    lines: &[&Vec<(f64, f64)>],
+    scale: Scale,
+    colour: RGBColor,
+    stroke: fn(RGBColor, u32) -> Stroke,
+) {
+    match lines {
+        [] => {}
+        [line] => panel.marks.push(Mark::new(
+            thin((*line).clone(), POINTS_PER_CURVE),
+            stroke(colour, 2),
+        )),
+        _ => {
+            for line in lines {
+                let faint = stroke(colour, 1).faint(0.3);
+                panel
+                    .marks
+                    .push(Mark::new(thin((*line).clone(), POINTS_PER_CURVE), faint));
+            }
+            let mean = thin(mean_curve(lines, scale), POINTS_PER_CURVE);
+            panel.marks.push(Mark::new(mean, stroke(colour, 3)));
+        }
+    }
+}
+
+/// The figure title: what (`what`, the spec's or its companion's), coloured by what, and the
+/// context (fixed width or n, panels, runs per curve).
 fn title(
     spec: &Curves,
+    what: &str,
     runs: &[&Run],
     varying: &[String],
     panel_keys: &[String],
@@ -261,8 +314,8 @@ fn title(
         _ => String::new(),
     };
     match context.is_empty() {
-        true => format!("{}{by}", spec.what),
-        false => format!("{}{by} ({})", spec.what, context.join(", ")),
+        true => format!("{what}{by}"),
+        false => format!("{what}{by} ({})", context.join(", ")),
     }
 }
 

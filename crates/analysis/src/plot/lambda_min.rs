@@ -15,6 +15,7 @@ pub fn figures(sweep: &Sweep, runs: &[&Run]) -> anyhow::Result<Built> {
         panels: None,
         colour: main_key(sweep, runs).map(Colouring::by),
         guide: None,
+        companion: None,
     };
     let figures = curve_figures(sweep, runs, &spec)?;
     if figures.is_empty() {

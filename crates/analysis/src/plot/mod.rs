@@ -4,12 +4,18 @@
 //! optionally `critical_width.json`):
 //!
 //! - `loss_curves`: training loss (log scale) over the steps, one colour per width (or per
-//!   value of the main swept key), one panel per value of the other swept keys;
+//!   value of the main swept key), one panel per value of the other swept keys, with the
+//!   held-out loss dashed where `metrics.csv` has `test_loss` values;
 //! - `lambda_min`: the smallest NTK eigenvalue over training, where it was measured;
 //! - `active_fraction`: the fraction of active units over training for negative bias inits
 //!   b₀ = −B, against the prediction 1 − Φ(B);
 //! - `movement_vs_width`: final relative weight movement against the width, log-log, with the
 //!   fitted slope per n and the lazy-regime slope −1/2;
+//! - `generalization_vs_width`: against the width, log-log, the final held-out loss of each run
+//!   with its median per width, the training loss and the held-out loss of kernel regression
+//!   with the analytic kernel K∞ (m → ∞); and the distance from the linearized network
+//!   (`lin_distance`, `test_lin_distance`) with the fitted slope per n and the lazy-regime
+//!   slope −1/2;
 //! - `critical_width`: the critical width against n, log-log, with the fitted power law and
 //!   reference lines ∝ n and ∝ n².
 //!
@@ -23,6 +29,7 @@ mod critical_width;
 pub(crate) mod curves;
 pub mod data;
 pub mod figure;
+mod generalization;
 pub mod heatmap;
 mod lambda_min;
 mod legend;
@@ -31,6 +38,7 @@ mod movement;
 pub mod render;
 pub mod series;
 pub mod style;
+mod width_fit;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,7 +71,7 @@ pub fn plot_sweep(dir: &Path) -> anyhow::Result<PlotReport> {
     let runs: Vec<&Run> = sweep.runs.iter().collect();
     let mut report = PlotReport::default();
     // (name, whether it needs successful runs, how to build it)
-    let plots: [(&str, bool, Builder); 5] = [
+    let plots: [(&str, bool, Builder); 6] = [
         ("loss_curves", true, &|| loss_curves::figures(&sweep, &runs)),
         ("lambda_min", true, &|| lambda_min::figures(&sweep, &runs)),
         ("active_fraction", true, &|| {
@@ -71,6 +79,9 @@ pub fn plot_sweep(dir: &Path) -> anyhow::Result<PlotReport> {
         }),
         ("movement_vs_width", true, &|| {
             movement::figures(&sweep, &runs)
+        }),
+        ("generalization_vs_width", true, &|| {
+            generalization::figures(&sweep, &runs)
         }),
         ("critical_width", false, &|| critical_width::figures(&sweep)),
     ];

@@ -68,6 +68,15 @@ pub struct DataSection {
     /// config file's directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    /// Number of held-out points, drawn like the training ones (the same input law, teacher
+    /// or planted directions; fresh random labels) from their own streams of `seed`; with
+    /// `test_path`, the rows the file must have (0: whatever it has). Default 0: none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub n_test: usize,
+    /// `.npz` with the held-out `x` `[n_test, d]` and `y` `[n_test]`; relative to the config
+    /// file's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_path: Option<PathBuf>,
 }
 
 /// `[model]`: the two-layer network.
@@ -137,12 +146,27 @@ pub struct TrainSection {
     /// tasks; each writes DIR/seed-<s>/ exactly as a run with that seed would. Default 1.
     #[serde(skip_serializing_if = "is_one")]
     pub seeds: u64,
+    /// Also step the network's linearization at θ_0 with the same rates and log `loss_lin`,
+    /// `test_loss_lin`, `lin_distance` and `test_lin_distance`. Default false.
+    #[serde(skip_serializing_if = "is_false")]
+    pub linearized: bool,
 }
 
 /// Whether `value` is 1 (the default of `train.seeds`, left out of serialized configs so that
 /// configs from before the key existed keep their run ids).
 fn is_one(value: &u64) -> bool {
     *value == 1
+}
+
+/// Whether `value` is 0 (the default of `data.n_test`, left out of serialized configs so that
+/// configs from before the key existed keep their run ids).
+fn is_zero(value: &usize) -> bool {
+    *value == 0
+}
+
+/// Whether `value` is false (the default of `train.linearized`, left out like `is_zero`'s).
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for DataSection {
@@ -157,6 +181,8 @@ impl Default for DataSection {
             teacher_orthonormal: false,
             random_labels: RandomLabelsKey::Gaussian,
             path: None,
+            n_test: 0,
+            test_path: None,
         }
     }
 }
@@ -195,6 +221,7 @@ impl Default for TrainSection {
             lr: Vec::new(),
             checkpoint_every: 0,
             seeds: 1,
+            linearized: false,
         }
     }
 }
@@ -220,7 +247,10 @@ impl RunConfig {
         let mut config =
             file::parse(&text).with_context(|| format!("config {}", path.display()))?;
         // A relative data path is relative to the config file.
-        if let Some(data_path) = config.data.path.as_mut() {
+        for data_path in [&mut config.data.path, &mut config.data.test_path]
+            .into_iter()
+            .flatten()
+        {
             if data_path.is_relative() {
                 *data_path = path.parent().unwrap_or(Path::new(".")).join(&*data_path);
             }

@@ -6,6 +6,9 @@ use burn::tensor::Device;
 use overparam_trainer::ntk::{ntk_spectrum, relative_frobenius_error, Spectrum};
 use serde_json::{json, Map, Value};
 
+use super::predict::Predictions;
+use super::KernelKind;
+
 /// One computed kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kernel {
@@ -13,6 +16,8 @@ pub struct Kernel {
     pub name: &'static str,
     /// K `[n, n]`, row-major, on the host.
     pub values: Vec<f64>,
+    /// K(X_test, X) `[n_test, n]`, row-major, when predictions were asked for.
+    pub cross: Option<Vec<f64>>,
     /// How long it took.
     pub seconds: f64,
 }
@@ -26,12 +31,16 @@ pub struct NtkKernels {
     pub num_samples: usize,
     /// Whether the kernels are learning-rate weighted (K_η).
     pub lr_weighted: bool,
+    /// The NTK or the NNGP kernel.
+    pub kind: KernelKind,
     /// The kernels, in the order jacobian, closed, analytic (those requested and applicable).
     pub kernels: Vec<Kernel>,
     /// `<method>_skipped`: why a requested method did not apply (with `skip_inapplicable`).
     pub notes: Map<String, Value>,
     /// Seconds spent opening the device, making the data and building the network.
     pub setup_seconds: f64,
+    /// Kernel-regression predictions on the held-out points, when asked for.
+    pub predictions: Option<Predictions>,
 }
 
 /// The spectrum of one of the kernels.
@@ -94,6 +103,7 @@ impl NtkKernels {
             "status": "ok",
             "num_samples": self.num_samples,
             "kernel": if self.lr_weighted { "lr_weighted" } else { "plain" },
+            "kernel_kind": self.kind.name(),
             "methods": self.kernels.iter().map(|k| k.name).collect::<Vec<_>>(),
             "spectrum_of": spectrum.of,
             "lambda_min": eigen.ntk_min_eigenvalue(),
@@ -104,6 +114,9 @@ impl NtkKernels {
         });
         for (key, note) in &self.notes {
             summary[key] = note.clone();
+        }
+        if let Some(predictions) = &self.predictions {
+            summary["prediction"] = predictions.summary();
         }
         summary
     }

@@ -4,15 +4,20 @@
 
 mod inputs;
 mod kernels;
+mod nngp;
+mod points;
+pub mod predict;
 
 use std::time::Instant;
 
 use overparam_model::NamedArray;
-use overparam_trainer::ntk::{ntk as kernel_of, NtkError, NtkMethod, NtkOptions};
+use overparam_trainer::ntk::{JointNtk, NtkError, NtkMethod, NtkOptions};
 use serde_json::json;
 
 pub use inputs::read_inputs;
 pub use kernels::{Kernel, NtkKernels, NtkSpectrum};
+pub use points::KernelPoints;
+pub use predict::Prediction;
 
 use crate::compute::Compute;
 use crate::experiment::Experiment;
@@ -27,6 +32,55 @@ pub struct NtkMethods {
     pub closed: bool,
     /// The infinite-width limit.
     pub analytic: bool,
+}
+
+impl NtkMethods {
+    /// (name, method) of each kernel to compute, in the order jacobian, closed, analytic; for
+    /// the NNGP kernel the Jacobian and closed-form choices both mean the one `empirical`
+    /// kernel (the ensemble's outputs do not depend on how gradients would be taken).
+    fn chosen(self, kind: KernelKind, block_size: usize) -> Vec<(&'static str, NtkMethod)> {
+        let jacobian = NtkMethod::Jacobian { block_size };
+        let all = match kind {
+            KernelKind::Ntk => vec![
+                ("jacobian", self.jacobian, jacobian),
+                ("closed", self.closed, NtkMethod::ClosedForm),
+                ("analytic", self.analytic, NtkMethod::Analytic),
+            ],
+            KernelKind::Nngp { .. } => vec![
+                ("empirical", self.jacobian || self.closed, jacobian),
+                ("analytic", self.analytic, NtkMethod::Analytic),
+            ],
+        };
+        all.into_iter()
+            .filter(|(_, wanted, _)| *wanted)
+            .map(|(name, _, method)| (name, method))
+            .collect()
+    }
+}
+
+/// Which kernel: the NTK, or the NNGP kernel E_θ0[f(x) f(x′)] (the covariance of the
+/// initial network's outputs over initializations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    /// The neural tangent kernel Σ_p ∂f(x)/∂θ_p ∂f(x′)/∂θ_p.
+    Ntk,
+    /// The NNGP kernel: empirically the mean of f(X) f(X)ᵀ over `ensemble` initial networks
+    /// (seeds `seed`, `seed + 1`, …; the Jacobian and closed-form methods both mean this),
+    /// analytically its infinite-width limit.
+    Nngp {
+        /// Number of initial networks averaged (≥ 1).
+        ensemble: usize,
+    },
+}
+
+impl KernelKind {
+    /// `ntk` or `nngp`: the prefix of the kernel files.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelKind::Ntk => "ntk",
+            KernelKind::Nngp { .. } => "nngp",
+        }
+    }
 }
 
 /// What to compute.
@@ -48,6 +102,11 @@ pub struct NtkRequest {
     pub init: Option<Init>,
     /// Rows per backward pass of the Jacobian method (≥ 1).
     pub block_size: usize,
+    /// The NTK or the NNGP kernel.
+    pub kernel: KernelKind,
+    /// `Some(ρ)`: also the cross kernels K(X_test, X) on the config's held-out points and the
+    /// kernel-regression predictions there with ridge ρ ≥ 0 (see [`predict`]).
+    pub ridge: Option<f64>,
 }
 
 /// The kernels and the spectrum of one request.
@@ -66,53 +125,50 @@ pub fn ntk(experiment: &Experiment, request: &NtkRequest) -> anyhow::Result<NtkR
     Ok(NtkRun { kernels, spectrum })
 }
 
-/// The kernels `request` asks for, each `[n, n]`; a method that does not apply is an error,
-/// or with `skip_inapplicable` a note.
+/// The kernels `request` asks for, each `[n, n]` (with `ridge`, also `[n_test, n]` cross
+/// kernels and the predictions); a method that does not apply is an error, or with
+/// `skip_inapplicable` a note.
 pub fn ntk_kernels(experiment: &Experiment, request: &NtkRequest) -> anyhow::Result<NtkKernels> {
     let started = Instant::now();
     let resolved = &experiment.resolved;
     let device = request.compute.device(&resolved.model)?;
-    let (inputs, num_samples) = match &request.inputs {
-        Some(x) => {
-            inputs::check_inputs("inputs", x, resolved.model.input_dim)?;
-            (x.values.clone(), x.shape[0])
-        }
-        None => {
-            let dataset = experiment.dataset()?;
-            (dataset.inputs, dataset.num_samples)
-        }
-    };
+    if matches!(request.kernel, KernelKind::Nngp { .. }) {
+        anyhow::ensure!(
+            !request.lr_weighted,
+            "the NNGP kernel has no parameter groups to weigh: drop the learning-rate weighting"
+        );
+        anyhow::ensure!(
+            request.init.is_none(),
+            "the NNGP kernel averages over initializations: given initial parameters are one network"
+        );
+    }
+    let points = KernelPoints::of(experiment, request)?;
     let network = experiment.initial_network(&device, request.init.as_ref())?;
     let rates = request
         .lr_weighted
         .then_some(&resolved.train.learning_rates);
     let setup_seconds = started.elapsed().as_secs_f64();
 
-    let block_size = request.block_size;
-    let methods = [
-        (
-            "jacobian",
-            request.methods.jacobian,
-            NtkMethod::Jacobian { block_size },
-        ),
-        ("closed", request.methods.closed, NtkMethod::ClosedForm),
-        ("analytic", request.methods.analytic, NtkMethod::Analytic),
-    ];
     let mut kernels = Vec::new();
     let mut notes = serde_json::Map::new();
-    for (name, wanted, method) in methods {
-        if !wanted {
-            continue;
-        }
+    for (name, method) in request.methods.chosen(request.kernel, request.block_size) {
         let options = NtkOptions {
             method,
             on_host: request.compute.backend.is_cpu(),
         };
         let start = Instant::now();
-        match kernel_of(&network, &inputs, &options).map(|ntk| ntk.kernel(rates)) {
-            Ok(values) => kernels.push(Kernel {
+        let computed = match request.kernel {
+            KernelKind::Ntk => JointNtk::new(&network, &points.train, &points.test, &options)
+                .map(|joint| joint.blocks(rates)),
+            KernelKind::Nngp { ensemble } => {
+                nngp::blocks(experiment, &device, method, &points, ensemble)?
+            }
+        };
+        match computed {
+            Ok(blocks) => kernels.push(Kernel {
                 name,
-                values,
+                values: blocks.train,
+                cross: request.ridge.map(|_| blocks.cross),
                 seconds: start.elapsed().as_secs_f64(),
             }),
             Err(reason @ (NtkError::ClosedFormDepth { .. } | NtkError::Analytic(_)))
@@ -123,12 +179,24 @@ pub fn ntk_kernels(experiment: &Experiment, request: &NtkRequest) -> anyhow::Res
             Err(error) => return Err(error.into()),
         }
     }
+    let predictions = match request.ridge {
+        Some(ridge) => Some(predict::predictions(
+            &kernels,
+            &points,
+            &network,
+            request.kernel,
+            ridge,
+        )?),
+        None => None,
+    };
     Ok(NtkKernels {
         device,
-        num_samples,
+        num_samples: points.num_samples,
         lr_weighted: request.lr_weighted,
+        kind: request.kernel,
         kernels,
         notes,
         setup_seconds,
+        predictions,
     })
 }

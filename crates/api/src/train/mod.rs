@@ -12,7 +12,10 @@ use std::cell::RefCell;
 use burn::tensor::Device;
 use overparam_model::Mlp;
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{train_from, Baseline, Checkpointing, LoopState, TrainStart};
+use overparam_trainer::{
+    train_from, Baseline, Checkpointing, Generalization, Linearization, LoopState, TrainStart,
+    TrainerError,
+};
 
 pub use engine::{engine_for, EngineChoice};
 pub use observer::TrainObserver;
@@ -118,11 +121,7 @@ impl TrainSetup<'_> {
         if let Some(teacher) = &dataset.teacher {
             baseline = baseline.with_teacher(teacher.directions.clone());
         }
-        let start = TrainStart {
-            baseline,
-            model,
-            state,
-        };
+        let generalization = self.generalization(&initial);
         // The loop calls the row and checkpoint callbacks one at a time.
         let observer = RefCell::new(observer);
         let mut rows = Vec::new();
@@ -134,19 +133,27 @@ impl TrainSetup<'_> {
             save: &mut save,
             interrupted: &mut interrupted,
         };
-        let result = train_from(
-            start,
-            inputs,
-            dataset.targets_tensor(device),
-            &resolved.train,
-            |record| {
-                logged_losses.push((record.step, record.loss));
-                observer.borrow_mut().row(record)?;
-                rows.push(record.clone());
-                Ok(())
-            },
-            checkpointing,
-        );
+        let result = generalization.and_then(|generalization| {
+            let start = TrainStart {
+                baseline,
+                model,
+                state,
+                generalization,
+            };
+            train_from(
+                start,
+                inputs,
+                dataset.targets_tensor(device),
+                &resolved.train,
+                |record| {
+                    logged_losses.push((record.step, record.loss));
+                    observer.borrow_mut().row(record)?;
+                    rows.push(record.clone());
+                    Ok(())
+                },
+                checkpointing,
+            )
+        });
         let (result, final_parameters) = match result {
             Ok((model, outcome)) => (Ok(outcome), Some(model.to_named_arrays())),
             Err(error) => (Err(error), None),
@@ -161,6 +168,42 @@ impl TrainSetup<'_> {
             resumed_from,
             learning_rates: applied_rates(resolved),
             num_samples: dataset.num_samples,
+            kernel_regression: self.kernel_regression(),
         }
+    }
+
+    /// The held-out points and, with `train.linearized`, the linearization at `initial` (θ_0).
+    fn generalization(&self, initial: &Mlp) -> Result<Generalization, TrainerError> {
+        let dataset = self.dataset;
+        let linearization = match self.experiment.config.train.linearized {
+            true => Some(Linearization::new(
+                initial,
+                &dataset.inputs,
+                &dataset.targets,
+                dataset.test.as_ref(),
+                &self.experiment.resolved.train.learning_rates,
+            )?),
+            false => None,
+        };
+        Ok(Generalization::new(
+            &dataset.inputs,
+            dataset.test.clone(),
+            linearization,
+        ))
+    }
+
+    /// With `train.linearized` and held-out points, the held-out loss of kernel regression
+    /// with the analytic K∞ (the infinitely wide network trained to convergence), or why
+    /// there is none.
+    fn kernel_regression(&self) -> Option<serde_json::Value> {
+        let test = self.dataset.test.as_ref()?;
+        if !self.experiment.config.train.linearized {
+            return None;
+        }
+        Some(crate::ntk::predict::analytic_regression_summary(
+            &self.experiment.resolved,
+            self.dataset,
+            test,
+        ))
     }
 }

@@ -2,6 +2,7 @@
 //! fields the command line writes to `summary.json`.
 
 use overparam_model::{NamedArray, ParameterId};
+use overparam_sweep::columns::{LIN_DISTANCE, LOSS_LIN, TEST_LIN_DISTANCE, TEST_LOSS_LIN};
 use overparam_trainer::{
     fitted_loss_rate, predicted_loss_rate, FiniteLoss, MetricRecord, StepEngine, TrainOutcome,
     TrainerError,
@@ -31,6 +32,8 @@ pub struct TrainRun {
     pub learning_rates: Value,
     /// Number of samples n (for the predicted loss rate).
     pub num_samples: usize,
+    /// With `train.linearized` and held-out points: `summary.json`'s `kernel_regression`.
+    pub kernel_regression: Option<Value>,
 }
 
 impl TrainRun {
@@ -66,6 +69,7 @@ impl TrainRun {
             "engine": self.engine.name(),
             "learning_rates": self.learning_rates,
         });
+        self.add_generalization(&mut summary);
         match &self.result {
             Ok(outcome) => {
                 summary["steps_run"] = json!(outcome.steps_run);
@@ -86,6 +90,28 @@ impl TrainRun {
             }
         }
         summary
+    }
+
+    /// `final_test_loss` and, with the linearized network, `final_linearized` (its columns in
+    /// the last logged row) and `kernel_regression`, when measured.
+    fn add_generalization(&self, summary: &mut Value) {
+        let Some(last) = self.rows.last().map(|row| &row.generalization) else {
+            return;
+        };
+        if let Some(test_loss) = last.test_loss {
+            summary["final_test_loss"] = json!(test_loss);
+        }
+        if let Some(linear) = &last.linearized {
+            summary["final_linearized"] = json!({
+                LOSS_LIN: linear.loss,
+                TEST_LOSS_LIN: linear.test_loss,
+                LIN_DISTANCE: linear.distance,
+                TEST_LIN_DISTANCE: linear.test_distance,
+            });
+        }
+        if let Some(regression) = &self.kernel_regression {
+            summary["kernel_regression"] = regression.clone();
+        }
     }
 
     /// The per-step loss factor predicted by λ_min(K_η) at step 0 (when `ntk_every` > 0)

@@ -1,28 +1,38 @@
-//! `overparam ntk`: the NTK of the configured network at its initialisation (or at `--init`
-//! parameters, on the config's data or `--data` inputs), by up to three methods, with their
-//! agreement, the spectrum and per-stage timings; computed by the library API
-//! (`overparam_api::ntk`), written here as `.npy` files and `summary.json`.
+//! `overparam ntk`: the NTK (or NNGP kernel) of the configured network at its initialisation
+//! (or at `--init` parameters, on the config's data or `--data` inputs), by up to three
+//! methods, with their agreement, the spectrum, per-stage timings and, with `--predict`, the
+//! cross kernels and kernel-regression predictions on the held-out points; computed by the
+//! library API (`overparam_api::ntk`), written here as `.npy`/`.npz` files and `summary.json`.
 
+use std::path::Path;
 use std::time::Instant;
 
-use overparam_api::ntk::{ntk_kernels, read_inputs, NtkRequest};
+use overparam_api::ntk::{ntk_kernels, read_inputs, KernelKind, NtkKernels, NtkRequest};
 use overparam_model::NamedArray;
 use overparam_sweep::files::write_atomically_with;
-use overparam_trainer::write_npy_array;
+use overparam_trainer::{write_npy_array, write_npz_arrays};
 use serde_json::{json, Value};
 
 use super::common::{load_config, prepare_out_dir, summary_header};
 
-use crate::cli::{NtkArgs, NtkMethodArg};
+use crate::cli::{KernelArg, NtkArgs, NtkMethodArg};
 use crate::output::write_json;
 
 /// Files `ntk` writes (removed first if an earlier run left them).
-const NTK_OUTPUTS: [&str; 5] = [
+const NTK_OUTPUTS: [&str; 13] = [
     "summary.json",
     "eigenvalues.npy",
+    "predictions.npz",
     "ntk_jacobian.npy",
     "ntk_closed.npy",
     "ntk_analytic.npy",
+    "ntk_jacobian_cross.npy",
+    "ntk_closed_cross.npy",
+    "ntk_analytic_cross.npy",
+    "nngp_empirical.npy",
+    "nngp_analytic.npy",
+    "nngp_empirical_cross.npy",
+    "nngp_analytic_cross.npy",
 ];
 
 /// Runs `overparam ntk`.
@@ -58,17 +68,20 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         inputs: file_inputs,
         init: run.init_source(),
         block_size: usize::try_from(args.block_size).unwrap_or(usize::MAX),
+        kernel: match args.kernel {
+            KernelArg::Ntk => KernelKind::Ntk,
+            KernelArg::Nngp => KernelKind::Nngp {
+                ensemble: usize::try_from(args.ensemble).unwrap_or(usize::MAX),
+            },
+        },
+        ridge: args.predict.then_some(args.ridge),
     };
     let before_setup = started.elapsed().as_secs_f64();
     let mut kernels = ntk_kernels(&experiment, &request)?;
     kernels.setup_seconds += before_setup;
-    let n = kernels.num_samples;
-    for kernel in &kernels.kernels {
-        let array = NamedArray::new(kernel.name, vec![n, n], kernel.values.clone())?;
-        let path = out.join(format!("ntk_{}.npy", kernel.name));
-        write_atomically_with(&path, |w| write_npy_array(w, &array))?;
-    }
+    write_kernels(&out, &kernels)?;
     let spectrum = kernels.spectrum()?;
+    let n = kernels.num_samples;
     let eigenvalues = NamedArray::new(
         "eigenvalues",
         vec![n],
@@ -87,11 +100,62 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     summary["data"] = json!(args.data.as_ref().map(|p| p.display().to_string()));
     write_json(&out.join("summary.json"), &summary)?;
     println!(
-        "λ_min = {:.6e}, λ_max = {:.6e} ({} kernel, n = {n}); outputs in {}",
+        "λ_min = {:.6e}, λ_max = {:.6e} ({} {} kernel, n = {n}); outputs in {}",
         spectrum.spectrum.ntk_min_eigenvalue(),
         spectrum.spectrum.ntk_max_eigenvalue(),
         spectrum.of,
+        kernels.kind.name().to_uppercase(),
         out.display()
     );
+    if let Some(predictions) = &kernels.predictions {
+        for p in &predictions.by_method {
+            println!(
+                "kernel regression ({}): test loss {:.6e}, train loss {:.3e}, κ(K + ρI) = {:.3e}",
+                p.method, p.test_loss, p.train_loss, p.condition_number
+            );
+            // f64 keeps ~16 digits; each power of ten of κ costs one of them.
+            if p.condition_number > 1e12 {
+                eprintln!(
+                    "warning: the {} kernel's solve is ill conditioned (κ = {:.1e}): its predictions keep about {:.0} digits; a --ridge would stabilise them",
+                    p.method,
+                    p.condition_number,
+                    (16.0 - p.condition_number.log10()).max(0.0)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `<kind>_<method>.npy` `[n, n]` per kernel, `<kind>_<method>_cross.npy` `[n_test, n]` and
+/// `predictions.npz` (`y_test`, `f0_test`, `prediction_<method>`) with predictions.
+fn write_kernels(out: &Path, kernels: &NtkKernels) -> anyhow::Result<()> {
+    let n = kernels.num_samples;
+    let kind = kernels.kind.name();
+    for kernel in &kernels.kernels {
+        let array = NamedArray::new(kernel.name, vec![n, n], kernel.values.clone())?;
+        let path = out.join(format!("{kind}_{}.npy", kernel.name));
+        write_atomically_with(&path, |w| write_npy_array(w, &array))?;
+        if let Some(cross) = &kernel.cross {
+            let rows = cross.len() / n.max(1);
+            let array = NamedArray::new(kernel.name, vec![rows, n], cross.clone())?;
+            let path = out.join(format!("{kind}_{}_cross.npy", kernel.name));
+            write_atomically_with(&path, |w| write_npy_array(w, &array))?;
+        }
+    }
+    if let Some(predictions) = &kernels.predictions {
+        let n_test = predictions.test_targets.len();
+        let mut arrays = vec![
+            NamedArray::new("y_test", vec![n_test], predictions.test_targets.clone())?,
+            NamedArray::new("f0_test", vec![n_test], predictions.initial_test.clone())?,
+        ];
+        for p in &predictions.by_method {
+            let name = format!("prediction_{}", p.method);
+            arrays.push(NamedArray::new(&name, vec![n_test], p.test.clone())?);
+        }
+        write_atomically_with(&out.join("predictions.npz"), |w| {
+            write_npz_arrays(w, &arrays)
+        })?;
+    }
     Ok(())
 }

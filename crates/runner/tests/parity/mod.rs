@@ -130,6 +130,7 @@ fn problem(activation: Activation) -> Dataset {
             width: 4,
             orthonormal: true,
             seed: 3,
+            test: None,
             activation,
         },
         seed: 5,

@@ -69,6 +69,38 @@ pub struct DataSpec {
     pub labels: LabelSource,
     /// Seed of the inputs and of random labels.
     pub seed: u64,
+    /// The held-out points, if any.
+    pub test: Option<TestSpec>,
+}
+
+/// Where the held-out points come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestSpec {
+    /// `num_samples` points drawn like the training ones: inputs from the same law (their own
+    /// stream of the seed), labels by the same teacher or planted directions, or fresh random
+    /// labels (their own stream). Needs generated inputs and labels that are not a file's.
+    Drawn {
+        /// Number of held-out points.
+        num_samples: usize,
+    },
+    /// Arrays `x` `[n_test, d]` and `y` `[n_test]` of an `.npz` file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The number of rows it must have; `None`: whatever it has.
+        num_samples: Option<usize>,
+    },
+}
+
+/// Held-out points on the host, in f64.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestSet {
+    /// Number of held-out points n_test.
+    pub num_samples: usize,
+    /// X_test, row-major `[n_test, d]`.
+    pub inputs: Vec<f64>,
+    /// y_test, `[n_test]`.
+    pub targets: Vec<f64>,
 }
 
 /// Inputs and targets on the host, in f64.
@@ -84,6 +116,8 @@ pub struct Dataset {
     pub targets: Vec<f64>,
     /// The teacher, when the labels come from one.
     pub teacher: Option<Teacher>,
+    /// The held-out points, when the spec asks for them.
+    pub test: Option<TestSet>,
 }
 
 impl Dataset {
@@ -99,47 +133,24 @@ impl Dataset {
             }
             InputSource::File(path) => read_checked(path, "x", &[n, d])?,
         };
-        let rows = || inputs.chunks_exact(d.max(1));
-        let mut teacher = None;
-        let targets = match &spec.labels {
-            LabelSource::Teacher {
-                width,
-                orthonormal,
-                seed,
-                activation,
-            } => {
-                let mut rng = stream_rng(*seed, RngStream::Teacher);
-                let directions = unit_directions(*width, d, *orthonormal, &mut rng)?;
-                let t = Teacher {
-                    directions,
-                    activation: *activation,
-                };
-                let y = rows().map(|x| t.output(x)).collect();
-                teacher = Some(t);
-                y
-            }
-            LabelSource::Random(law) => {
-                random_labels(*law, n, &mut stream_rng(spec.seed, RngStream::Labels))
-            }
-            LabelSource::PlantedQuadratic {
-                width,
-                orthonormal,
-                seed,
-            } => {
-                let mut rng = stream_rng(*seed, RngStream::Teacher);
-                let directions = unit_directions(*width, d, *orthonormal, &mut rng)?;
-                rows()
-                    .map(|x| planted_quadratic_output(&directions, x))
-                    .collect()
-            }
-            LabelSource::File(path) => read_checked(path, "y", &[n])?,
+        let rule = LabelRule::new(&spec.labels, d)?;
+        let made = rule.labels(&inputs, d, &mut stream_rng(spec.seed, RngStream::Labels));
+        let targets = match (made, &spec.labels) {
+            (Some(targets), _) => targets,
+            (None, LabelSource::File(path)) => read_checked(path, "y", &[n])?,
+            (None, _) => unreachable!("only file labels are not made"),
+        };
+        let test = match &spec.test {
+            None => None,
+            Some(test) => Some(test_set(spec, test, &rule)?),
         };
         Ok(Dataset {
             num_samples: n,
             input_dim: d,
             inputs,
             targets,
-            teacher,
+            teacher: rule.teacher(),
+            test,
         })
     }
 
@@ -160,13 +171,130 @@ impl Dataset {
     }
 }
 
+/// The held-out points of `spec` as `test` describes them, labelled by `rule` when drawn.
+fn test_set(spec: &DataSpec, test: &TestSpec, rule: &LabelRule) -> Result<TestSet, TrainerError> {
+    let d = spec.input_dim;
+    let (inputs, targets) = match test {
+        TestSpec::Drawn { num_samples } => {
+            let InputSource::Generated(law) = spec.inputs else {
+                return Err(TrainerError::InvalidData(
+                    "held-out points drawn from the data's law need generated inputs: with data.inputs = \"file\" give data.test_path".into(),
+                ));
+            };
+            let inputs = generate_inputs(
+                law,
+                *num_samples,
+                d,
+                &mut stream_rng(spec.seed, RngStream::TestInputs),
+            );
+            let Some(targets) = rule.labels(
+                &inputs,
+                d,
+                &mut stream_rng(spec.seed, RngStream::TestLabels),
+            ) else {
+                return Err(TrainerError::InvalidData(
+                    "held-out points need a labelling rule: with data.labels = \"file\" give data.test_path".into(),
+                ));
+            };
+            (inputs, targets)
+        }
+        TestSpec::File { path, num_samples } => {
+            let x = read_npz_arrays(path, &["x"])?.remove(0);
+            let rows = x.shape.first().copied().unwrap_or(0);
+            let expected = vec![num_samples.unwrap_or(rows), d];
+            let inputs = checked(path, x, &expected)?;
+            let targets = read_checked(path, "y", &[expected[0]])?;
+            (inputs, targets)
+        }
+    };
+    Ok(TestSet {
+        num_samples: targets.len(),
+        inputs,
+        targets,
+    })
+}
+
+/// How labels are made from inputs (file labels are read, not made).
+enum LabelRule {
+    /// y = f*(x).
+    Teacher(Teacher),
+    /// y = Σ_j (u_j·x)² for these unit directions u_j.
+    Planted(Vec<Vec<f64>>),
+    /// Labels independent of x.
+    Random(RandomLabels),
+    /// Labels from a file.
+    File,
+}
+
+impl LabelRule {
+    /// The rule of `source` for inputs of dimension `input_dim` (drawing the teacher or the
+    /// planted directions from their seed).
+    fn new(source: &LabelSource, input_dim: usize) -> Result<Self, TrainerError> {
+        Ok(match source {
+            LabelSource::Teacher {
+                width,
+                orthonormal,
+                seed,
+                activation,
+            } => {
+                let mut rng = stream_rng(*seed, RngStream::Teacher);
+                LabelRule::Teacher(Teacher {
+                    directions: unit_directions(*width, input_dim, *orthonormal, &mut rng)?,
+                    activation: *activation,
+                })
+            }
+            LabelSource::PlantedQuadratic {
+                width,
+                orthonormal,
+                seed,
+            } => {
+                let mut rng = stream_rng(*seed, RngStream::Teacher);
+                LabelRule::Planted(unit_directions(*width, input_dim, *orthonormal, &mut rng)?)
+            }
+            LabelSource::Random(law) => LabelRule::Random(*law),
+            LabelSource::File(_) => LabelRule::File,
+        })
+    }
+
+    /// The labels of `inputs` `[n, d]` (random ones drawn from `rng`); `None` for file labels.
+    fn labels(
+        &self,
+        inputs: &[f64],
+        input_dim: usize,
+        rng: &mut impl rand::Rng,
+    ) -> Option<Vec<f64>> {
+        let rows = inputs.chunks_exact(input_dim.max(1));
+        Some(match self {
+            LabelRule::Teacher(teacher) => rows.map(|x| teacher.output(x)).collect(),
+            LabelRule::Planted(directions) => rows
+                .map(|x| planted_quadratic_output(directions, x))
+                .collect(),
+            LabelRule::Random(law) => random_labels(*law, rows.len(), rng),
+            LabelRule::File => return None,
+        })
+    }
+
+    /// The teacher, when the labels come from one.
+    fn teacher(self) -> Option<Teacher> {
+        match self {
+            LabelRule::Teacher(teacher) => Some(teacher),
+            _ => None,
+        }
+    }
+}
+
 /// Reads array `name` from `path`, checks its shape and that every entry is finite.
 fn read_checked(path: &Path, name: &str, shape: &[usize]) -> Result<Vec<f64>, TrainerError> {
     let array = read_npz_arrays(path, &[name])?.remove(0);
+    checked(path, array, shape)
+}
+
+/// The values of `array` (read from `path`) after checking its shape and finiteness.
+fn checked(path: &Path, array: NamedArray, shape: &[usize]) -> Result<Vec<f64>, TrainerError> {
     if array.shape != shape {
         return Err(TrainerError::ShapeMismatch {
             path: path.to_path_buf(),
-            array: name.to_string(),
+            array: array.name.clone(),
             expected: shape.to_vec(),
             found: array.shape,
         });

@@ -14,16 +14,22 @@
 
 mod analytic;
 mod closed_form;
+mod cross;
 mod jacobian;
 mod method;
 mod parts;
+mod regression;
 mod spectrum;
 mod tracking;
 
-use analytic::analytic_ntk;
-pub use analytic::AnalyticNtkError;
+pub use analytic::{analytic_nngp, analytic_ntk, AnalyticNtkError};
+pub use cross::{JointNtk, KernelBlocks};
 use jacobian::jacobian_ntk;
 pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;
-pub use spectrum::{kernel_drift, ntk_spectrum, relative_frobenius_error, Spectrum, SpectrumError};
+pub use regression::{kernel_regression, KernelRegression, RegressionError};
+pub use spectrum::{
+    kernel_drift, ntk_spectrum, relative_frobenius_error, Eigendecomposition, Spectrum,
+    SpectrumError,
+};
 pub use tracking::{KernelRecord, KernelTracker};

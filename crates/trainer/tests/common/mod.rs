@@ -78,6 +78,7 @@ pub fn random_problem(num_samples: usize, input_dim: usize, seed: u64) -> Datase
         inputs: InputSource::Generated(InputLaw::Gaussian),
         labels: LabelSource::Random(RandomLabels::Gaussian),
         seed,
+        test: None,
     })
     .expect("generated data is valid")
 }
@@ -95,6 +96,7 @@ pub fn sphere_problem(
         inputs: InputSource::Generated(InputLaw::Sphere),
         labels: LabelSource::Random(labels),
         seed,
+        test: None,
     })
     .expect("generated data is valid")
 }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{ensure, Context};
 use overparam_model::Activation;
-use overparam_trainer::data::{DataSpec, InputLaw, InputSource, LabelSource, RandomLabels};
+use overparam_trainer::data::{
+    DataSpec, InputLaw, InputSource, LabelSource, RandomLabels, TestSpec,
+};
 
 use crate::config::{DataSection, InputsKey, LabelsKey, RandomLabelsKey};
 
@@ -20,6 +22,31 @@ impl DataSection {
             inputs,
             labels,
             seed,
+            test: self.test()?,
+        })
+    }
+
+    /// `data.n_test` and `data.test_path` as the held-out points' source.
+    fn test(&self) -> anyhow::Result<Option<TestSpec>> {
+        Ok(match (&self.test_path, self.n_test) {
+            (Some(path), n_test) => Some(TestSpec::File {
+                path: path.clone(),
+                num_samples: (n_test > 0).then_some(n_test),
+            }),
+            (None, 0) => None,
+            (None, n_test) => {
+                ensure!(
+                    self.inputs != InputsKey::File,
+                    "data.n_test draws held-out inputs from the data's law: with data.inputs = \"file\" give data.test_path instead"
+                );
+                ensure!(
+                    self.labels != LabelsKey::File,
+                    "data.n_test labels held-out points by the data's rule: with data.labels = \"file\" give data.test_path instead"
+                );
+                Some(TestSpec::Drawn {
+                    num_samples: n_test,
+                })
+            }
         })
     }
 

@@ -80,6 +80,7 @@ fn problem(
         inputs: InputSource::Generated(InputLaw::Sphere),
         labels: LabelSource::Random(RandomLabels::Gaussian),
         seed: 7,
+        test: None,
     })
     .expect("generated data is valid");
     (

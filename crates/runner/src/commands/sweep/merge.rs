@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use overparam_sweep::columns::{
-    ACTIVE_FRACTION, LAMBDA_MAX, LAMBDA_MIN, LOSS, MOVE_A, MOVE_B, MOVE_W, NTK_DRIFT,
-    RESULT_COLUMNS, RUN_ID,
+    ACTIVE_FRACTION, LAMBDA_MAX, LAMBDA_MIN, LIN_DISTANCE, LOSS, LOSS_LIN, MOVE_A, MOVE_B, MOVE_W,
+    NTK_DRIFT, RESULT_COLUMNS, RUN_ID, TEST_LIN_DISTANCE, TEST_LOSS, TEST_LOSS_LIN,
 };
 use overparam_sweep::files::write_atomically;
 use overparam_sweep::manifest::Manifest;
@@ -97,6 +97,13 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
             .with_context(|| format!("{}", metrics_path.display()))?;
         Ok(table.rows[row][index].clone())
     };
+    // Columns added later: empty for a run written before they existed.
+    let added_metric = |row: Option<usize>, column: &str| -> anyhow::Result<String> {
+        match &metrics {
+            Some(table) if table.column(column).is_err() => Ok(String::new()),
+            _ => metric(row, column),
+        }
+    };
     let first = metrics.as_ref().filter(|t| !t.rows.is_empty()).map(|_| 0);
     let last = metrics.as_ref().and_then(|t| t.rows.len().checked_sub(1));
     let number = |key: &str| summary[key].as_f64().map(|v| v.to_string());
@@ -122,5 +129,14 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
         metric(last, ACTIVE_FRACTION)?,
         metric(last, NTK_DRIFT)?,
         number("wall_time_s").unwrap_or_default(),
+        added_metric(last, TEST_LOSS)?,
+        added_metric(last, LOSS_LIN)?,
+        added_metric(last, TEST_LOSS_LIN)?,
+        added_metric(last, LIN_DISTANCE)?,
+        added_metric(last, TEST_LIN_DISTANCE)?,
+        summary["kernel_regression"]["analytic_test_loss"]
+            .as_f64()
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
     ])
 }

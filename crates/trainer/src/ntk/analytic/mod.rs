@@ -74,12 +74,7 @@ pub fn analytic_ntk(
     let weight_rate = |l: usize| rate(ParameterId::Weights(l + 1));
     let bias_rate = |l: usize| rate(ParameterId::Biases(l + 1));
 
-    let mut sigma = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            sigma[i * n + j] = rows[i].iter().zip(rows[j]).map(|(a, b)| a * b).sum();
-        }
-    }
+    let mut sigma = input_gram(&rows);
     let mut theta: Vec<f64> = sigma
         .iter()
         .map(|s| weight_rate(0) * s + bias_rate(0))
@@ -99,6 +94,39 @@ pub fn analytic_ntk(
         sigma = values;
     }
     Ok(theta)
+}
+
+/// The infinite-width NNGP kernel, the covariance of the initial network's outputs over its
+/// initializations, E_θ0[f(x) f(x′)] `[n, n]` (row-major, f64) for `inputs` `[n, d]`: with
+/// a ~ N(0, 1) (or ±1) independent of the hidden layers and s = 1/√m_L, it is E_L of the
+/// recursion on [`analytic_ntk`] (Σ_{L+1} in Lee et al. 2018), whatever is trained.
+pub fn analytic_nngp(inputs: &[f64], config: &MlpConfig) -> Result<Vec<f64>, AnalyticNtkError> {
+    let moments = layer_moment_function(config)?;
+    let rows: Vec<&[f64]> = inputs.chunks_exact(config.input_dim).collect();
+    let mut sigma = input_gram(&rows);
+    for _ in 0..config.depth() {
+        sigma = layer_moments(
+            config.activation,
+            moments,
+            config.bias_init,
+            &sigma,
+            rows.len(),
+        )
+        .0;
+    }
+    Ok(sigma)
+}
+
+/// Σ_1 = XXᵀ `[n, n]` for the rows x_i of X.
+fn input_gram(rows: &[&[f64]]) -> Vec<f64> {
+    let n = rows.len();
+    let mut gram = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            gram[i * n + j] = rows[i].iter().zip(rows[j]).map(|(a, b)| a * b).sum();
+        }
+    }
+    gram
 }
 
 /// The per-pair moments (E[σσ′], E[σ′σ′]) of `config`'s activation, or why `config` has no
