@@ -285,7 +285,10 @@ fn a_full_sweep_gets_every_plot() {
     assert_has(&loss, "solid: training loss, dashed: held-out loss");
     let general = fs::read_to_string(tmp.path().join("plots/generalization_vs_width.svg")).unwrap();
     assert_has(&general, "held-out loss, median per width");
-    assert_has(&general, "kernel regression with K∞ (m → ∞), in its group");
+    assert_has(
+        &general,
+        "kernel regression with K∞ (m → ∞, mean over initializations), in its group",
+    );
     assert_has(
         &general,
         "n = 128, bias init b₀ = −1.5, training: slope −0.50",

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use overparam_model::{Mlp, NamedArray};
-use overparam_trainer::data::{check_finite, Dataset, Teacher};
+use overparam_trainer::data::{check_finite, Dataset, Teacher, TestSet};
 
 use crate::config::{ResolvedRun, RunConfig};
 use crate::network::{initial_network, initial_parameters, near_teacher, Init};
@@ -75,6 +75,34 @@ impl Experiment {
             targets: y.values,
             teacher: None,
             test: None,
+        })
+    }
+
+    /// Held-out points from the caller in place of the config's: `x` `[n_test, d]` and `y`
+    /// `[n_test]`, checked against `data.d`, each other and for finiteness (errors name `place`
+    /// and the array).
+    pub fn test_set_from_arrays(
+        &self,
+        place: &str,
+        x: NamedArray,
+        y: NamedArray,
+    ) -> anyhow::Result<TestSet> {
+        let d = self.config.data.d;
+        let n_test = x.shape.first().copied().unwrap_or(0);
+        anyhow::ensure!(n_test > 0, "{place}: array `{}` has no rows", x.name);
+        for (array, expected) in [(&x, vec![n_test, d]), (&y, vec![n_test])] {
+            anyhow::ensure!(
+                array.shape == expected,
+                "{place}: array `{}` has shape {:?}, expected {expected:?} (data.d = {d})",
+                array.name,
+                array.shape
+            );
+            check_finite(place, array)?;
+        }
+        Ok(TestSet {
+            num_samples: n_test,
+            inputs: x.values,
+            targets: y.values,
         })
     }
 

@@ -13,6 +13,7 @@ fn request(methods: NtkMethods, skip_inapplicable: bool) -> NtkRequest {
         skip_inapplicable,
         lr_weighted: false,
         inputs: None,
+        given: Default::default(),
         init: None,
         block_size: 5,
         kernel: overparam_api::ntk::KernelKind::Ntk,

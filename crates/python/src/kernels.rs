@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use overparam_api::ntk::ntk_kernels;
+use overparam_api::ntk::predict::Predictions;
+use overparam_api::ntk::{ntk_kernels, GivenPoints, KernelKind};
 use overparam_api::{Init, NamedArray, NtkMethods, NtkRequest};
 use overparam_runner::memory::MemoryEstimate;
 use overparam_trainer::ntk::ntk_spectrum;
@@ -31,9 +32,13 @@ pub fn configured_dtype(backend: &str) -> PyResult<Option<&'static str>> {
 
 /// The kernels `[n, n]` (float64) of `methods` for the network of `config` at `params` (else
 /// its initial draw) on `x` `[n, d]` (else the config's inputs); with `lr_weighted`, K_η with
-/// the config's rates. Returns (a dict method → kernel, the notes of skipped methods as JSON).
+/// the config's rates; `kernel` `ntk` or `nngp` (the empirical NNGP over `ensemble` draws).
+/// With `x_test` `[n_test, d]` also the cross kernels `<method>_cross` `[n_test, n]`; with
+/// `ridge`, kernel-regression predictions at `x_test` from `y` (`y_test` for their loss).
+/// Returns (a dict of kernels, the notes of skipped methods as JSON, the predictions: a dict
+/// method → {prediction, test_loss, train_loss, condition_number} plus `f0_test`, or None).
 #[pyfunction]
-#[pyo3(signature = (config, overrides, x, params, methods, lr_weighted, block_size, backend, dtype, skip_inapplicable, max_memory = None))]
+#[pyo3(signature = (config, overrides, x, params, methods, lr_weighted, block_size, backend, dtype, skip_inapplicable, max_memory = None, x_test = None, y = None, y_test = None, ridge = None, kernel = "ntk", ensemble = 256))]
 #[allow(clippy::too_many_arguments)]
 pub fn ntk<'py>(
     py: Python<'py>,
@@ -48,7 +53,13 @@ pub fn ntk<'py>(
     dtype: &str,
     skip_inapplicable: bool,
     max_memory: Option<&str>,
-) -> PyResult<(Bound<'py, PyDict>, String)> {
+    x_test: Option<&Bound<'py, PyAny>>,
+    y: Option<&Bound<'py, PyAny>>,
+    y_test: Option<&Bound<'py, PyAny>>,
+    ridge: Option<f64>,
+    kernel: &str,
+    ensemble: usize,
+) -> PyResult<(Bound<'py, PyDict>, String, Option<Bound<'py, PyDict>>)> {
     if let Some(unknown) = methods.iter().find(|m| !METHODS.contains(&m.as_str())) {
         return Err(PyValueError::new_err(format!(
             "method: `{unknown}` is not one of jacobian, closed, analytic, all"
@@ -58,6 +69,23 @@ pub fn ntk<'py>(
         return Err(PyValueError::new_err("block_size must be at least 1"));
     }
     let wanted = |name: &str| methods.iter().any(|m| m == name);
+    let kernel = match kernel {
+        "ntk" => KernelKind::Ntk,
+        "nngp" => KernelKind::Nngp { ensemble },
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "kernel: `{other}` is not one of ntk, nngp"
+            )))
+        }
+    };
+    let optional = |argument: &str, value: Option<&Bound<'py, PyAny>>| {
+        value.map(|v| read_array(argument, argument, v)).transpose()
+    };
+    let given = GivenPoints {
+        targets: optional("y", y)?,
+        test_inputs: optional("x_test", x_test)?,
+        test_targets: optional("y_test", y_test)?,
+    };
     let request = NtkRequest {
         compute: compute(backend, dtype)?,
         methods: NtkMethods {
@@ -68,10 +96,11 @@ pub fn ntk<'py>(
         skip_inapplicable,
         lr_weighted,
         inputs: x.map(|x| read_array("x", "x", x)).transpose()?,
+        given,
         init: params.map(read_params).transpose()?.map(Init::Arrays),
         block_size,
-        kernel: overparam_api::ntk::KernelKind::Ntk,
-        ridge: None,
+        kernel,
+        ridge,
     };
     let experiment = experiment(py, config, overrides)?;
     let rows = request
@@ -89,15 +118,56 @@ pub fn ntk<'py>(
     let kernels = guarded(py, ErrorKind::Input, || ntk_kernels(&experiment, &request))?;
     let n = kernels.num_samples;
     let dict = PyDict::new(py);
+    let predictions = match &kernels.predictions {
+        Some(predictions) => Some(predictions_dict(py, predictions)?),
+        None => None,
+    };
     for kernel in kernels.kernels {
-        let array = NamedArray {
-            name: kernel.name.to_string(),
-            shape: vec![n, n],
-            values: kernel.values,
-        };
+        let array = NamedArray::new(kernel.name, vec![n, n], kernel.values).map_err(value_error)?;
         dict.set_item(kernel.name, to_numpy(py, array)?)?;
+        if let Some(cross) = kernel.cross {
+            let name = format!("{}_cross", kernel.name);
+            let array = NamedArray::new(&name, vec![cross.len() / n.max(1), n], cross)
+                .map_err(value_error)?;
+            dict.set_item(name, to_numpy(py, array)?)?;
+        }
     }
-    Ok((dict, serde_json::Value::Object(kernels.notes).to_string()))
+    Ok((
+        dict,
+        serde_json::Value::Object(kernels.notes).to_string(),
+        predictions,
+    ))
+}
+
+/// The predictions as a dict: `f0_test`, `ridge` and per method a dict of `prediction`
+/// `[n_test]`, `test_loss` (None without y_test), `train_loss` and `condition_number`.
+fn predictions_dict<'py>(
+    py: Python<'py>,
+    predictions: &Predictions,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let vector = |name: &str, values: &[f64]| {
+        NamedArray::new(name, vec![values.len()], values.to_vec()).map_err(value_error)
+    };
+    dict.set_item("ridge", predictions.ridge)?;
+    dict.set_item(
+        "f0_test",
+        to_numpy(py, vector("f0_test", &predictions.initial_test)?)?,
+    )?;
+    for p in &predictions.by_method {
+        let entry = PyDict::new(py);
+        entry.set_item("prediction", to_numpy(py, vector(p.method, &p.test)?)?)?;
+        entry.set_item("test_loss", p.test_loss)?;
+        entry.set_item("train_loss", p.train_loss)?;
+        entry.set_item("condition_number", p.condition_number)?;
+        dict.set_item(p.method, entry)?;
+    }
+    Ok(dict)
+}
+
+/// A shape error as a `ValueError`.
+fn value_error(error: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(error.to_string())
 }
 
 /// The eigenvalues `[n]`, ascending, of the symmetric `kernel` `[n, n]` (faer's

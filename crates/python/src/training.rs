@@ -48,7 +48,7 @@ impl TrainObserver for Watch {
 /// `summary` (summary.json's fields, as JSON) and `error` (None, or why the run failed); with
 /// `train.seeds = S` > 1, a list of S such dicts, seed by seed (each as `seed-<s>/`).
 #[pyfunction]
-#[pyo3(signature = (config, overrides, x, y, params, backend, dtype, engine, progress, max_memory = None))]
+#[pyo3(signature = (config, overrides, x, y, params, backend, dtype, engine, progress, max_memory = None, x_test = None, y_test = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn train<'py>(
     py: Python<'py>,
@@ -62,6 +62,8 @@ pub fn train<'py>(
     engine: &str,
     progress: bool,
     max_memory: Option<&str>,
+    x_test: Option<&Bound<'py, PyAny>>,
+    y_test: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let compute = compute(backend, dtype)?;
     let engine: EngineChoice = choice("engine", engine)?;
@@ -79,6 +81,29 @@ pub fn train<'py>(
             })?)
         }
         _ => return Err(PyValueError::new_err("x and y: give both or neither")),
+    };
+    let dataset = match (x_test, y_test) {
+        (None, None) => dataset,
+        (Some(x_test), Some(y_test)) => {
+            let arrays = (
+                read_array("x_test", "x_test", x_test)?,
+                read_array("y_test", "y_test", y_test)?,
+            );
+            Some(guarded(py, ErrorKind::Input, || {
+                let mut dataset = match dataset {
+                    Some(dataset) => dataset,
+                    None => experiment.dataset()?,
+                };
+                dataset.test =
+                    Some(experiment.test_set_from_arrays("x_test, y_test", arrays.0, arrays.1)?);
+                Ok(dataset)
+            })?)
+        }
+        _ => {
+            return Err(PyValueError::new_err(
+                "x_test and y_test: give both or neither",
+            ))
+        }
     };
     let init_description = init.as_ref().map(ToString::to_string);
     let options = TrainOptions {

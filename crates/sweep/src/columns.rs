@@ -101,8 +101,13 @@ pub const FINAL_TEST_LOSS: &str = "final_test_loss";
 /// network trained to convergence), where the architecture has one.
 pub const KERNEL_REGRESSION_TEST_LOSS: &str = "kernel_regression_test_loss";
 
+/// [`KERNEL_REGRESSION_TEST_LOSS`] averaged over initializations: the mean prediction's loss
+/// plus the variance that the initial function f_0 leaves in the infinitely wide network's
+/// prediction. What the held-out loss of wide networks approaches.
+pub const KERNEL_REGRESSION_EXPECTED_TEST_LOSS: &str = "kernel_regression_expected_test_loss";
+
 /// The columns of `results.csv` after the swept keys, in order.
-pub const RESULT_COLUMNS: [&str; 18] = [
+pub const RESULT_COLUMNS: [&str; 19] = [
     STATUS,
     ERROR,
     FINAL_LOSS,
@@ -121,4 +126,5 @@ pub const RESULT_COLUMNS: [&str; 18] = [
     LIN_DISTANCE,
     TEST_LIN_DISTANCE,
     KERNEL_REGRESSION_TEST_LOSS,
+    KERNEL_REGRESSION_EXPECTED_TEST_LOSS,
 ];

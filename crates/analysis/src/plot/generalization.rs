@@ -4,7 +4,8 @@
 //! which the lazy regime predicts to shrink as m^(−1/2).
 
 use overparam_sweep::columns::{
-    FINAL_LOSS, FINAL_TEST_LOSS, KERNEL_REGRESSION_TEST_LOSS, LIN_DISTANCE, TEST_LIN_DISTANCE,
+    FINAL_LOSS, FINAL_TEST_LOSS, KERNEL_REGRESSION_EXPECTED_TEST_LOSS, KERNEL_REGRESSION_TEST_LOSS,
+    LIN_DISTANCE, TEST_LIN_DISTANCE,
 };
 use plotters::style::RGBColor;
 
@@ -21,8 +22,20 @@ const NAME: &str = "generalization_vs_width";
 /// How many decades below the smallest held-out loss the training loss may reach and still be
 /// drawn: further down it would flatten the held-out curves the panel is about.
 const TRAIN_DECADES: f64 = 3.0;
-/// The legend text of the kernel-regression line(s).
-const KERNEL: &str = "kernel regression with K∞ (m → ∞)";
+/// The infinite-width levels drawn as horizontal lines: the `results.csv` column, the legend
+/// text and the stroke.
+const KERNEL_LEVELS: [(&str, &str, fn(RGBColor) -> Stroke); 2] = [
+    (
+        KERNEL_REGRESSION_TEST_LOSS,
+        "kernel regression with K∞ (m → ∞, mean over initializations)",
+        |c| Stroke::dashed(c, 2),
+    ),
+    (
+        KERNEL_REGRESSION_EXPECTED_TEST_LOSS,
+        "m → ∞, expected over initializations (f_0 included)",
+        |c| Stroke::line(c, 3).faint(0.5),
+    ),
+];
 
 /// The generalization-vs-width figure: a panel of held-out losses and one of the distance from
 /// the linearized network, each where some run has the values in `results.csv`.
@@ -70,11 +83,11 @@ pub fn medians(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 /// The held-out loss of kernel regression with K∞ of a group: the median over its runs of the
 /// positive values (one task, one value; seeds drawing other data may differ).
-fn kernel_level(group: &Group) -> Option<f64> {
+fn kernel_level(group: &Group, column: &str) -> Option<f64> {
     let values = group
         .runs
         .iter()
-        .filter_map(|r| r.number(KERNEL_REGRESSION_TEST_LOSS))
+        .filter_map(|r| r.number(column))
         .filter(|v| *v > 0.0 && v.is_finite());
     median(values)
 }
@@ -89,7 +102,6 @@ fn held_out_panel(groups: &WidthGroups) -> Option<Panel> {
     panel.title = Some("held-out loss".into());
     let mut tested = Vec::new();
     let mut training = Vec::new();
-    let mut kernel: Vec<(RGBColor, f64)> = Vec::new();
     for group in groups.groups() {
         let test = points(&group.runs, FINAL_TEST_LOSS);
         if test.is_empty() {
@@ -105,9 +117,6 @@ fn held_out_panel(groups: &WidthGroups) -> Option<Panel> {
         let train = medians(&points(&group.runs, FINAL_LOSS));
         if !train.is_empty() {
             training.push(Mark::new(train, train_stroke(colour)));
-        }
-        if let Some(level) = kernel_level(group) {
-            kernel.push((colour, level));
         }
         if groups.groups().len() > 1 {
             panel
@@ -150,26 +159,35 @@ fn held_out_panel(groups: &WidthGroups) -> Option<Panel> {
     }
 
     let xs = span(&tested);
-    let shared = kernel
-        .first()
-        .filter(|(_, first)| kernel.iter().all(|(_, v)| (v / first - 1.0).abs() < 1e-9))
-        .map(|&(_, level)| level);
-    // One grey line when every group has the same level, else one per group in its colour.
-    let (lines, label) = match shared {
-        Some(level) => {
-            let label = format!("{KERNEL}: {}", fmt_number(level, None));
-            (vec![(REFERENCE, level)], label)
+    for (level, label, stroke) in KERNEL_LEVELS {
+        let levels: Vec<(RGBColor, f64)> = groups
+            .groups()
+            .iter()
+            .filter(|g| !points(&g.runs, FINAL_TEST_LOSS).is_empty())
+            .filter_map(|g| Some((g.colour, kernel_level(g, level)?)))
+            .collect();
+        let shared = levels
+            .first()
+            .filter(|(_, first)| levels.iter().all(|(_, v)| (v / first - 1.0).abs() < 1e-9))
+            .map(|&(_, value)| value);
+        // One grey line when every group has the same level, else one per group in its colour.
+        let (lines, label) = match shared {
+            Some(value) => (
+                vec![(REFERENCE, value)],
+                format!("{label}: {}", fmt_number(value, None)),
+            ),
+            None => (levels, format!("{label}, in its group's colour")),
+        };
+        if lines.is_empty() {
+            continue;
         }
-        None => (kernel, format!("{KERNEL}, in its group's colour")),
-    };
-    if !lines.is_empty() {
-        for (colour, level) in lines {
-            let line = xs.map(|m| (m, level)).to_vec();
-            panel.marks.push(Mark::new(line, Stroke::dashed(colour, 2)));
+        for (colour, value) in lines {
+            let line = xs.map(|m| (m, value)).to_vec();
+            panel.marks.push(Mark::new(line, stroke(colour)));
         }
         panel
             .legend
-            .push(LegendEntry::new(label, Stroke::dashed(REFERENCE, 2)));
+            .push(LegendEntry::new(label, stroke(REFERENCE)));
     }
     Some(panel)
 }
@@ -274,7 +292,7 @@ mod tests {
                 "held-out loss of a run",
                 "held-out loss, median per width",
                 "training loss (final_loss), median per width",
-                "kernel regression with K∞ (m → ∞), in its group's colour",
+                "kernel regression with K∞ (m → ∞, mean over initializations), in its group's colour",
             ]
         );
         // The medians over the two seeds, per width, of n = 32.
@@ -313,7 +331,7 @@ mod tests {
             .map(|e| e.label.as_str())
             .collect();
         assert!(
-            legend.contains(&"kernel regression with K∞ (m → ∞): 0.05"),
+            legend.contains(&"kernel regression with K∞ (m → ∞, mean over initializations): 0.05"),
             "{legend:?}"
         );
         assert!(

@@ -16,7 +16,7 @@ use serde_json::json;
 
 pub use inputs::read_inputs;
 pub use kernels::{Kernel, NtkKernels, NtkSpectrum};
-pub use points::KernelPoints;
+pub use points::{GivenPoints, KernelPoints};
 pub use predict::Prediction;
 
 use crate::compute::Compute;
@@ -98,14 +98,17 @@ pub struct NtkRequest {
     pub lr_weighted: bool,
     /// Inputs `x` `[n, d]` instead of the config's data (see [`read_inputs`]).
     pub inputs: Option<NamedArray>,
+    /// With `inputs`: held-out inputs and the targets, in place of the config's.
+    pub given: GivenPoints,
     /// Initial parameters instead of the config's (`--init FILE`, or arrays).
     pub init: Option<Init>,
     /// Rows per backward pass of the Jacobian method (≥ 1).
     pub block_size: usize,
     /// The NTK or the NNGP kernel.
     pub kernel: KernelKind,
-    /// `Some(ρ)`: also the cross kernels K(X_test, X) on the config's held-out points and the
-    /// kernel-regression predictions there with ridge ρ ≥ 0 (see [`predict`]).
+    /// `Some(ρ)`: the kernel-regression predictions on the held-out points with ridge ρ ≥ 0
+    /// (see [`predict`]); the config's held-out points unless given. Cross kernels
+    /// K(X_test, X) come with held-out points.
     pub ridge: Option<f64>,
 }
 
@@ -168,7 +171,7 @@ pub fn ntk_kernels(experiment: &Experiment, request: &NtkRequest) -> anyhow::Res
             Ok(blocks) => kernels.push(Kernel {
                 name,
                 values: blocks.train,
-                cross: request.ridge.map(|_| blocks.cross),
+                cross: (points.num_test > 0).then_some(blocks.cross),
                 seconds: start.elapsed().as_secs_f64(),
             }),
             Err(reason @ (NtkError::ClosedFormDepth { .. } | NtkError::Analytic(_)))

@@ -21,7 +21,7 @@ pub(super) fn blocks(
     ensemble: usize,
 ) -> anyhow::Result<Result<KernelBlocks, NtkError>> {
     let joint: Vec<f64> = points.train.iter().chain(&points.test).copied().collect();
-    let (n, n_test) = (points.num_samples, points.num_test());
+    let (n, n_test) = (points.num_samples, points.num_test);
     if method == NtkMethod::Analytic {
         return Ok(analytic_nngp(&joint, &experiment.resolved.model)
             .map(|kernel| KernelBlocks::split(&kernel, n, n_test))

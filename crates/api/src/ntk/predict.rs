@@ -11,7 +11,9 @@
 use anyhow::Context;
 use overparam_model::Mlp;
 use overparam_trainer::data::{Dataset, TestSet};
-use overparam_trainer::ntk::{analytic_ntk, kernel_regression, KernelBlocks};
+use overparam_trainer::ntk::{
+    analytic_nngp, analytic_ntk, initialization_variance, kernel_regression, KernelBlocks,
+};
 use overparam_trainer::{mean_squared_loss_of, network_outputs};
 use serde_json::{json, Value};
 
@@ -25,8 +27,8 @@ pub struct Prediction {
     pub method: &'static str,
     /// The prediction at X_test `[n_test]`.
     pub test: Vec<f64>,
-    /// (1/2n_test) Σ (prediction − y_test)².
-    pub test_loss: f64,
+    /// (1/2n_test) Σ (prediction − y_test)², when y_test is known.
+    pub test_loss: Option<f64>,
     /// (1/2n) Σ (fit − y)² on the training points (0 up to rounding without a ridge).
     pub train_loss: f64,
     /// κ(K + ρI), which bounds how many digits the solve loses.
@@ -38,8 +40,8 @@ pub struct Prediction {
 pub struct Predictions {
     /// ρ ≥ 0.
     pub ridge: f64,
-    /// y_test `[n_test]`.
-    pub test_targets: Vec<f64>,
+    /// y_test `[n_test]`, when known.
+    pub test_targets: Option<Vec<f64>>,
     /// f_0(X_test) `[n_test]` of the network the empirical kernels are of.
     pub initial_test: Vec<f64>,
     /// One per kernel, in the kernels' order.
@@ -52,8 +54,11 @@ impl Predictions {
     pub fn summary(&self) -> Value {
         let mut summary = json!({
             "ridge": self.ridge,
-            "num_test": self.test_targets.len(),
-            "initial_test_loss": mean_squared_loss_of(&self.initial_test, &self.test_targets),
+            "num_test": self.initial_test.len(),
+            "initial_test_loss": self
+                .test_targets
+                .as_ref()
+                .map(|y| mean_squared_loss_of(&self.initial_test, y)),
         });
         for p in &self.by_method {
             summary[p.method] = json!({
@@ -79,10 +84,11 @@ pub(super) fn predictions(
         ridge.is_finite() && ridge >= 0.0,
         "the ridge must be finite and ≥ 0, got {ridge}"
     );
-    let (targets, test_targets) = points
+    let targets = points
         .targets
         .clone()
-        .context("predictions need the training and held-out targets")?;
+        .context("predictions need the training targets y")?;
+    let test_targets = points.test_targets.clone();
     let joint: Vec<f64> = points.train.iter().chain(&points.test).copied().collect();
     let initial = network_outputs(network, &joint);
     let (initial_train, initial_test) = initial.split_at(points.num_samples);
@@ -90,7 +96,7 @@ pub(super) fn predictions(
     for kernel in kernels {
         let offset = kind == KernelKind::Ntk && kernel.name != "analytic";
         let zeros_train = vec![0.0; targets.len()];
-        let zeros_test = vec![0.0; test_targets.len()];
+        let zeros_test = vec![0.0; points.num_test];
         let (f0_train, f0_test) = match offset {
             true => (initial_train, initial_test),
             false => (&zeros_train[..], &zeros_test[..]),
@@ -108,7 +114,7 @@ pub(super) fn predictions(
                 kernel.name,
                 &blocks,
                 (f0_train, f0_test),
-                (&targets, &test_targets),
+                (&targets, test_targets.as_deref()),
                 ridge,
             )
             .with_context(|| format!("kernel regression with the {} kernel", kernel.name))?,
@@ -127,7 +133,7 @@ fn regress(
     method: &'static str,
     blocks: &KernelBlocks,
     (f0_train, f0_test): (&[f64], &[f64]),
-    (targets, test_targets): (&[f64], &[f64]),
+    (targets, test_targets): (&[f64], Option<&[f64]>),
     ridge: f64,
 ) -> anyhow::Result<Prediction> {
     let residual: Vec<f64> = targets.iter().zip(f0_train).map(|(y, f)| y - f).collect();
@@ -139,16 +145,19 @@ fn regress(
     let train = add(f0_train, &solved.train);
     Ok(Prediction {
         method,
-        test_loss: mean_squared_loss_of(&test, test_targets),
+        test_loss: test_targets.map(|y| mean_squared_loss_of(&test, y)),
         train_loss: mean_squared_loss_of(&train, targets),
         condition_number: solved.condition_number,
         test,
     })
 }
 
-/// `summary.json`'s `kernel_regression` of a training run with held-out points: the held-out
-/// loss of kernel regression with the analytic K∞_η (the run's rates; the infinitely wide
-/// network trained by the same gradient descent to convergence), or why there is none.
+/// `summary.json`'s `kernel_regression` of a training run with held-out points, or why there
+/// is none: for the infinitely wide network trained by the same gradient descent (the run's
+/// rates, K∞_η) to convergence, `analytic_test_loss`, the held-out loss of its mean
+/// prediction (kernel regression with K∞_η), and `analytic_expected_test_loss`, its held-out
+/// loss averaged over initializations, which adds half the mean variance of f_0's
+/// contribution (see [`initialization_variance`]): what finite networks approach as m grows.
 pub fn analytic_regression_summary(
     resolved: &ResolvedRun,
     dataset: &Dataset,
@@ -169,13 +178,45 @@ pub fn analytic_regression_summary(
         "analytic",
         &blocks,
         (&zeros.0, &zeros.1),
-        (&dataset.targets, &test.targets),
+        (&dataset.targets, Some(&test.targets)),
         0.0,
     ) {
-        Ok(p) => json!({
-            "analytic_test_loss": p.test_loss,
-            "analytic_condition_number": p.condition_number,
-        }),
+        Ok(p) => {
+            let mut summary = json!({
+                "analytic_test_loss": p.test_loss,
+                "analytic_condition_number": p.condition_number,
+            });
+            match expected_loss(resolved, &joint, &blocks, &p, &test.targets) {
+                Ok(expected) => summary["analytic_expected_test_loss"] = json!(expected),
+                Err(reason) => summary["expected_skipped"] = json!(format!("{reason:#}")),
+            }
+            summary
+        }
         Err(reason) => json!({ "analytic_skipped": format!("{reason:#}") }),
     }
+}
+
+/// The held-out loss of `prediction` (the mean) plus half the mean variance over
+/// initializations, from the analytic NNGP kernel on `joint` = [X; X_test] and the NTK's
+/// `ntk_blocks`.
+fn expected_loss(
+    resolved: &ResolvedRun,
+    joint: &[f64],
+    ntk_blocks: &KernelBlocks,
+    prediction: &Prediction,
+    test_targets: &[f64],
+) -> anyhow::Result<f64> {
+    let n_test = test_targets.len();
+    let n = ntk_blocks.train.len().isqrt();
+    let nngp = KernelBlocks::split(&analytic_nngp(joint, &resolved.model)?, n, n_test);
+    let diagonal: Vec<f64> = (0..n_test).map(|i| nngp.test[i * n_test + i]).collect();
+    let variances = initialization_variance(
+        &ntk_blocks.train,
+        &ntk_blocks.cross,
+        &nngp.train,
+        &nngp.cross,
+        &diagonal,
+    )?;
+    let mean_loss = mean_squared_loss_of(&prediction.test, test_targets);
+    Ok(mean_loss + 0.5 * variances.iter().sum::<f64>() / n_test as f64)
 }

@@ -35,7 +35,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -49,6 +49,8 @@ __all__ = [
     "init_params",
     "ntk",
     "analytic_ntk",
+    "predict",
+    "nngp",
     "eigenvalues",
     "spectrum",
     "train",
@@ -231,7 +233,8 @@ def ntk(
     dtype: Optional[str] = None,
     max_memory: Union[int, str, None] = None,
     bias_init: Optional[float] = None,
-) -> Union[np.ndarray, Dict[str, np.ndarray]]:
+    x_test: Optional[Array] = None,
+) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray], Dict[str, Any]]:
     """The empirical neural tangent kernel of the network ``params`` on inputs ``x``.
 
     K(x_i, x_j) = Σ_θ ∂f(x_i)/∂θ · ∂f(x_j)/∂θ, summed over the trained tensors (``train_w``,
@@ -259,11 +262,15 @@ def ntk(
         bias_init: the initial bias B whose infinite-width limit ``analytic`` computes; default
             the value every bias of ``params`` holds (an error for ``analytic`` when they
             differ, since the limit is of a constant initial bias).
+        x_test: held-out inputs ``[n_test, d]``: also the cross kernel K(x_test, x)
+            ``[n_test, n]``, computed with K as one kernel on [x; x_test] (so K is exactly the
+            kernel without ``x_test``).
 
     Returns:
         K ``[n, n]`` float64 for one method; for ``all`` or a list, a dict method → K
         (a method that does not apply, such as the closed form of a deep network, is left out
-        under ``all`` and an error when asked for by name).
+        under ``all`` and an error when asked for by name). With ``x_test``, (K, K_cross) in
+        place of each K.
     """
     x = real_array(x, "x", ndim=2)
     params = real_params(params)
@@ -289,12 +296,169 @@ def ntk(
         bias_init = _constant_bias(params, required=not skip)
     if bias_init is not None:
         config["model"]["bias_init"] = float(bias_init)
-    kernels, _notes = _core.ntk(
-        config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip, max_memory=_memory(max_memory)
+    x_test = None if x_test is None else real_array(x_test, "x_test", ndim=2)
+    kernels, _notes, _predictions = _core.ntk(
+        config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip,
+        max_memory=_memory(max_memory), x_test=x_test,
     )
+    return _kernels_of(kernels, method, methods, cross=x_test is not None)
+
+
+def _kernels_of(kernels: Dict[str, np.ndarray], method: Union[str, Sequence[str]], methods: List[str], cross: bool) -> Any:
+    def pick(name: str) -> Any:
+        return (kernels[name], kernels[name + "_cross"]) if cross else kernels[name]
     if isinstance(method, str) and method != "all":
-        return kernels[method]
-    return kernels
+        return pick(method)
+    return {name: pick(name) for name in methods if name in kernels}
+
+
+def predict(
+    x: Array,
+    y: Array,
+    x_test: Array,
+    params: Mapping[str, Array],
+    *,
+    y_test: Optional[Array] = None,
+    method: Union[str, Sequence[str]] = "closed",
+    ridge: float = 0.0,
+    activation: str = "relu",
+    parameterization: str = "ntk",
+    lr_weighted: bool = False,
+    lr_w: Optional[float] = None,
+    lr_b: Optional[float] = None,
+    lr_a: Optional[float] = None,
+    train_w: bool = True,
+    train_b: bool = True,
+    train_a: bool = True,
+    train_layers: Optional[Sequence[bool]] = None,
+    block_size: int = 256,
+    backend: str = "flex",
+    dtype: Optional[str] = None,
+    bias_init: Optional[float] = None,
+) -> Dict[str, Any]:
+    """Kernel regression with the NTK of ``params``: the prediction at ``x_test`` of the
+    linearized network trained by gradient descent to convergence (neural-tangents'
+    ``predict.gradient_descent_mse`` at t = ∞), as ``overparam ntk --predict`` computes it:
+
+    - empirical kernels (``jacobian``, ``closed``): f_0(x_test) + K(x_test, x) (K + ρI)⁻¹ (y − f_0(x));
+    - ``analytic`` (K∞): K∞(x_test, x) (K∞ + ρI)⁻¹ y, the infinitely wide network's mean.
+
+    ρ is ``ridge`` (0: none; a kernel singular to working precision is then an error that
+    says to give one). The other arguments are :func:`ntk`'s.
+
+    Returns:
+        for one method a dict ``prediction`` ``[n_test]``, ``test_loss`` ((1/2n_test) Σ (f − y)²,
+        None without ``y_test``), ``train_loss`` (0 up to rounding without a ridge) and
+        ``condition_number`` κ(K + ρI); for several, a dict method → such a dict. Also
+        ``f0_test``, the network's own outputs at ``x_test``.
+    """
+    x = real_array(x, "x", ndim=2)
+    params = real_params(params)
+    methods = _methods(method)
+    config = _network_config(
+        x,
+        params,
+        _widths_of(params),
+        {
+            "activation": activation,
+            "parameterization": parameterization,
+            "train_w": train_w,
+            "train_b": train_b,
+            "train_a": train_a,
+            "train_layers": list(train_layers) if train_layers is not None else None,
+        },
+        {"lr_w": lr_w, "lr_b": lr_b, "lr_a": lr_a},
+    )
+    dtype = dtype or dtype_of(x, *params.values())
+    skip = method == "all"
+    if bias_init is None and "analytic" in methods:
+        bias_init = _constant_bias(params, required=not skip)
+    if bias_init is not None:
+        config["model"]["bias_init"] = float(bias_init)
+    _kernels, _notes, predictions = _core.ntk(
+        config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip,
+        x_test=real_array(x_test, "x_test", ndim=2),
+        y=real_array(y, "y", ndim=1),
+        y_test=None if y_test is None else real_array(y_test, "y_test", ndim=1),
+        ridge=float(ridge),
+    )
+    return _predictions_of(predictions, method)
+
+
+def _predictions_of(predictions: Dict[str, Any], method: Union[str, Sequence[str]]) -> Dict[str, Any]:
+    f0_test = predictions.pop("f0_test")
+    predictions.pop("ridge")
+    if isinstance(method, str) and method != "all":
+        return {**predictions[method], "f0_test": f0_test}
+    return {**predictions, "f0_test": f0_test}
+
+
+def nngp(
+    x: Array,
+    *,
+    method: Union[str, Sequence[str]] = "analytic",
+    ensemble: int = 256,
+    x_test: Optional[Array] = None,
+    y: Optional[Array] = None,
+    y_test: Optional[Array] = None,
+    ridge: Optional[float] = None,
+    width: Optional[int] = None,
+    widths: Optional[Sequence[int]] = None,
+    bias_init: float = 0.0,
+    activation: str = "relu",
+    output_init: Optional[str] = None,
+    seed: int = 0,
+    backend: str = "flex",
+    dtype: Optional[str] = None,
+) -> Any:
+    """The NNGP kernel E_θ0[f(x) f(x')], the covariance of the initial network's outputs over
+    its initializations (NTK parameterization, every bias at ``bias_init``):
+
+    - ``empirical``: the mean of f(x) f(x)ᵀ over ``ensemble`` networks drawn from seeds
+      ``seed``, ``seed + 1``, … (exactly those :func:`init_params` draws), at ``width``
+      (default 512) or ``widths``;
+    - ``analytic``: its infinite-width limit (ReLU with any constant bias, or quadratic; any
+      depth), the covariance the ensemble mean converges to at rate O(1/√S) in S draws.
+
+    With ``x_test`` also the cross kernel (K, K_cross) in place of each K; with ``y`` and a
+    ``ridge`` ρ ≥ 0, the Gaussian-process posterior mean K(x_test, x) (K + ρI)⁻¹ y instead
+    (a dict as :func:`predict` returns).
+
+    Returns:
+        K ``[n, n]`` float64 for one method, a dict method → K for ``all`` or a list.
+    """
+    x = real_array(x, "x", ndim=2)
+    methods = ["empirical", "analytic"] if method == "all" else _methods(method)
+    unknown = [m for m in methods if m not in ("empirical", "analytic")]
+    if unknown:
+        raise ValueError(f"method: `{unknown[0]}` is not one of empirical, analytic, all")
+    if width is not None and widths is not None:
+        raise ValueError("width and widths: give one")
+    model: Dict[str, Any] = {
+        "widths": list(widths) if widths is not None else [int(width or 512)],
+        "bias_init": float(bias_init),
+        "activation": activation,
+    }
+    if output_init is not None:
+        model["output_init"] = output_init
+    config = {"seed": int(seed), "data": {"n": int(x.shape[0]), "d": int(x.shape[1])}, "model": model}
+    core_methods = ["jacobian" if m == "empirical" else m for m in methods]
+    dtype = dtype or dtype_of(x)
+    x_test = None if x_test is None else real_array(x_test, "x_test", ndim=2)
+    if ridge is not None and (y is None or x_test is None):
+        raise ValueError("ridge: predictions need y and x_test")
+    kernels, _notes, predictions = _core.ntk(
+        config, [], x, None, core_methods, False, 256, backend, dtype, method == "all",
+        x_test=x_test,
+        y=None if y is None else real_array(y, "y", ndim=1),
+        y_test=None if y_test is None else real_array(y_test, "y_test", ndim=1),
+        ridge=None if ridge is None else float(ridge),
+        kernel="nngp",
+        ensemble=int(ensemble),
+    )
+    if predictions is not None:
+        return _predictions_of(predictions, method)
+    return _kernels_of(kernels, method, methods, cross=x_test is not None)
 
 
 def analytic_ntk(
@@ -380,6 +544,8 @@ def train(
     x: Optional[Array] = None,
     y: Optional[Array] = None,
     params: Optional[Mapping[str, Array]] = None,
+    x_test: Optional[Array] = None,
+    y_test: Optional[Array] = None,
     backend: str = "flex",
     dtype: Optional[str] = None,
     engine: str = "auto",
@@ -399,6 +565,11 @@ def train(
         x, y: training inputs ``[n, d]`` and targets ``[n]`` instead of the config's data
             (``data.n`` and ``data.d`` follow their shapes).
         params: initial parameters (``w1``, ``b1``, …, ``a``) instead of the config's draw.
+        x_test, y_test: held-out points ``[n_test, d]``, ``[n_test]`` instead of the config's
+            (``data.n_test``, ``data.test_path``): ``metrics["test_loss"]`` at every logged
+            step, ``summary["final_test_loss"]``; with ``train.linearized = true`` the
+            linearized network's columns (``loss_lin``, ``test_loss_lin``, ``lin_distance``,
+            ``test_lin_distance``) too.
         backend: ``flex``, ``ndarray``, ``wgpu`` or ``cuda``.
         dtype: ``f32`` or ``f64``; default float32 when every given array is float32, float64
             when any given array is float64; with no arrays, the dtype the backend already
@@ -433,6 +604,11 @@ def train(
         arrays["y"] = real_array(y, "y", ndim=1)
         n, d = arrays["x"].shape
         overrides = [f"data.n={n}", f"data.d={d}"] + overrides
+    if x_test is not None or y_test is not None:
+        if x_test is None or y_test is None:
+            raise ValueError("x_test and y_test: give both or neither")
+        arrays["x_test"] = real_array(x_test, "x_test", ndim=2)
+        arrays["y_test"] = real_array(y_test, "y_test", ndim=1)
     given_params = real_params(params) if params is not None else None
     if dtype is None:
         given = [*arrays.values(), *(given_params or {}).values()]
@@ -450,6 +626,8 @@ def train(
         engine,
         progress,
         max_memory=_memory(max_memory),
+        x_test=arrays.get("x_test"),
+        y_test=arrays.get("y_test"),
     )
     if isinstance(outputs, list):
         runs = [_run_of(seed_outputs) for seed_outputs in outputs]
@@ -487,10 +665,14 @@ def _train_into(
     out.mkdir(parents=True, exist_ok=True)
     config_path = _core.config_file(config, out)
     args = ["train", "--config", os.fspath(config_path), "--out", str(out), "--backend", backend, "--dtype", dtype, "--engine", engine]
-    if arrays:
+    if "x" in arrays:
         data = (out / "data.npz").resolve()
         np.savez(data, x=arrays["x"], y=arrays["y"])
         overrides = overrides + ["data.inputs=\"file\"", "data.labels=\"file\"", f"data.path={json.dumps(str(data))}"]
+    if "x_test" in arrays:
+        test = (out / "test.npz").resolve()
+        np.savez(test, x=arrays["x_test"], y=arrays["y_test"])
+        overrides = overrides + [f"data.test_path={json.dumps(str(test))}"]
     if max_memory is not None:
         args += ["--max-memory", _memory(max_memory)]
     if params is not None:

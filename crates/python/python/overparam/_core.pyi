@@ -33,8 +33,16 @@ def ntk(
     dtype: str,
     skip_inapplicable: bool,
     max_memory: Optional[str] = None,
-) -> Tuple[Dict[str, npt.NDArray[np.float64]], str]:
-    """(method → K ``[n, n]`` float64, the notes of skipped methods as JSON)."""
+    x_test: Optional[npt.NDArray[np.floating]] = None,
+    y: Optional[npt.NDArray[np.floating]] = None,
+    y_test: Optional[npt.NDArray[np.floating]] = None,
+    ridge: Optional[float] = None,
+    kernel: str = "ntk",
+    ensemble: int = 256,
+) -> Tuple[Dict[str, npt.NDArray[np.float64]], str, Optional[Dict[str, Any]]]:
+    """(method → K ``[n, n]`` float64 and ``<method>_cross`` ``[n_test, n]`` with x_test, the
+    notes of skipped methods as JSON, the predictions with a ridge: ``f0_test``, ``ridge`` and
+    method → {prediction, test_loss, train_loss, condition_number})."""
 
 def configured_dtype(backend: str) -> Optional[str]:
     """The dtype the backend's device computes in in this process, or None before its first use."""
@@ -53,6 +61,8 @@ def train(
     engine: str,
     progress: bool,
     max_memory: Optional[str] = None,
+    x_test: Optional[npt.NDArray[np.floating]] = None,
+    y_test: Optional[npt.NDArray[np.floating]] = None,
 ) -> Dict[str, Any]:
     """``columns``, ``metrics`` (column → ``[rows]``), ``params_init``, ``params_final``
     (None after a failure), ``summary`` (JSON text) and ``error`` (None or the message)."""

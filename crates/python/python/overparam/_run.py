@@ -29,7 +29,9 @@ class Run:
             (:data:`METRIC_COLUMNS`): ``step``, ``loss`` = (1/2n) Σ (f(x_i) − y_i)²,
             ``grad_norm_w|b|a``, ``move_w|b|a`` (‖θ_t − θ_0‖/‖θ_0‖ per group),
             ``active_fraction``, ``flipped_fraction``, ``lambda_min``, ``lambda_max``,
-            ``ntk_drift`` (on NTK steps, else NaN), ``pl_ratio``, ``teacher_alignment``.
+            ``ntk_drift`` (on NTK steps, else NaN), ``pl_ratio``, ``teacher_alignment``;
+            ``test_loss`` with held-out points; ``loss_lin``, ``test_loss_lin``,
+            ``lin_distance``, ``test_lin_distance`` with ``train.linearized``.
             NaN where ``metrics.csv`` has an empty field.
         params_init: θ_0, ``w1`` ``[m_1, d]``, ``b1`` ``[m_1]``, …, ``a`` ``[m_L]`` (float64).
         params_final: the trained parameters (same names and shapes); ``None`` if the run failed.

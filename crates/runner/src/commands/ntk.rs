@@ -66,6 +66,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         skip_inapplicable: args.method == NtkMethodArg::All,
         lr_weighted: args.lr_weighted,
         inputs: file_inputs,
+        given: Default::default(),
         init: run.init_source(),
         block_size: usize::try_from(args.block_size).unwrap_or(usize::MAX),
         kernel: match args.kernel {
@@ -111,7 +112,10 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         for p in &predictions.by_method {
             println!(
                 "kernel regression ({}): test loss {:.6e}, train loss {:.3e}, κ(K + ρI) = {:.3e}",
-                p.method, p.test_loss, p.train_loss, p.condition_number
+                p.method,
+                p.test_loss.unwrap_or(f64::NAN),
+                p.train_loss,
+                p.condition_number
             );
             // f64 keeps ~16 digits; each power of ten of κ costs one of them.
             if p.condition_number > 1e12 {
@@ -144,11 +148,15 @@ fn write_kernels(out: &Path, kernels: &NtkKernels) -> anyhow::Result<()> {
         }
     }
     if let Some(predictions) = &kernels.predictions {
-        let n_test = predictions.test_targets.len();
-        let mut arrays = vec![
-            NamedArray::new("y_test", vec![n_test], predictions.test_targets.clone())?,
-            NamedArray::new("f0_test", vec![n_test], predictions.initial_test.clone())?,
-        ];
+        let n_test = predictions.initial_test.len();
+        let mut arrays = vec![NamedArray::new(
+            "f0_test",
+            vec![n_test],
+            predictions.initial_test.clone(),
+        )?];
+        if let Some(y_test) = &predictions.test_targets {
+            arrays.push(NamedArray::new("y_test", vec![n_test], y_test.clone())?);
+        }
         for p in &predictions.by_method {
             let name = format!("prediction_{}", p.method);
             arrays.push(NamedArray::new(&name, vec![n_test], p.test.clone())?);

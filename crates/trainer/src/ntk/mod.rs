@@ -27,7 +27,9 @@ pub use cross::{JointNtk, KernelBlocks};
 use jacobian::jacobian_ntk;
 pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions};
 pub use parts::NtkParts;
-pub use regression::{kernel_regression, KernelRegression, RegressionError};
+pub use regression::{
+    initialization_variance, kernel_regression, KernelRegression, RegressionError,
+};
 pub use spectrum::{
     kernel_drift, ntk_spectrum, relative_frobenius_error, Eigendecomposition, Spectrum,
     SpectrumError,

@@ -92,3 +92,62 @@ pub fn kernel_regression(
         condition_number: (lambda_max + ridge) / (lambda_min + ridge),
     })
 }
+
+/// The variance over initializations of the infinitely wide network's prediction at each
+/// held-out point after training to convergence (Lee et al. 2019, eq. 16 at t = ∞): with Θ
+/// the NTK and 𝒦 the NNGP kernel (both analytic) and A = Θ(X_test, X) Θ(X, X)⁻¹ `[n_test, n]`,
+/// the prediction is the kernel-regression mean plus f_0(x_test) − A f_0(X), whose variance is
+///
+/// Σ_ii = 𝒦(x_i, x_i) − 2 Σ_j A_ij 𝒦(x_i, x_j) + Σ_jk A_ij 𝒦(x_j, x_k) A_ik.
+///
+/// `ntk_train` `[n, n]`, `ntk_cross` `[n_test, n]`, `nngp_train` `[n, n]`, `nngp_cross`
+/// `[n_test, n]`, `nngp_test_diagonal` `[n_test]`; returns Σ_ii `[n_test]`. The same
+/// singularity rule as [`kernel_regression`] (without a ridge).
+pub fn initialization_variance(
+    ntk_train: &[f64],
+    ntk_cross: &[f64],
+    nngp_train: &[f64],
+    nngp_cross: &[f64],
+    nngp_test_diagonal: &[f64],
+) -> Result<Vec<f64>, RegressionError> {
+    let n_test = nngp_test_diagonal.len();
+    let n = if n_test == 0 {
+        0
+    } else {
+        ntk_cross.len() / n_test
+    };
+    let eigen = Eigendecomposition::of(ntk_train, n)?;
+    let spectrum = eigen.spectrum();
+    let (lambda_min, lambda_max) = (spectrum.ntk_min_eigenvalue(), spectrum.ntk_max_eigenvalue());
+    if n > 0 && lambda_min <= n as f64 * f64::EPSILON * lambda_max.abs() {
+        return Err(RegressionError::Singular {
+            lambda_min,
+            lambda_max,
+            ridge: 0.0,
+        });
+    }
+    // A = Θ_c V diag(1/λ) Vᵀ, row by row.
+    let rotated = eigen.right_multiply(ntk_cross, n_test); // Θ_c V [n_test, n]
+    let mut variances = Vec::with_capacity(n_test);
+    for i in 0..n_test {
+        let scaled: Vec<f64> = rotated[i * n..(i + 1) * n]
+            .iter()
+            .zip(&eigen.eigenvalues)
+            .map(|(r, lambda)| r / lambda)
+            .collect();
+        let row = eigen.combine(&scaled); // A_i· [n]
+        let cross_term: f64 = row
+            .iter()
+            .zip(&nngp_cross[i * n..(i + 1) * n])
+            .map(|(a, k)| a * k)
+            .sum();
+        let quadratic: f64 = (0..n)
+            .map(|j| {
+                let inner: f64 = (0..n).map(|k| nngp_train[j * n + k] * row[k]).sum();
+                row[j] * inner
+            })
+            .sum();
+        variances.push(nngp_test_diagonal[i] - 2.0 * cross_term + quadratic);
+    }
+    Ok(variances)
+}

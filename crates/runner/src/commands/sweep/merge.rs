@@ -104,6 +104,12 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
             _ => metric(row, column),
         }
     };
+    let regression = |key: &str| {
+        summary["kernel_regression"][key]
+            .as_f64()
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
     let first = metrics.as_ref().filter(|t| !t.rows.is_empty()).map(|_| 0);
     let last = metrics.as_ref().and_then(|t| t.rows.len().checked_sub(1));
     let number = |key: &str| summary[key].as_f64().map(|v| v.to_string());
@@ -134,9 +140,7 @@ fn result_fields(run: &Path, summary: &Value) -> anyhow::Result<Vec<String>> {
         added_metric(last, TEST_LOSS_LIN)?,
         added_metric(last, LIN_DISTANCE)?,
         added_metric(last, TEST_LIN_DISTANCE)?,
-        summary["kernel_regression"]["analytic_test_loss"]
-            .as_f64()
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
+        regression("analytic_test_loss"),
+        regression("analytic_expected_test_loss"),
     ])
 }
