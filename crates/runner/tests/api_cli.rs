@@ -113,6 +113,7 @@ fn ntk_returns_the_kernel_the_cli_writes() {
         skip_inapplicable: true,
         lr_weighted: false,
         inputs: None,
+        given: Default::default(),
         init: None,
         block_size: 256,
         kernel: overparam_api::ntk::KernelKind::Ntk,
