@@ -99,6 +99,12 @@ impl Eigendecomposition {
         (&self.vectors * c).iter().copied().collect()
     }
 
+    /// B Vᵀ `[rows, n]` for B `[rows, n]`: coefficients in the eigenbasis, row by row, back in
+    /// the original basis.
+    pub fn times_transpose(&self, matrix: &Mat<f64>) -> Mat<f64> {
+        matrix * self.vectors.transpose()
+    }
+
     /// A V `[rows, n]` (row-major) for A `[rows, n]` (row-major), e.g. a cross kernel
     /// K(X_test, X) in the training kernel's eigenbasis.
     pub fn right_multiply(&self, matrix: &[f64], rows: usize) -> Vec<f64> {
