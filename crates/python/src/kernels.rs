@@ -113,6 +113,7 @@ pub fn ntk<'py>(
         request.compute.dtype,
         request.methods,
         rows,
+        held_out_rows(&request, &experiment),
     );
     memory::check(&estimate, &memory::limit(max_memory)?)?;
     let kernels = guarded(py, ErrorKind::Input, || ntk_kernels(&experiment, &request))?;
@@ -163,6 +164,16 @@ fn predictions_dict<'py>(
         dict.set_item(p.method, entry)?;
     }
     Ok(dict)
+}
+
+/// The held-out rows the kernels of `request` are also computed on: the given x_test's, or
+/// with predictions on the config's data its `data.n_test`.
+fn held_out_rows(request: &NtkRequest, experiment: &overparam_api::Experiment) -> usize {
+    match (&request.given.test_inputs, request.inputs.is_some(), request.ridge) {
+        (Some(x_test), _, _) => x_test.shape.first().copied().unwrap_or(0),
+        (None, false, Some(_)) => experiment.config.data.n_test,
+        _ => 0,
+    }
 }
 
 /// A shape error as a `ValueError`.

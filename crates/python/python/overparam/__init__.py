@@ -513,7 +513,7 @@ def analytic_ntk(
         {"lr_w": lr_w, "lr_b": lr_b, "lr_a": lr_a},
     )
     dtype = dtype or _core.configured_dtype("flex") or "f64"
-    kernels, _ = _core.ntk(config, [], x, None, ["analytic"], lr_weighted, 1, "flex", dtype, False)
+    kernels, _notes, _predictions = _core.ntk(config, [], x, None, ["analytic"], lr_weighted, 1, "flex", dtype, False)
     return kernels["analytic"]
 
 

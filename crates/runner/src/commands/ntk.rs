@@ -56,6 +56,11 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             run.device.dtype,
             args.method.methods(),
             file_rows,
+            if args.predict {
+                experiment.config.data.n_test
+            } else {
+                0
+            },
         ),
         &crate::memory::MemoryLimit::from_flag(run.max_memory),
     )?;

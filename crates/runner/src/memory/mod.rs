@@ -77,6 +77,8 @@ struct Sizes {
     teacher_width: Option<f64>,
     /// S.
     seeds: f64,
+    /// n_test: `data.n_test` (0 when none, or when only `data.test_path` says how many).
+    test_samples: f64,
 }
 
 impl Sizes {
@@ -120,6 +122,8 @@ enum Workload {
         dtype_bytes: f64,
         kernel_parts: Option<f64>,
         threads: f64,
+        /// With `train.linearized`: the trained tensors of the kernel at θ_0.
+        linearized_parts: Option<f64>,
     },
     /// `ntk`: the methods' kernels, `kernel_parts` trained tensors, whether labels are made.
     Ntk {
@@ -198,12 +202,15 @@ impl MemoryEstimate {
     /// written arrays in f64); inputs [n, d] and labels [n] (host f64, device and fused copies);
     /// the teacher [k, d] (f64); activations [n, m_l] ×6 per layer; with `train.ntk_every` > 0
     /// the kernels [n, n] f64 (one per trained tensor, the total, K_0) and the eigen workspace
-    /// (3 [n, n]). With `train.seeds` = S, runs × min(S, rayon threads) + S × 1 KiB.
+    /// (3 [n, n]); held-out inputs [n_test, d] and labels; with `train.linearized` the kernel
+    /// on [X; X_test] by part and in total (f64), its eigenvectors [n, n] and the cross kernel
+    /// [n_test, n] ×2. With `train.seeds` = S, runs × min(S, rayon threads) + S × 1 KiB.
     pub fn for_train(config: &RunConfig, resolved: &ResolvedRun, dtype: DTypeKind) -> Self {
         let workload = Workload::Train {
             dtype_bytes: dtype_bytes(dtype),
             kernel_parts: (config.train.ntk_every > 0).then(|| trained_tensors(resolved)),
             threads: rayon::current_num_threads() as f64,
+            linearized_parts: config.train.linearized.then(|| trained_tensors(resolved)),
         };
         let keys = KeyNames::of(config, resolved, None);
         Self::build(sizes_of(config, resolved, None), workload, &keys)
@@ -215,13 +222,15 @@ impl MemoryEstimate {
     /// [n, m_l] ×6 per layer for the jacobian and closed methods; one [n, n] f64 kept per
     /// computed kernel, plus the largest workspace of one step: a method's parts (one per
     /// trained tensor) and 3 temporaries, the analytic recursion's 4, or the eigen
-    /// decomposition's 3.
+    /// decomposition's 3. With `held_out` rows (cross kernels and predictions), n + n_test
+    /// rows, the kernels being computed on [X; X_test].
     pub fn for_ntk(
         config: &RunConfig,
         resolved: &ResolvedRun,
         dtype: DTypeKind,
         methods: NtkMethods,
         rows_from: Option<(&Path, usize)>,
+        held_out: usize,
     ) -> Self {
         let workload = Workload::Ntk {
             dtype_bytes: dtype_bytes(dtype),
@@ -233,7 +242,8 @@ impl MemoryEstimate {
             makes_labels: rows_from.is_none(),
         };
         let keys = KeyNames::of(config, resolved, rows_from);
-        let sizes = sizes_of(config, resolved, rows_from.map(|(_, rows)| rows));
+        let rows = rows_from.map_or(resolved.data.num_samples, |(_, rows)| rows) + held_out;
+        let sizes = sizes_of(config, resolved, Some(rows));
         Self::build(sizes, workload, &keys)
     }
 
@@ -289,6 +299,7 @@ fn sizes_of(config: &RunConfig, resolved: &ResolvedRun, rows: Option<usize>) -> 
         widths: resolved.model.widths.iter().map(|&m| m as f64).collect(),
         teacher_width,
         seeds: config.train.seeds as f64,
+        test_samples: config.data.n_test as f64,
     }
 }
 
@@ -346,8 +357,12 @@ fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             dtype_bytes: b,
             kernel_parts,
             threads,
+            linearized_parts,
         } => {
+            let n_test = sizes.test_samples;
             let mut run = vec![
+                term("held-out inputs [n_test, d]", n_test * d * (F64 + b)),
+                term("held-out labels [n_test]", n_test * F64),
                 term("parameters [P] ×3", 3.0 * p * b),
                 term("host parameter copies [P] ×2", p * (b + F64)),
                 term("inputs [n, d]", n * d * (F64 + 2.0 * b)),
@@ -366,6 +381,17 @@ fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
                 run.push(term(
                     "eigen workspace [n, n] ×3",
                     EIGEN_WORKSPACE_KERNELS * kernel,
+                ));
+            }
+            if let Some(parts) = linearized_parts {
+                let joint = (n + n_test) * (n + n_test) * F64;
+                run.push(term(
+                    format!("kernels on [X; X_test] [n + n_test, n + n_test] ×{} (f64)", parts + 2.0),
+                    (parts + 2.0) * joint,
+                ));
+                run.push(term(
+                    "eigenvectors [n, n] and cross kernels [n_test, n] ×2",
+                    kernel + 2.0 * n_test * n * F64,
                 ));
             }
             let parallel = sizes.seeds.min(threads).max(1.0);
