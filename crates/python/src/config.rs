@@ -68,8 +68,8 @@ pub fn experiment(
 }
 
 /// A config file for `overparam train --config`: the file `config` names, or else
-/// `directory/config.toml`, written with the dict or TOML text (a relative `data.path`, which
-/// is relative to the working directory there, made absolute).
+/// `directory/config.toml`, written with the dict or TOML text (a relative `data.path` or
+/// `data.test_path`, which is relative to the working directory there, made absolute).
 #[pyfunction]
 #[pyo3(signature = (config, directory))]
 pub fn config_file(config: Option<&Bound<'_, PyAny>>, directory: PathBuf) -> PyResult<PathBuf> {
@@ -81,8 +81,10 @@ pub fn config_file(config: Option<&Bound<'_, PyAny>>, directory: PathBuf) -> PyR
         .parse()
         .map_err(|e| PyValueError::new_err(format!("config text: {e}")))?;
     if let Some(toml::Value::Table(data)) = table.get_mut("data") {
-        if let Some(toml::Value::String(path)) = data.get_mut("path") {
-            *path = std::env::current_dir()?.join(&*path).display().to_string();
+        for key in ["path", "test_path"] {
+            if let Some(toml::Value::String(path)) = data.get_mut(key) {
+                *path = std::env::current_dir()?.join(&*path).display().to_string();
+            }
         }
     }
     let text =

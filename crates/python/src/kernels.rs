@@ -169,7 +169,11 @@ fn predictions_dict<'py>(
 /// The held-out rows the kernels of `request` are also computed on: the given x_test's, or
 /// with predictions on the config's data its `data.n_test`.
 fn held_out_rows(request: &NtkRequest, experiment: &overparam_api::Experiment) -> usize {
-    match (&request.given.test_inputs, request.inputs.is_some(), request.ridge) {
+    match (
+        &request.given.test_inputs,
+        request.inputs.is_some(),
+        request.ridge,
+    ) {
         (Some(x_test), _, _) => x_test.shape.first().copied().unwrap_or(0),
         (None, false, Some(_)) => experiment.config.data.n_test,
         _ => 0,

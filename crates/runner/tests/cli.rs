@@ -34,7 +34,11 @@ fn train_writes_every_output_and_same_seed_gives_identical_metrics() {
     let lines: Vec<&str> = metrics.lines().collect();
     assert_eq!(
         lines[0],
-        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift,pl_ratio,teacher_alignment"
+        "step,loss,grad_norm_w,grad_norm_b,grad_norm_a,move_w,move_b,move_a,active_fraction,flipped_fraction,lambda_min,lambda_max,ntk_drift,pl_ratio,teacher_alignment,test_loss,loss_lin,test_loss_lin,lin_distance,test_lin_distance"
+    );
+    assert!(
+        lines[1..].iter().all(|line| line.ends_with(",,,,,")),
+        "without held-out points or train.linearized the last five fields are empty"
     );
     assert_eq!(lines.len(), 1 + 4, "steps 0, 10, 20, 30");
     assert!(!first.join("metrics.csv.partial").exists());

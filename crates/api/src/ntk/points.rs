@@ -51,6 +51,10 @@ impl KernelPoints {
                 let test = match &given.test_inputs {
                     Some(x_test) => {
                         inputs::check_inputs("x_test", x_test, input_dim)?;
+                        ensure!(
+                            x_test.shape[0] > 0,
+                            "x_test has no rows: give at least one held-out input"
+                        );
                         x_test.clone()
                     }
                     None => NamedArray::new("x_test", vec![0, input_dim], Vec::new())?,
@@ -75,11 +79,11 @@ impl KernelPoints {
         if request.ridge.is_some() {
             ensure!(
                 points.targets.is_some(),
-                "predictions need the training targets y"
+                "predictions need the training targets y: given inputs (ntk --data) have none; predict on the config's data and held-out points, or pass y (the Python module's predict)"
             );
             ensure!(
                 points.num_test > 0,
-                "predictions are made on held-out inputs: give x_test"
+                "predictions are made on held-out inputs: give x_test (the Python module's predict)"
             );
         }
         Ok(points)

@@ -272,36 +272,61 @@ def ntk(
         under ``all`` and an error when asked for by name). With ``x_test``, (K, K_cross) in
         place of each K.
     """
+    x_test = None if x_test is None else real_array(x_test, "x_test", ndim=2)
+    methods, (kernels, _notes, _predictions) = _kernels_at(
+        x, params, method,
+        _network_keys(activation, parameterization, train_w, train_b, train_a, train_layers),
+        {"lr_w": lr_w, "lr_b": lr_b, "lr_a": lr_a},
+        lr_weighted, block_size, backend, dtype, bias_init,
+        max_memory=_memory(max_memory), x_test=x_test,
+    )
+    return _kernels_of(kernels, method, methods, cross=x_test is not None)
+
+
+def _network_keys(
+    activation: str,
+    parameterization: str,
+    train_w: bool,
+    train_b: bool,
+    train_a: bool,
+    train_layers: Optional[Sequence[bool]],
+) -> Dict[str, Any]:
+    return {
+        "activation": activation,
+        "parameterization": parameterization,
+        "train_w": train_w,
+        "train_b": train_b,
+        "train_a": train_a,
+        "train_layers": list(train_layers) if train_layers is not None else None,
+    }
+
+
+def _kernels_at(
+    x: Array,
+    params: Mapping[str, Array],
+    method: Union[str, Sequence[str]],
+    network: Dict[str, Any],
+    rates: Dict[str, Optional[float]],
+    lr_weighted: bool,
+    block_size: int,
+    backend: str,
+    dtype: Optional[str],
+    bias_init: Optional[float],
+    **extra: Any,
+) -> tuple:
+    """(the methods, ``_core.ntk``'s answer) for the network ``params`` on ``x``: the config
+    built from the shapes of ``params`` and the keywords, the dtype from the arrays."""
     x = real_array(x, "x", ndim=2)
     params = real_params(params)
-    widths = _widths_of(params)
     methods = _methods(method)
-    config = _network_config(
-        x,
-        params,
-        widths,
-        {
-            "activation": activation,
-            "parameterization": parameterization,
-            "train_w": train_w,
-            "train_b": train_b,
-            "train_a": train_a,
-            "train_layers": list(train_layers) if train_layers is not None else None,
-        },
-        {"lr_w": lr_w, "lr_b": lr_b, "lr_a": lr_a},
-    )
+    config = _network_config(x, params, _widths_of(params), network, rates)
     dtype = dtype or dtype_of(x, *params.values())
     skip = method == "all"
     if bias_init is None and "analytic" in methods:
         bias_init = _constant_bias(params, required=not skip)
     if bias_init is not None:
         config["model"]["bias_init"] = float(bias_init)
-    x_test = None if x_test is None else real_array(x_test, "x_test", ndim=2)
-    kernels, _notes, _predictions = _core.ntk(
-        config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip,
-        max_memory=_memory(max_memory), x_test=x_test,
-    )
-    return _kernels_of(kernels, method, methods, cross=x_test is not None)
+    return methods, _core.ntk(config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip, **extra)
 
 
 def _kernels_of(kernels: Dict[str, np.ndarray], method: Union[str, Sequence[str]], methods: List[str], cross: bool) -> Any:
@@ -352,31 +377,11 @@ def predict(
         ``condition_number`` κ(K + ρI); for several, a dict method → such a dict. Also
         ``f0_test``, the network's own outputs at ``x_test``.
     """
-    x = real_array(x, "x", ndim=2)
-    params = real_params(params)
-    methods = _methods(method)
-    config = _network_config(
-        x,
-        params,
-        _widths_of(params),
-        {
-            "activation": activation,
-            "parameterization": parameterization,
-            "train_w": train_w,
-            "train_b": train_b,
-            "train_a": train_a,
-            "train_layers": list(train_layers) if train_layers is not None else None,
-        },
+    _methods_computed, (_kernels, _notes, predictions) = _kernels_at(
+        x, params, method,
+        _network_keys(activation, parameterization, train_w, train_b, train_a, train_layers),
         {"lr_w": lr_w, "lr_b": lr_b, "lr_a": lr_a},
-    )
-    dtype = dtype or dtype_of(x, *params.values())
-    skip = method == "all"
-    if bias_init is None and "analytic" in methods:
-        bias_init = _constant_bias(params, required=not skip)
-    if bias_init is not None:
-        config["model"]["bias_init"] = float(bias_init)
-    _kernels, _notes, predictions = _core.ntk(
-        config, [], x, params, methods, lr_weighted, block_size, backend, dtype, skip,
+        lr_weighted, block_size, backend, dtype, bias_init,
         x_test=real_array(x_test, "x_test", ndim=2),
         y=real_array(y, "y", ndim=1),
         y_test=None if y_test is None else real_array(y_test, "y_test", ndim=1),

@@ -386,7 +386,10 @@ fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             if let Some(parts) = linearized_parts {
                 let joint = (n + n_test) * (n + n_test) * F64;
                 run.push(term(
-                    format!("kernels on [X; X_test] [n + n_test, n + n_test] ×{} (f64)", parts + 2.0),
+                    format!(
+                        "kernels on [X; X_test] [n + n_test, n + n_test] ×{} (f64)",
+                        parts + 2.0
+                    ),
                     (parts + 2.0) * joint,
                 ));
                 run.push(term(

@@ -201,6 +201,12 @@ fn test_set(spec: &DataSpec, test: &TestSpec, rule: &LabelRule) -> Result<TestSe
         TestSpec::File { path, num_samples } => {
             let x = read_npz_arrays(path, &["x"])?.remove(0);
             let rows = x.shape.first().copied().unwrap_or(0);
+            if rows == 0 {
+                return Err(TrainerError::InvalidData(format!(
+                    "{}: array `x` has no rows: held-out points need at least one",
+                    path.display()
+                )));
+            }
             let expected = vec![num_samples.unwrap_or(rows), d];
             let inputs = checked(path, x, &expected)?;
             let targets = read_checked(path, "y", &[expected[0]])?;

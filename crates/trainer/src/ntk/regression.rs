@@ -113,11 +113,10 @@ pub fn initialization_variance(
     nngp_test_diagonal: &[f64],
 ) -> Result<Vec<f64>, RegressionError> {
     let n_test = nngp_test_diagonal.len();
-    let n = if n_test == 0 {
-        0
-    } else {
-        ntk_cross.len() / n_test
-    };
+    let n = ntk_train.len().isqrt();
+    if n_test == 0 {
+        return Ok(Vec::new());
+    }
     let eigen = Eigendecomposition::of(ntk_train, n)?;
     let spectrum = eigen.spectrum();
     let (lambda_min, lambda_max) = (spectrum.ntk_min_eigenvalue(), spectrum.ntk_max_eigenvalue());

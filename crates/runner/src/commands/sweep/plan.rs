@@ -52,9 +52,14 @@ pub fn plan_sweep(spec_path: &Path, dir: &Path) -> anyhow::Result<Plan> {
         )
     })?;
     // Each run's config.toml lives elsewhere: a data file must not depend on the directory.
-    if let Some(path) = base.data.path.as_mut() {
-        *path = std::path::absolute(&*path)
-            .with_context(|| format!("locating data.path {}", path.display()))?;
+    for (key, path) in [
+        ("data.path", &mut base.data.path),
+        ("data.test_path", &mut base.data.test_path),
+    ] {
+        if let Some(path) = path.as_mut() {
+            *path = std::path::absolute(&*path)
+                .with_context(|| format!("locating {key} {}", path.display()))?;
+        }
     }
     let mut entries: Vec<ManifestEntry> = Vec::new();
     let mut configs: Vec<RunConfig> = Vec::new();
