@@ -12,7 +12,7 @@ use anyhow::Context;
 use overparam_model::Mlp;
 use overparam_trainer::data::{Dataset, TestSet};
 use overparam_trainer::ntk::{
-    analytic_nngp, analytic_ntk, initialization_variance, kernel_regression, KernelBlocks,
+    analytic_ntk_and_nngp, initialization_variance, kernel_regression, KernelBlocks,
 };
 use overparam_trainer::{mean_squared_loss_of, network_outputs};
 use serde_json::{json, Value};
@@ -164,15 +164,16 @@ pub fn analytic_regression_summary(
     test: &TestSet,
 ) -> Value {
     let joint: Vec<f64> = dataset.inputs.iter().chain(&test.inputs).copied().collect();
-    let kernel = match analytic_ntk(
-        &joint,
-        &resolved.model,
-        Some(&resolved.train.learning_rates),
-    ) {
-        Ok(kernel) => kernel,
+    let rates = Some(&resolved.train.learning_rates);
+    let (ntk, nngp) = match analytic_ntk_and_nngp(&joint, &resolved.model, rates) {
+        Ok(kernels) => kernels,
         Err(reason) => return json!({ "analytic_skipped": reason.to_string() }),
     };
-    let blocks = KernelBlocks::split(&kernel, dataset.num_samples, test.num_samples);
+    let (n, n_test) = (dataset.num_samples, test.num_samples);
+    let (blocks, nngp) = (
+        KernelBlocks::split(&ntk, n, n_test),
+        KernelBlocks::split(&nngp, n, n_test),
+    );
     let zeros = (vec![0.0; dataset.num_samples], vec![0.0; test.num_samples]);
     match regress(
         "analytic",
@@ -186,7 +187,7 @@ pub fn analytic_regression_summary(
                 "analytic_test_loss": p.test_loss,
                 "analytic_condition_number": p.condition_number,
             });
-            match expected_loss(resolved, &joint, &blocks, &p, &test.targets) {
+            match expected_loss(&blocks, &nngp, &p, &test.targets) {
                 Ok(expected) => summary["analytic_expected_test_loss"] = json!(expected),
                 Err(reason) => summary["expected_skipped"] = json!(format!("{reason:#}")),
             }
@@ -197,18 +198,14 @@ pub fn analytic_regression_summary(
 }
 
 /// The held-out loss of `prediction` (the mean) plus half the mean variance over
-/// initializations, from the analytic NNGP kernel on `joint` = [X; X_test] and the NTK's
-/// `ntk_blocks`.
+/// initializations, from the blocks of the analytic NTK and NNGP kernels on [X; X_test].
 fn expected_loss(
-    resolved: &ResolvedRun,
-    joint: &[f64],
     ntk_blocks: &KernelBlocks,
+    nngp: &KernelBlocks,
     prediction: &Prediction,
     test_targets: &[f64],
 ) -> anyhow::Result<f64> {
     let n_test = test_targets.len();
-    let n = ntk_blocks.train.len().isqrt();
-    let nngp = KernelBlocks::split(&analytic_nngp(joint, &resolved.model)?, n, n_test);
     let diagonal: Vec<f64> = (0..n_test).map(|i| nngp.test[i * n_test + i]).collect();
     let variances = initialization_variance(
         &ntk_blocks.train,

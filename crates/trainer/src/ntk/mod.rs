@@ -22,7 +22,7 @@ mod regression;
 mod spectrum;
 mod tracking;
 
-pub use analytic::{analytic_nngp, analytic_ntk, AnalyticNtkError};
+pub use analytic::{analytic_nngp, analytic_ntk, analytic_ntk_and_nngp, AnalyticNtkError};
 pub use cross::{JointNtk, KernelBlocks};
 use jacobian::jacobian_ntk;
 pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions};

@@ -59,6 +59,16 @@ pub fn analytic_ntk(
     config: &MlpConfig,
     rates: Option<&LearningRates>,
 ) -> Result<Vec<f64>, AnalyticNtkError> {
+    Ok(analytic_ntk_and_nngp(inputs, config, rates)?.0)
+}
+
+/// [`analytic_ntk`] and [`analytic_nngp`] from one pass of the recursion (the NNGP kernel is
+/// its E_L), at the cost of one of them: (K∞ or K∞_η, 𝒦), each `[n, n]`.
+pub fn analytic_ntk_and_nngp(
+    inputs: &[f64],
+    config: &MlpConfig,
+    rates: Option<&LearningRates>,
+) -> Result<(Vec<f64>, Vec<f64>), AnalyticNtkError> {
     let moments = layer_moment_function(config)?;
     let d = config.input_dim;
     let rows: Vec<&[f64]> = inputs.chunks_exact(d).collect();
@@ -93,7 +103,7 @@ pub fn analytic_ntk(
         }
         sigma = values;
     }
-    Ok(theta)
+    Ok((theta, sigma))
 }
 
 /// The infinite-width NNGP kernel, the covariance of the initial network's outputs over its
@@ -101,20 +111,7 @@ pub fn analytic_ntk(
 /// a ~ N(0, 1) (or ±1) independent of the hidden layers and s = 1/√m_L, it is E_L of the
 /// recursion on [`analytic_ntk`] (Σ_{L+1} in Lee et al. 2018), whatever is trained.
 pub fn analytic_nngp(inputs: &[f64], config: &MlpConfig) -> Result<Vec<f64>, AnalyticNtkError> {
-    let moments = layer_moment_function(config)?;
-    let rows: Vec<&[f64]> = inputs.chunks_exact(config.input_dim).collect();
-    let mut sigma = input_gram(&rows);
-    for _ in 0..config.depth() {
-        sigma = layer_moments(
-            config.activation,
-            moments,
-            config.bias_init,
-            &sigma,
-            rows.len(),
-        )
-        .0;
-    }
-    Ok(sigma)
+    Ok(analytic_ntk_and_nngp(inputs, config, None)?.1)
 }
 
 /// Σ_1 = XXᵀ `[n, n]` for the rows x_i of X.
