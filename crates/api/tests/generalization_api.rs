@@ -8,6 +8,7 @@ mod common;
 
 use std::path::Path;
 
+use common::numerics::{relative_error, solve, times};
 use common::{tiny, FLEX_F64};
 use overparam_api::ntk::{ntk_kernels, KernelKind, NtkRequest};
 use overparam_api::{train, EngineChoice, Experiment, NamedArray, NtkMethods, TrainOptions};
@@ -19,62 +20,27 @@ use overparam_trainer::{mean_squared_loss_of, network_outputs, stream_rng, RngSt
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Solves A w = b (A `[n, n]` row-major) by Gaussian elimination with partial pivoting.
-fn solve(matrix: &[f64], rhs: &[f64]) -> Vec<f64> {
-    let n = rhs.len();
-    let mut a: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let mut row = matrix[i * n..(i + 1) * n].to_vec();
-            row.push(rhs[i]);
-            row
-        })
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
-            .unwrap();
-        a.swap(col, pivot);
-        for row in col + 1..n {
-            let factor = a[row][col] / a[col][col];
-            for c in col..=n {
-                a[row][c] -= factor * a[col][c];
-            }
-        }
-    }
-    let mut w = vec![0.0; n];
-    for i in (0..n).rev() {
-        let tail: f64 = (i + 1..n).map(|j| a[i][j] * w[j]).sum();
-        w[i] = (a[i][n] - tail) / a[i][i];
-    }
-    w
+/// Writes `x` `[rows, d]` and `y` `[rows]` to the `.npz` file `path`.
+fn write_xy(path: &Path, d: usize, x: &[f64], y: &[f64]) {
+    let array = |name: &str, shape: Vec<usize>, values: &[f64]| {
+        NamedArray::new(name, shape, values.to_vec()).unwrap()
+    };
+    let arrays = [
+        array("x", vec![x.len() / d, d], x),
+        array("y", vec![y.len()], y),
+    ];
+    overparam_trainer::write_npz_arrays(std::fs::File::create(path).unwrap(), &arrays).unwrap();
 }
 
-/// A w for A `[rows, n]` row-major.
-fn times(matrix: &[f64], w: &[f64]) -> Vec<f64> {
-    matrix
-        .chunks_exact(w.len())
-        .map(|row| row.iter().zip(w).map(|(a, b)| a * b).sum())
-        .collect()
+/// `data.test_path` set to `path`.
+fn test_path(path: &Path) -> String {
+    format!("data.test_path=\"{}\"", path.display())
 }
 
-/// max |a − b| / max |b|.
-fn relative_error(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = a
-        .iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    diff / scale
-}
-
-fn write_npz(path: &Path, arrays: &[NamedArray]) {
-    let file = std::fs::File::create(path).unwrap();
-    overparam_trainer::write_npz_arrays(file, arrays).unwrap();
-}
-
-fn array(name: &str, shape: Vec<usize>, values: Vec<f64>) -> NamedArray {
-    NamedArray::new(name, shape, values).unwrap()
+/// The error (with its causes) of the tiny config reading `path` as its held-out file.
+fn held_out_error(path: &Path) -> String {
+    let error = tiny(&[&test_path(path)]).dataset().unwrap_err();
+    format!("{error:#}")
 }
 
 fn request(methods: NtkMethods, kernel: KernelKind, ridge: Option<f64>) -> NtkRequest {
@@ -196,14 +162,8 @@ fn held_out_points_from_an_npz_file() {
     let good = dir.path().join("test.npz");
     let x: Vec<f64> = (0..21).map(|v| (f64::from(v) * 0.37).sin()).collect();
     let y: Vec<f64> = (0..7).map(|v| f64::from(v) - 3.0).collect();
-    write_npz(
-        &good,
-        &[
-            array("x", vec![7, 3], x.clone()),
-            array("y", vec![7], y.clone()),
-        ],
-    );
-    let path_set = format!("data.test_path=\"{}\"", good.display());
+    write_xy(&good, 3, &x, &y);
+    let path_set = test_path(&good);
     let data = tiny(&[&path_set]).dataset().unwrap();
     let test = data.test.as_ref().unwrap();
     assert_eq!((test.num_samples, &test.inputs, &test.targets), (7, &x, &y));
@@ -221,17 +181,8 @@ fn held_out_points_from_an_npz_file() {
 
     // Wrong d: x [7, 2] for data.d = 3.
     let wrong_d = dir.path().join("wrong_d.npz");
-    write_npz(
-        &wrong_d,
-        &[
-            array("x", vec![7, 2], x[..14].to_vec()),
-            array("y", vec![7], y.clone()),
-        ],
-    );
-    let error = tiny(&[&format!("data.test_path=\"{}\"", wrong_d.display())])
-        .dataset()
-        .unwrap_err();
-    let message = format!("{error:#}");
+    write_xy(&wrong_d, 2, &x[..14], &y);
+    let message = held_out_error(&wrong_d);
     assert!(
         message.contains("wrong_d.npz") && message.contains("`x`") && message.contains("[7, 3]"),
         "{message}"
@@ -239,17 +190,8 @@ fn held_out_points_from_an_npz_file() {
 
     // y of the wrong length.
     let wrong_y = dir.path().join("wrong_y.npz");
-    write_npz(
-        &wrong_y,
-        &[
-            array("x", vec![7, 3], x.clone()),
-            array("y", vec![6], y[..6].to_vec()),
-        ],
-    );
-    let error = tiny(&[&format!("data.test_path=\"{}\"", wrong_y.display())])
-        .dataset()
-        .unwrap_err();
-    let message = format!("{error:#}");
+    write_xy(&wrong_y, 3, &x, &y[..6]);
+    let message = held_out_error(&wrong_y);
     assert!(
         message.contains("wrong_y.npz") && message.contains("`y`"),
         "{message}"
@@ -273,14 +215,8 @@ fn held_out_points_from_an_npz_file() {
         ),
     ] {
         let path = dir.path().join(name);
-        write_npz(
-            &path,
-            &[array("x", vec![7, 3], bad_x), array("y", vec![7], bad_y)],
-        );
-        let error = tiny(&[&format!("data.test_path=\"{}\"", path.display())])
-            .dataset()
-            .unwrap_err();
-        let message = format!("{error:#}");
+        write_xy(&path, 3, &bad_x, &bad_y);
+        let message = held_out_error(&path);
         let array_name = if name.ends_with("y.npz") {
             "`y`"
         } else {
@@ -293,11 +229,8 @@ fn held_out_points_from_an_npz_file() {
     }
 
     // A missing file is named.
-    let missing = dir.path().join("missing.npz");
-    let error = tiny(&[&format!("data.test_path=\"{}\"", missing.display())])
-        .dataset()
-        .unwrap_err();
-    assert!(format!("{error:#}").contains("missing.npz"), "{error:#}");
+    let message = held_out_error(&dir.path().join("missing.npz"));
+    assert!(message.contains("missing.npz"), "{message}");
 }
 
 /// An `.npz` with `x` `[0, d]` and `y` `[0]` holds no held-out points: training with it must
@@ -307,11 +240,8 @@ fn held_out_points_from_an_npz_file() {
 fn an_empty_held_out_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.npz");
-    write_npz(
-        &empty,
-        &[array("x", vec![0, 3], vec![]), array("y", vec![0], vec![])],
-    );
-    let path_set = format!("data.test_path=\"{}\"", empty.display());
+    write_xy(&empty, 3, &[], &[]);
+    let path_set = test_path(&empty);
     for linearized in ["train.linearized=true", "train.linearized=false"] {
         let experiment = tiny(&[&path_set, linearized]);
         let message = match train(&experiment, &options(), &mut ()) {
@@ -331,13 +261,7 @@ fn drawn_held_out_points_need_generated_data() {
     let dir = tempfile::tempdir().unwrap();
     let train = dir.path().join("train.npz");
     let x: Vec<f64> = (0..36).map(|v| (f64::from(v) * 0.21).cos()).collect();
-    write_npz(
-        &train,
-        &[
-            array("x", vec![12, 3], x),
-            array("y", vec![12], vec![0.5; 12]),
-        ],
-    );
+    write_xy(&train, 3, &x, &[0.5; 12]);
     let path_set = format!("data.path=\"{}\"", train.display());
     // Sanity: the file alone is a valid config.
     let ok = tiny(&[&path_set, "data.inputs=\"file\"", "data.labels=\"file\""]);
@@ -405,7 +329,7 @@ fn predictions_equal_a_direct_kernel_regression() {
             .zip(&offset)
             .map(|(y, f)| y - f)
             .collect();
-        let w = solve(&kernel.values, &residual);
+        let w = solve(&kernel.values, 0.0, &residual);
         let want: Vec<f64> = times(cross, &w)
             .iter()
             .zip(&offset_test)
@@ -509,10 +433,7 @@ fn empirical_nngp_is_the_mean_over_the_configs_seeds() {
     // The GP posterior mean K_c (K + ρI)⁻¹ y with ρ = 0.5 (no f_0 offset): κ ≤ (λ_max + ρ)/ρ
     // is small, so 1e-10.
     let prediction = &run.predictions.as_ref().unwrap().by_method[0];
-    let ridged: Vec<f64> = (0..144)
-        .map(|k| blocks.train[k] + if k / 12 == k % 12 { 0.5 } else { 0.0 })
-        .collect();
-    let w = solve(&ridged, &dataset.targets);
+    let w = solve(&blocks.train, 0.5, &dataset.targets);
     let want = times(&blocks.cross, &w);
     assert!(
         relative_error(&prediction.test, &want) < 1e-10,
@@ -593,7 +514,7 @@ fn training_summary_reports_the_held_out_and_linearized_columns() {
     let joint: Vec<f64> = dataset.inputs.iter().chain(&test.inputs).copied().collect();
     let kernel = analytic_ntk(&joint, &experiment.resolved.model, Some(rates)).unwrap();
     let blocks = KernelBlocks::split(&kernel, 12, 6);
-    let w = solve(&blocks.train, &dataset.targets);
+    let w = solve(&blocks.train, 0.0, &dataset.targets);
     let prediction = times(&blocks.cross, &w);
     let want = mean_squared_loss_of(&prediction, &test.targets);
     let got = summary["kernel_regression"]["analytic_test_loss"]

@@ -193,6 +193,20 @@ def assert_identical() -> Callable[[Mapping[str, np.ndarray], Mapping[str, np.nd
     return assert_arrays_identical
 
 
+def numpy_two_layer_outputs(x: np.ndarray, params: Mapping[str, np.ndarray]) -> np.ndarray:
+    """f(x) = (1/√m) Σ_r a_r relu(w_r·x + b_r) (ntk parameterization: the first layer is never
+    scaled), in float64."""
+    z = np.asarray(x, dtype=np.float64) @ params["w1"].T + params["b1"]
+    return np.maximum(z, 0.0) @ params["a"] / math.sqrt(params["a"].shape[0])
+
+
+@pytest.fixture(scope="session")
+def two_layer_outputs() -> Callable[[np.ndarray, Mapping[str, np.ndarray]], np.ndarray]:
+    """``two_layer_outputs(x, params)``: the outputs of the two-layer ReLU network with
+    parameters w1, b1, a at the rows of x, by numpy in float64."""
+    return numpy_two_layer_outputs
+
+
 @pytest.fixture(scope="session")
 def python() -> str:
     """This interpreter, for child processes."""

@@ -33,12 +33,6 @@ N, N_TEST, D, M = 10, 4, 3, 32
 BIAS = -0.2
 
 
-def two_layer_outputs(x: np.ndarray, params: dict) -> np.ndarray:
-    """f(x) = (1/√m) Σ_r a_r relu(w_r·x + b_r) (ntk parameterization), in float64."""
-    z = np.asarray(x, dtype=np.float64) @ params["w1"].T + params["b1"]
-    return np.maximum(z, 0.0) @ params["a"] / math.sqrt(params["a"].shape[0])
-
-
 def problem(seed: int = 0):
     """Inputs x [N, D] and x_test [N_TEST, D] (not on the sphere: the norms matter), targets,
     and a network with every bias at BIAS."""
@@ -115,7 +109,7 @@ def test_an_empty_x_test_gives_an_empty_cross_kernel_or_a_value_error():
 
 
 @pytest.mark.parametrize("method", ["closed", "jacobian"])
-def test_predict_equals_a_numpy_solve(method):
+def test_predict_equals_a_numpy_solve(method, two_layer_outputs):
     """prediction = f0_test + Kc K⁻¹ (y − f0) with f0 a numpy forward pass (checked against the
     returned f0_test), K and Kc from op.ntk, solved by np.linalg.solve; the losses are those of
     the prediction."""
@@ -158,7 +152,7 @@ def test_predict_analytic_is_kernel_regression_with_the_analytic_ntk():
     assert np.max(np.abs(result["f0_test"])) > 1e-2
 
 
-def test_ridge_enters_the_solve_and_leaves_a_training_residual():
+def test_ridge_enters_the_solve_and_leaves_a_training_residual(two_layer_outputs):
     x, y, x_test, _y_test, params = problem()
     ridge = 0.5
     result = op.predict(x, y, x_test, params, ridge=ridge)
@@ -271,7 +265,9 @@ def test_nngp_with_targets_gives_the_posterior_mean():
 
 
 @pytest.mark.parametrize("dtype", ["f64", "f32"])
-def test_train_with_held_out_points_in_memory_and_through_the_cli_agree(tiny_config, tmp_path, assert_identical, dtype):
+def test_train_with_held_out_points_in_memory_and_through_the_cli_agree(
+    tiny_config, tmp_path, assert_identical, two_layer_outputs, dtype
+):
     """op.train with x_test/y_test in memory and with out= (the command line, with the arrays
     written as test.npz) give bit-identical metrics, the held-out and linearized columns
     included; test_loss at step 0 is the initial network's held-out loss."""

@@ -5,7 +5,6 @@ interpreter's guarantees (panics caught, Ctrl-C, the GIL released)."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import signal
@@ -30,12 +29,6 @@ KERNEL_STEPS = [0, 10, 20, 30, 40]  # TINY_CONFIG: steps 40, ntk_every 10 (and t
 def sphere(n: int, d: int, seed: int) -> np.ndarray:
     x = np.random.default_rng(seed).standard_normal((n, d))
     return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def two_layer_outputs(x: np.ndarray, params: dict) -> np.ndarray:
-    """f(x) = (1/√m) Σ_r a_r relu(w_r·x + b_r) (ntk parameterization)."""
-    z = x @ params["w1"].T + params["b1"]
-    return np.maximum(z, 0.0) @ params["a"] / math.sqrt(params["a"].shape[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +148,7 @@ def test_float32_params_select_f32(tiny_config, assert_identical):
     assert_identical(default.metrics, explicit.metrics, "metrics")
 
 
-def test_given_x_and_y_are_the_training_data(tiny_config):
+def test_given_x_and_y_are_the_training_data(tiny_config, two_layer_outputs):
     """Guards x=/y=: another n (24, the config says 16) trains, data.n follows, and the logged
     initial loss is (1/2n) Σ (f(x_i) − y_i)² on exactly these arrays."""
     x = sphere(24, 4, seed=5)

@@ -12,8 +12,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::sweep::{ok, sweep};
-use common::{assert_fails_with, overparam, stderr, subcommand};
+use common::numerics::{pseudo_random, times};
+use common::sweep::{ok, sweep, workspace_with};
+use common::{assert_fails_with, overparam, stderr, subcommand, workspace, TINY};
 
 use ndarray::{Array1, Array2};
 use overparam_model::NamedArray;
@@ -29,21 +30,26 @@ const NEW_COLUMNS: [&str; 5] = [
     "test_lin_distance",
 ];
 
-/// A tiny two-layer run (n = 12, d = 3, m = 16, 30 steps) with 5 held-out points and the
-/// linearized network.
-const HELD_OUT: &str = r#"
-seed = 3
-[data]
-n = 12
-d = 3
-n_test = 5
-[model]
-width = 16
-[train]
-steps = 30
-log_every = 10
-linearized = true
-"#;
+/// [`TINY`] (n = 12, d = 3, m = 16, 30 steps) with `data` added to its `[data]` table, and the
+/// linearized network when `linearized`.
+fn tiny_with(data: &str, linearized: bool) -> String {
+    let text = TINY.replace("\nd = 3\n", &format!("\nd = 3\n{data}"));
+    if linearized {
+        text + "linearized = true\n"
+    } else {
+        text
+    }
+}
+
+/// The tiny run with 5 held-out points and the linearized network.
+fn held_out() -> String {
+    tiny_with("n_test = 5\n", true)
+}
+
+/// The tiny run with its held-out points read from `held_out.npz` beside the config.
+fn held_out_file(linearized: bool) -> String {
+    tiny_with("test_path = \"held_out.npz\"\n", linearized)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -61,6 +67,14 @@ fn write_npz(path: &Path, arrays: &[NamedArray]) {
 
 fn array(name: &str, shape: &[usize], values: &[f64]) -> NamedArray {
     NamedArray::new(name, shape.to_vec(), values.to_vec()).unwrap()
+}
+
+/// Writes `x` `[rows, d]` and `y` `[rows]` to the `.npz` file `path`.
+fn write_xy(path: &Path, d: usize, x: &[f64], y: &[f64]) {
+    write_npz(
+        path,
+        &[array("x", &[x.len() / d, d], x), array("y", &[y.len()], y)],
+    );
 }
 
 /// Succeeds or shows stderr.
@@ -127,21 +141,6 @@ fn assert_all_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
     }
 }
 
-/// Deterministic numbers in [−1, 1) (splitmix64), for inputs, targets and weights.
-fn pseudo_random(seed: u64, count: usize) -> Vec<f64> {
-    let mut state = seed;
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-        })
-        .collect()
-}
-
 /// A two-layer ReLU network in the NTK parameterization: w1 `[m, d]`, b1 `[m]`, a `[m]`.
 struct Network {
     w: Vec<f64>,
@@ -195,46 +194,21 @@ fn half_mean_squared(f: &[f64], y: &[f64]) -> f64 {
     f.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / (2.0 * y.len() as f64)
 }
 
-/// The solution of (K + ρI) α = r for `kernel` `[n, n]` by Gaussian elimination with partial
-/// pivoting (n is tiny here).
+/// The solution of (K + ρI) α = r for `kernel` `[n, n]`, by the direct solve of the tests'
+/// numerics.
 fn solve(kernel: &Array2<f64>, ridge: f64, rhs: &[f64]) -> Vec<f64> {
-    let n = rhs.len();
-    let mut a: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let mut row: Vec<f64> = (0..n).map(|j| kernel[[i, j]]).collect();
-            row[i] += ridge;
-            row.push(rhs[i]);
-            row
-        })
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))
-            .unwrap();
-        a.swap(col, pivot);
-        for row in col + 1..n {
-            let factor = a[row][col] / a[col][col];
-            for k in col..=n {
-                a[row][k] -= factor * a[col][k];
-            }
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let tail: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (a[row][n] - tail) / a[row][row];
-    }
-    x
+    common::numerics::solve(&row_major(kernel), ridge, rhs)
 }
 
 /// offset + cross · α, row by row (`cross` `[n_test, n]`).
 fn apply(cross: &Array2<f64>, alpha: &[f64], offset: &[f64]) -> Vec<f64> {
-    cross
-        .rows()
-        .into_iter()
-        .zip(offset)
-        .map(|(row, f0)| f0 + row.iter().zip(alpha).map(|(k, a)| k * a).sum::<f64>())
-        .collect()
+    let product = times(&row_major(cross), alpha);
+    offset.iter().zip(&product).map(|(f0, k)| f0 + k).collect()
+}
+
+/// The entries of `matrix` in row-major order.
+fn row_major(matrix: &Array2<f64>) -> Vec<f64> {
+    matrix.iter().copied().collect()
 }
 
 fn read_matrix(path: &Path) -> Array2<f64> {
@@ -263,8 +237,7 @@ fn read_npz_vectors(path: &Path) -> std::collections::BTreeMap<String, Vec<f64>>
 /// draw has its own RNG streams); without held-out points the columns are empty.
 #[test]
 fn held_out_and_linearized_columns_fill_metrics_and_summary() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(dir.path(), "config.toml", HELD_OUT);
+    let (dir, config) = workspace(&held_out());
     let out = dir.path().join("out");
     succeeded(&subcommand("train", &config, &out, &[]));
 
@@ -370,10 +343,7 @@ fn held_out_and_linearized_columns_fill_metrics_and_summary() {
 
     // The same run without held-out points: identical training columns, empty new ones, no
     // held-out summary fields.
-    let plain_text = HELD_OUT
-        .replace("n_test = 5\n", "")
-        .replace("linearized = true\n", "");
-    let plain = write(dir.path(), "plain.toml", &plain_text);
+    let plain = write(dir.path(), "plain.toml", TINY);
     let plain_out = dir.path().join("plain");
     succeeded(&subcommand("train", &plain, &plain_out, &[]));
     let plain_table = metrics(&plain_out);
@@ -405,22 +375,15 @@ fn held_out_and_linearized_columns_fill_metrics_and_summary() {
 /// (written out here); data.test_path is relative to the config file, not the working directory.
 #[test]
 fn test_path_held_out_loss_is_the_given_networks_loss_in_f64() {
-    let dir = tempfile::tempdir().unwrap();
+    let text = held_out_file(true);
+    let (dir, config) = workspace(&text);
     let (m, d, n_test) = (16, 3, 5);
     let network = Network::new(m, d, 11);
     let init = dir.path().join("init.npz");
     write_npz(&init, &network.arrays());
     let x_test = pseudo_random(21, n_test * d);
     let y_test = pseudo_random(22, n_test);
-    write_npz(
-        &dir.path().join("held_out.npz"),
-        &[
-            array("x", &[n_test, d], &x_test),
-            array("y", &[n_test], &y_test),
-        ],
-    );
-    let text = HELD_OUT.replace("n_test = 5\n", "test_path = \"held_out.npz\"\n");
-    let config = write(dir.path(), "config.toml", &text);
+    write_xy(&dir.path().join("held_out.npz"), d, &x_test, &y_test);
     let out = dir.path().join("out");
     succeeded(&subcommand(
         "train",
@@ -478,8 +441,7 @@ fn test_path_held_out_loss_is_the_given_networks_loss_in_f64() {
 /// The same seed twice: identical metrics.csv, held-out and linearized columns included.
 #[test]
 fn held_out_runs_are_reproducible() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(dir.path(), "config.toml", HELD_OUT);
+    let (dir, config) = workspace(&held_out());
     let (first, second) = (dir.path().join("first"), dir.path().join("second"));
     for out in [&first, &second] {
         succeeded(&subcommand("train", &config, out, &[]));
@@ -514,19 +476,14 @@ fn held_out_runs_are_reproducible() {
 /// divergence naming the column, with the summary recording the failure.
 #[test]
 fn an_overflowing_held_out_loss_fails_the_run_naming_the_column() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, config) = workspace(&held_out_file(false));
     let d = 3;
-    write_npz(
+    write_xy(
         &dir.path().join("held_out.npz"),
-        &[
-            array("x", &[2, d], &pseudo_random(5, 2 * d)),
-            array("y", &[2], &[0.5, 1e300]),
-        ],
+        d,
+        &pseudo_random(5, 2 * d),
+        &[0.5, 1e300],
     );
-    let text = HELD_OUT
-        .replace("n_test = 5\n", "test_path = \"held_out.npz\"\n")
-        .replace("linearized = true\n", "");
-    let config = write(dir.path(), "config.toml", &text);
     let out = dir.path().join("out");
     let output = subcommand("train", &config, &out, &["--dtype", "f64"]);
     assert_fails_with(&output, &["diverged", "test_loss"]);
@@ -544,22 +501,12 @@ fn an_overflowing_held_out_loss_fails_the_run_naming_the_column() {
 
 #[test]
 fn bad_held_out_files_and_keys_are_errors_naming_the_file_array_and_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = HELD_OUT
-        .replace("n_test = 5\n", "test_path = \"held_out.npz\"\n")
-        .replace("linearized = true\n", "");
-    let config = write(dir.path(), "config.toml", &base);
+    let (dir, config) = workspace(&held_out_file(false));
     let held_out = dir.path().join("held_out.npz");
     let out = dir.path().join("out");
 
     // x with d = 4 where the config has d = 3.
-    write_npz(
-        &held_out,
-        &[
-            array("x", &[5, 4], &pseudo_random(1, 20)),
-            array("y", &[5], &pseudo_random(2, 5)),
-        ],
-    );
+    write_xy(&held_out, 4, &pseudo_random(1, 20), &pseudo_random(2, 5));
     let output = subcommand("train", &config, &out, &[]);
     assert_fails_with(&output, &["held_out.npz", "`x`", "[5, 4]", "[5, 3]"]);
     assert!(
@@ -571,26 +518,14 @@ fn bad_held_out_files_and_keys_are_errors_naming_the_file_array_and_key() {
     // NaN in y.
     let mut y = pseudo_random(2, 5);
     y[3] = f64::NAN;
-    write_npz(
-        &held_out,
-        &[
-            array("x", &[5, 3], &pseudo_random(1, 15)),
-            array("y", &[5], &y),
-        ],
-    );
+    write_xy(&held_out, 3, &pseudo_random(1, 15), &y);
     assert_fails_with(
         &subcommand("train", &config, &out, &[]),
         &["held_out.npz", "`y`", "NaN"],
     );
 
     // y of the wrong length.
-    write_npz(
-        &held_out,
-        &[
-            array("x", &[5, 3], &pseudo_random(1, 15)),
-            array("y", &[4], &pseudo_random(2, 4)),
-        ],
-    );
+    write_xy(&held_out, 3, &pseudo_random(1, 15), &pseudo_random(2, 4));
     assert_fails_with(
         &subcommand("train", &config, &out, &[]),
         &["held_out.npz", "`y`"],
@@ -602,17 +537,11 @@ fn bad_held_out_files_and_keys_are_errors_naming_the_file_array_and_key() {
 
     // n_test draws from the data's law, which file inputs do not have.
     let train_data = dir.path().join("train.npz");
-    write_npz(
-        &train_data,
-        &[
-            array("x", &[12, 3], &pseudo_random(3, 36)),
-            array("y", &[12], &pseudo_random(4, 12)),
-        ],
-    );
+    write_xy(&train_data, 3, &pseudo_random(3, 36), &pseudo_random(4, 12));
     for labels in ["", "labels = \"file\"\n"] {
-        let text = HELD_OUT.replace(
-            "n_test = 5\n",
+        let text = tiny_with(
             &format!("n_test = 5\ninputs = \"file\"\n{labels}path = \"train.npz\"\n"),
+            true,
         );
         let config = write(dir.path(), "file_inputs.toml", &text);
         assert_fails_with(
@@ -651,17 +580,8 @@ impl PredictionProblem {
         write_npz(&init, &network.arrays());
         let (x, y) = (pseudo_random(41, N * D), pseudo_random(42, N));
         let (x_test, y_test) = (pseudo_random(43, N_TEST * D), pseudo_random(44, N_TEST));
-        write_npz(
-            &dir.path().join("train.npz"),
-            &[array("x", &[N, D], &x), array("y", &[N], &y)],
-        );
-        write_npz(
-            &dir.path().join("test.npz"),
-            &[
-                array("x", &[N_TEST, D], &x_test),
-                array("y", &[N_TEST], &y_test),
-            ],
-        );
+        write_xy(&dir.path().join("train.npz"), D, &x, &y);
+        write_xy(&dir.path().join("test.npz"), D, &x_test, &y_test);
         let config = write(
             dir.path(),
             "config.toml",
@@ -873,12 +793,7 @@ fn ridge_enters_the_solve() {
 
 #[test]
 fn predict_needs_held_out_points_and_ridge_needs_predict() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "config.toml",
-        "seed = 3\n[data]\nn = 12\nd = 3\n[model]\nwidth = 16\n",
-    );
+    let (dir, config) = workspace(TINY);
     let out = dir.path().join("out");
     let output = subcommand("ntk", &config, &out, &["--predict"]);
     assert_fails_with(&output, &["data.n_test"]);
@@ -897,7 +812,7 @@ fn predict_needs_held_out_points_and_ridge_needs_predict() {
     let held_out = write(
         dir.path(),
         "held_out.toml",
-        "seed = 3\n[data]\nn = 12\nd = 3\nn_test = 4\n[model]\nwidth = 16\n",
+        &tiny_with("n_test = 4\n", false),
     );
     assert_fails_with(
         &subcommand("ntk", &held_out, &out, &["--predict", "--ridge=-1"]),
@@ -918,15 +833,14 @@ fn predict_needs_held_out_points_and_ridge_needs_predict() {
 /// analytic`'s (K∞_η) on the same drawn held-out points.
 #[test]
 fn linearized_training_converges_to_the_kernel_regression_of_ntk_predict() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = HELD_OUT
+    let text = held_out()
         .replace("steps = 30", "steps = 6000")
         .replace("log_every = 10", "log_every = 3000")
         .replace(
             "linearized = true",
             "linearized = true\nlr_a = 0.5\nlr_b = 2.0",
         );
-    let config = write(dir.path(), "config.toml", &text);
+    let (dir, config) = workspace(&text);
     let train_out = dir.path().join("train");
     succeeded(&subcommand(
         "train",
@@ -986,13 +900,10 @@ fn linearized_training_converges_to_the_kernel_regression_of_ntk_predict() {
 
 #[test]
 fn nngp_kernels_are_written_symmetric_with_the_right_diagonal() {
-    let dir = tempfile::tempdir().unwrap();
     let n = 10;
-    let config = write(
-        dir.path(),
-        "config.toml",
-        &format!("seed = 3\n[data]\nn = {n}\nd = 3\n[model]\nwidth = 64\n"),
-    );
+    let (dir, config) = workspace(&format!(
+        "seed = 3\n[data]\nn = {n}\nd = 3\n[model]\nwidth = 64\n"
+    ));
     let out = dir.path().join("out");
     succeeded(&subcommand(
         "ntk",
@@ -1079,12 +990,7 @@ fn nngp_kernels_are_written_symmetric_with_the_right_diagonal() {
 
 #[test]
 fn nngp_refuses_learning_rate_weighting_and_given_parameters() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "config.toml",
-        "seed = 3\n[data]\nn = 6\nd = 3\n[model]\nwidth = 8\n",
-    );
+    let (dir, config) = workspace("seed = 3\n[data]\nn = 6\nd = 3\n[model]\nwidth = 8\n");
     let out = dir.path().join("out");
     assert_fails_with(
         &subcommand("ntk", &config, &out, &["--kernel", "nngp", "--lr-weighted"]),
@@ -1151,17 +1057,14 @@ fn nngp_predictions_are_the_posterior_mean() {
 // ---------------------------------------------------------------------------------------------
 // (f) A width sweep: run, merge, plot.
 
-const SWEEP_BASE: &str = r#"
-seed = 0
-[data]
-n = 16
-d = 4
-[model]
-width = 8
-[train]
-steps = 40
-log_every = 10
-"#;
+/// The sweep tests' base config (`common::sweep::BASE`: n = 16, d = 4, m = 8) shortened to 40
+/// steps logged every 10, without its target loss and NTK tracking.
+fn sweep_base() -> String {
+    common::sweep::BASE
+        .replace("steps = 200\n", "steps = 40\n")
+        .replace("log_every = 20\n", "log_every = 10\n")
+        .replace("target_loss = 1e-3\nntk_every = 100\n", "")
+}
 
 const SWEEP_SPEC: &str = r#"
 base = "base.toml"
@@ -1178,10 +1081,7 @@ seed = [0]
 /// empty and the plot skipped with a reason.
 #[test]
 fn a_width_sweep_fills_the_generalization_columns_and_plot() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "base.toml", SWEEP_BASE);
-    let spec = write(dir.path(), "spec.toml", SWEEP_SPEC);
-    let out = dir.path().join("sweep");
+    let (_dir, spec, out) = workspace_with(&sweep_base(), SWEEP_SPEC);
     let report = ok(sweep("run", &spec, &out, &[]));
     assert!(report.contains("2 ran ok"), "{report}");
     ok(overparam(&["sweep", "merge", out.to_str().unwrap()]));
@@ -1247,16 +1147,12 @@ fn a_width_sweep_fills_the_generalization_columns_and_plot() {
     assert!(svg.contains("<svg"), "an SVG document");
 
     // Without held-out points or the linearized network.
-    let plain_dir = tempfile::tempdir().unwrap();
-    write(plain_dir.path(), "base.toml", SWEEP_BASE);
-    let plain_spec = write(
-        plain_dir.path(),
-        "spec.toml",
+    let (_plain_dir, plain_spec, plain_out) = workspace_with(
+        &sweep_base(),
         &SWEEP_SPEC
             .replace("\"data.n_test\" = [8]\n", "")
             .replace("\"train.linearized\" = [true]\n", ""),
     );
-    let plain_out = plain_dir.path().join("sweep");
     ok(sweep("run", &plain_spec, &plain_out, &[]));
     ok(overparam(&["sweep", "merge", plain_out.to_str().unwrap()]));
     let plain = Table::read(&plain_out.join("results.csv")).unwrap();
@@ -1279,30 +1175,22 @@ fn a_width_sweep_fills_the_generalization_columns_and_plot() {
 /// file there. Run from the sweep's directory with relative paths, as a user types it.
 #[test]
 fn a_sweep_base_with_a_relative_test_path_runs_from_its_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    write_npz(
-        &dir.path().join("held.npz"),
-        &[
-            array("x", &[5, 4], &pseudo_random(1, 20)),
-            array("y", &[5], &pseudo_random(2, 5)),
-        ],
-    );
-    write(
-        dir.path(),
-        "base.toml",
-        &SWEEP_BASE.replace("d = 4\n", "d = 4\ntest_path = \"held.npz\"\n"),
-    );
-    write(
-        dir.path(),
-        "spec.toml",
+    let (dir, _, out) = workspace_with(
+        &sweep_base().replace("d = 4\n", "d = 4\ntest_path = \"held.npz\"\n"),
         "base = \"base.toml\"\n[grid]\n\"model.width\" = [8, 16]\n",
     );
+    write_xy(
+        &dir.path().join("held.npz"),
+        4,
+        &pseudo_random(1, 20),
+        &pseudo_random(2, 5),
+    );
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_overparam"))
-        .args(["sweep", "run", "spec.toml", "--out", "out"])
+        .args(["sweep", "run", "spec.toml", "--out", "sweep"])
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let manifest = std::fs::read_to_string(dir.path().join("out/manifest.csv")).unwrap_or_default();
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap_or_default();
     assert!(
         output.status.success(),
         "{}\nmanifest:\n{manifest}",
@@ -1315,10 +1203,7 @@ fn a_sweep_base_with_a_relative_test_path_runs_from_its_directory() {
 /// held-out set and the linearization at θ_0 are rebuilt, not restarted at the checkpoint).
 #[test]
 fn resume_continues_the_held_out_and_linearized_columns_bit_identically() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write(
-        dir.path(),
-        "config.toml",
+    let (dir, config) = workspace(
         "seed = 5\n[data]\nn = 64\nd = 8\nn_test = 32\n[model]\nwidth = 256\n[train]\nsteps = 30000\nlog_every = 10\ncheckpoint_every = 300\nlinearized = true\n",
     );
     let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
@@ -1357,12 +1242,10 @@ fn resume_continues_the_held_out_and_linearized_columns_bit_identically() {
 /// loss falls, and the linearized losses are the network's.
 #[test]
 fn a_network_linear_in_its_trained_parameters_is_its_own_linearization() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = HELD_OUT.replace(
+    let (dir, config) = workspace(&held_out().replace(
         "[train]",
         "train_w = false\ntrain_b = false\n[train]\nlr_a = 3.0",
-    );
-    let config = write(dir.path(), "config.toml", &text);
+    ));
     let out = dir.path().join("out");
     succeeded(&subcommand("train", &config, &out, &["--dtype", "f64"]));
     let table = metrics(&out);
@@ -1394,14 +1277,10 @@ fn a_network_linear_in_its_trained_parameters_is_its_own_linearization() {
 #[test]
 fn an_empty_held_out_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    write_npz(
-        &dir.path().join("held_out.npz"),
-        &[array("x", &[0, 3], &[]), array("y", &[0], &[])],
-    );
-    let text = HELD_OUT.replace("n_test = 5\n", "test_path = \"held_out.npz\"\n");
+    write_xy(&dir.path().join("held_out.npz"), 3, &[], &[]);
     for (name, text) in [
-        ("linearized", text.clone()),
-        ("plain", text.replace("linearized = true\n", "")),
+        ("linearized", held_out_file(true)),
+        ("plain", held_out_file(false)),
     ] {
         let config = write(dir.path(), &format!("{name}.toml"), &text);
         let output = subcommand("train", &config, &dir.path().join(name), &[]);

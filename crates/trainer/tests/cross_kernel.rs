@@ -6,22 +6,13 @@
 mod common;
 
 use common::*;
-use overparam_model::{Activation, Mlp, MlpConfig, OutputInit, Parameterization, Trainable};
+use overparam_model::Mlp;
 use overparam_trainer::data::RandomLabels;
 use overparam_trainer::ntk::{ntk, JointNtk, KernelBlocks, NtkError, NtkMethod, NtkOptions};
 use overparam_trainer::LearningRates;
 
 fn network(widths: &[usize]) -> Mlp {
-    let config = MlpConfig {
-        input_dim: 3,
-        widths: widths.to_vec(),
-        activation: Activation::Relu,
-        parameterization: Parameterization::Ntk,
-        output_init: OutputInit::Gaussian,
-        bias_init: 0.1,
-        trainable: Trainable::ALL,
-        trainable_layers: vec![true; widths.len()],
-    };
+    let config = relu_ntk_config(3, widths, 0.1);
     config
         .with_parameters(&random_parameters(&config, 8), &f64_autodiff_device())
         .unwrap()
@@ -106,27 +97,57 @@ fn points() -> (Vec<f64>, Vec<f64>) {
     (train, test)
 }
 
-#[test]
-fn training_block_is_the_kernel_of_the_training_points() {
-    let (train, test) = points();
+/// One case of the consistency tests below.
+struct Case<'a> {
+    /// The network, method and rate choice, for messages.
+    what: String,
+    label: &'static str,
+    net: &'a Mlp,
+    options: &'a NtkOptions,
+    /// The kernel of the case's network on (X, X_test) by its method.
+    joint: &'a JointNtk,
+    rates: Option<&'a LearningRates>,
+}
+
+/// Runs `check` on every case: depth 1 and 2, each method applicable at that depth, plain and
+/// rate-weighted.
+fn for_each_case(train: &[f64], test: &[f64], mut check: impl FnMut(&Case)) {
     for widths in [vec![6], vec![5, 4]] {
         let net = network(&widths);
         for (label, options) in methods(widths.len()) {
-            let joint = JointNtk::new(&net, &train, &test, &options).unwrap();
+            let joint = JointNtk::new(&net, train, test, &options).unwrap();
             for rates in rate_choices() {
-                let blocks = joint.blocks(rates.as_ref());
-                assert_eq!(
-                    (blocks.train.len(), blocks.cross.len(), blocks.test.len()),
-                    (25, 15, 9)
-                );
-                let alone = ntk(&net, &train, &options).unwrap().kernel(rates.as_ref());
-                let what = format!("{widths:?} {label} rates {:?}", rates.is_some());
-                assert_close(&what, &blocks.train, &alone, tolerance(label));
-                let test_alone = ntk(&net, &test, &options).unwrap().kernel(rates.as_ref());
-                assert_close(&what, &blocks.test, &test_alone, tolerance(label));
+                check(&Case {
+                    what: format!("{widths:?} {label} rates {:?}", rates.is_some()),
+                    label,
+                    net: &net,
+                    options: &options,
+                    joint: &joint,
+                    rates: rates.as_ref(),
+                });
             }
         }
     }
+}
+
+#[test]
+fn training_block_is_the_kernel_of_the_training_points() {
+    let (train, test) = points();
+    for_each_case(&train, &test, |case| {
+        let blocks = case.joint.blocks(case.rates);
+        assert_eq!(
+            (blocks.train.len(), blocks.cross.len(), blocks.test.len()),
+            (25, 15, 9)
+        );
+        let alone = ntk(case.net, &train, case.options)
+            .unwrap()
+            .kernel(case.rates);
+        assert_close(&case.what, &blocks.train, &alone, tolerance(case.label));
+        let test_alone = ntk(case.net, &test, case.options)
+            .unwrap()
+            .kernel(case.rates);
+        assert_close(&case.what, &blocks.test, &test_alone, tolerance(case.label));
+    });
 }
 
 /// Row-major `[rows, cols]` → its transpose `[cols, rows]`.
@@ -139,71 +160,59 @@ fn transpose(matrix: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 #[test]
 fn swapping_the_point_sets_transposes_the_cross_block() {
     let (train, test) = points();
-    for widths in [vec![6], vec![5, 4]] {
-        let net = network(&widths);
-        for (label, options) in methods(widths.len()) {
-            let forward = JointNtk::new(&net, &train, &test, &options).unwrap();
-            let swapped = JointNtk::new(&net, &test, &train, &options).unwrap();
-            for rates in rate_choices() {
-                let what = format!("{widths:?} {label} rates {:?}", rates.is_some());
-                let a = forward.blocks(rates.as_ref());
-                let b = swapped.blocks(rates.as_ref());
-                // b.cross is K(X, X_test) [5, 3]; its transpose is K(X_test, X) [3, 5].
-                // The analytic entry of a pair is computed with the later point's variance
-                // first; swapped, its quadrature (B ≠ 0) runs in the other variable: equal to
-                // its accuracy, ≤ 2e-14 relative per entry (module doc of `ntk::analytic`),
-                // so 1e-13 there.
-                let tol = match label {
-                    "analytic" => 1e-13,
-                    _ => tolerance(label),
-                };
-                assert_close(&what, &transpose(&b.cross, 5, 3), &a.cross, tol);
-                assert_close(&what, &b.train, &a.test, tol);
-                assert_close(&what, &b.test, &a.train, tol);
-            }
-        }
-    }
+    for_each_case(&train, &test, |case| {
+        let swapped = JointNtk::new(case.net, &test, &train, case.options).unwrap();
+        let a = case.joint.blocks(case.rates);
+        let b = swapped.blocks(case.rates);
+        // b.cross is K(X, X_test) [5, 3]; its transpose is K(X_test, X) [3, 5].
+        // The analytic entry of a pair is computed with the later point's variance first;
+        // swapped, its quadrature (B ≠ 0) runs in the other variable: equal to its accuracy,
+        // ≤ 2e-14 relative per entry (module doc of `ntk::analytic`), so 1e-13 there.
+        let tol = match case.label {
+            "analytic" => 1e-13,
+            label => tolerance(label),
+        };
+        assert_close(&case.what, &transpose(&b.cross, 5, 3), &a.cross, tol);
+        assert_close(&case.what, &b.train, &a.test, tol);
+        assert_close(&case.what, &b.test, &a.train, tol);
+    });
 }
 
 #[test]
 fn each_cross_entry_is_the_kernel_of_that_pair_alone() {
     let (train, test) = points();
-    for widths in [vec![6], vec![5, 4]] {
-        let net = network(&widths);
-        for (label, options) in methods(widths.len()) {
-            let joint = JointNtk::new(&net, &train, &test, &options).unwrap();
-            for rates in rate_choices() {
-                let what = format!("{widths:?} {label} rates {:?}", rates.is_some());
-                let blocks = joint.blocks(rates.as_ref());
-                let mut recomputed = vec![0.0; 15];
-                for i in 0..3 {
-                    for j in 0..5 {
-                        let pair: Vec<f64> = train[j * D..(j + 1) * D]
-                            .iter()
-                            .chain(&test[i * D..(i + 1) * D])
-                            .copied()
-                            .collect();
-                        let k = ntk(&net, &pair, &options).unwrap().kernel(rates.as_ref());
-                        // K(x_j, x_test_i), read from both off-diagonal entries.
-                        recomputed[i * 5 + j] = k[1];
-                        assert_eq!(k[1], k[2], "{what}: a 2×2 kernel is symmetric");
-                    }
-                }
-                let scale = blocks.train.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                let err = blocks
-                    .cross
+    for_each_case(&train, &test, |case| {
+        let what = &case.what;
+        let blocks = case.joint.blocks(case.rates);
+        let mut recomputed = vec![0.0; 15];
+        for i in 0..3 {
+            for j in 0..5 {
+                let pair: Vec<f64> = train[j * D..(j + 1) * D]
                     .iter()
-                    .zip(&recomputed)
-                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
-                    / scale;
-                assert!(
-                    err <= tolerance(label),
-                    "{what}: cross vs pairs {err:e}\n{:?}\n{recomputed:?}",
-                    blocks.cross
-                );
+                    .chain(&test[i * D..(i + 1) * D])
+                    .copied()
+                    .collect();
+                let k = ntk(case.net, &pair, case.options)
+                    .unwrap()
+                    .kernel(case.rates);
+                // K(x_j, x_test_i), read from both off-diagonal entries.
+                recomputed[i * 5 + j] = k[1];
+                assert_eq!(k[1], k[2], "{what}: a 2×2 kernel is symmetric");
             }
         }
-    }
+        let scale = blocks.train.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let err = blocks
+            .cross
+            .iter()
+            .zip(&recomputed)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+            / scale;
+        assert!(
+            err <= tolerance(case.label),
+            "{what}: cross vs pairs {err:e}\n{:?}\n{recomputed:?}",
+            blocks.cross
+        );
+    });
 }
 
 #[test]

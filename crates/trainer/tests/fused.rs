@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use overparam_model::{Activation, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable};
+use overparam_model::{Activation, MlpConfig, NamedArray, Parameterization, Trainable};
 use overparam_trainer::data::{Dataset, RandomLabels};
 use overparam_trainer::{train, LearningRates, MetricRecord, Optimizer, StepEngine, TrainSpec};
 
@@ -27,24 +27,8 @@ fn spec(engine: StepEngine, learning_rates: LearningRates) -> TrainSpec {
     }
 }
 
-fn config(
-    widths: &[usize],
-    activation: Activation,
-    parameterization: Parameterization,
-    bias_init: f64,
-    trainable: Trainable,
-) -> MlpConfig {
-    MlpConfig {
-        input_dim: 5,
-        widths: widths.to_vec(),
-        activation,
-        parameterization,
-        output_init: OutputInit::Gaussian,
-        bias_init,
-        trainable,
-        trainable_layers: vec![true; widths.len()],
-    }
-}
+/// The input dimension of every network and problem here.
+const D: usize = 5;
 
 /// (records, final parameters) of 100 steps with `engine`.
 fn run(
@@ -71,7 +55,7 @@ fn run(
 }
 
 fn assert_same_trajectory(config: &MlpConfig, rates: &LearningRates, label: &str) {
-    let data = sphere_problem(24, 5, 3, RandomLabels::Gaussian);
+    let data = sphere_problem(24, D, 3, RandomLabels::Gaussian);
     let (reference, reference_final) = run(config, &data, rates, StepEngine::Autodiff);
     let (fused, fused_final) = run(config, &data, rates, StepEngine::Fused);
     assert_eq!(reference.len(), fused.len(), "{label}: number of records");
@@ -126,7 +110,7 @@ fn two_layer_trajectories_match_autodiff_for_every_activation_and_scaling() {
     let rates = LearningRates::by_kind(0.5, 0.3, 0.4);
     for activation in Activation::ALL {
         for parameterization in Parameterization::ALL {
-            let config = config(&[40], activation, parameterization, 0.1, Trainable::ALL);
+            let config = mlp_config(D, &[40], activation, parameterization, 0.1, Trainable::ALL);
             let label = format!("{activation} {parameterization}");
             let rates = if activation == Activation::Quadratic {
                 LearningRates::by_kind(0.05, 0.05, 0.05)
@@ -143,7 +127,8 @@ fn deep_trajectories_match_autodiff_with_per_layer_rates() {
     let mut rates = LearningRates::by_kind(0.0, 0.0, 0.0);
     rates.per_layer = vec![0.3, 0.2, 0.4, 0.5];
     for activation in [Activation::Relu, Activation::Softplus] {
-        let config = config(
+        let config = mlp_config(
+            D,
             &[16, 12, 20],
             activation,
             Parameterization::Ntk,
@@ -174,7 +159,8 @@ fn frozen_tensors_stay_frozen_on_both_paths() {
             a: false,
         },
     ] {
-        let config = config(
+        let config = mlp_config(
+            D,
             &[30],
             Activation::Relu,
             Parameterization::Ntk,
@@ -182,7 +168,8 @@ fn frozen_tensors_stay_frozen_on_both_paths() {
             trainable,
         );
         assert_same_trajectory(&config, &rates, &format!("{trainable:?}"));
-        let mut deep = self::config(
+        let mut deep = mlp_config(
+            D,
             &[10, 10],
             Activation::Softplus,
             Parameterization::Ntk,
@@ -202,7 +189,8 @@ fn frozen_tensors_stay_frozen_on_both_paths() {
 fn the_sparse_regime_matches_autodiff() {
     // Bias −2.5, W ~ N(0, I), inputs on the sphere: ~0.6% of units active, so the fused step
     // takes its sparse path; width 2000 keeps a few active units per sample.
-    let config = config(
+    let config = mlp_config(
+        D,
         &[2000],
         Activation::Relu,
         Parameterization::Ntk,

@@ -5,32 +5,13 @@
 
 mod common;
 
+use common::numerics::{solve, times, Numbers};
 use common::*;
-use overparam_model::{Activation, Parameterization, Trainable};
 use overparam_trainer::ntk::{
     analytic_nngp, analytic_ntk, initialization_variance, kernel_regression, ntk, KernelBlocks,
     NtkMethod, NtkOptions, RegressionError, SpectrumError,
 };
 use overparam_trainer::{stream_rng, RngStream};
-
-/// A small deterministic generator (splitmix64) for test matrices.
-struct Numbers(u64);
-
-impl Numbers {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        // Uniform on [−1, 1).
-        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-
-    fn vector(&mut self, len: usize) -> Vec<f64> {
-        (0..len).map(|_| self.next()).collect()
-    }
-}
 
 /// A random orthogonal `[n, n]` matrix (rows orthonormal), by Gram–Schmidt twice.
 fn orthogonal(n: usize, numbers: &mut Numbers) -> Vec<Vec<f64>> {
@@ -70,46 +51,6 @@ fn with_spectrum(eigenvalues: &[f64], numbers: &mut Numbers) -> Vec<f64> {
     k
 }
 
-/// Solves (K + ρI) w = r by Gaussian elimination with partial pivoting.
-fn direct_solve(kernel: &[f64], ridge: f64, residual: &[f64]) -> Vec<f64> {
-    let n = residual.len();
-    let mut a: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let mut row: Vec<f64> = kernel[i * n..(i + 1) * n].to_vec();
-            row[i] += ridge;
-            row.push(residual[i]);
-            row
-        })
-        .collect();
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
-            .unwrap();
-        a.swap(col, pivot);
-        assert!(a[col][col] != 0.0, "singular in the direct solve");
-        for row in col + 1..n {
-            let factor = a[row][col] / a[col][col];
-            for c in col..=n {
-                a[row][c] -= factor * a[col][c];
-            }
-        }
-    }
-    let mut w = vec![0.0; n];
-    for i in (0..n).rev() {
-        let tail: f64 = (i + 1..n).map(|j| a[i][j] * w[j]).sum();
-        w[i] = (a[i][n] - tail) / a[i][i];
-    }
-    w
-}
-
-/// A w for A `[rows, n]` row-major.
-fn times(matrix: &[f64], w: &[f64]) -> Vec<f64> {
-    matrix
-        .chunks_exact(w.len())
-        .map(|row| row.iter().zip(w).map(|(a, b)| a * b).sum())
-        .collect()
-}
-
 /// The regression of (train, cross, residual, ρ) against the direct solve, within `tolerance`
 /// relative (to the largest entry of each answer).
 fn assert_regression_matches(
@@ -122,7 +63,7 @@ fn assert_regression_matches(
 ) {
     let got =
         kernel_regression(train, cross, residual, ridge).unwrap_or_else(|e| panic!("{label}: {e}"));
-    let w = direct_solve(train, ridge, residual);
+    let w = solve(train, ridge, residual);
     let (want_test, want_train) = (times(cross, &w), times(train, &w));
     let err = relative_error(&got.test, &want_test);
     assert!(
@@ -223,14 +164,7 @@ fn a_rank_deficient_kernel_needs_a_ridge() {
 
 #[test]
 fn an_ntk_of_duplicated_points_is_singular_without_a_ridge() {
-    let config = two_layer_config(
-        3,
-        32,
-        Activation::Relu,
-        Parameterization::Ntk,
-        0.0,
-        Trainable::ALL,
-    );
+    let config = relu_ntk_config(3, &[32], 0.0);
     let network = config.init(&mut stream_rng(2, RngStream::Init), &f64_device());
     let data = sphere_problem(5, 3, 4, overparam_trainer::data::RandomLabels::Gaussian);
     // Point 5 repeats point 0 (rows 0 and 5 of K coincide); point 6 is held out.
@@ -298,7 +232,7 @@ fn direct_variance(
         .iter()
         .enumerate()
         .map(|(i, k_ii)| {
-            let a = direct_solve(ntk_train, 0.0, &ntk_cross[i * n..(i + 1) * n]);
+            let a = solve(ntk_train, 0.0, &ntk_cross[i * n..(i + 1) * n]);
             let cross: f64 = (0..n).map(|j| a[j] * nngp_cross[i * n + j]).sum();
             let quadratic: f64 = (0..n)
                 .map(|j| {
@@ -314,14 +248,7 @@ fn direct_variance(
 
 #[test]
 fn initialization_variance_equals_the_direct_formula() {
-    let config = two_layer_config(
-        3,
-        8,
-        Activation::Relu,
-        Parameterization::Ntk,
-        0.2,
-        Trainable::ALL,
-    );
+    let config = relu_ntk_config(3, &[8], 0.2);
     let (n, n_test) = (6, 4);
     let train = sphere_problem(n, 3, 1, overparam_trainer::data::RandomLabels::Gaussian).inputs;
     let test = sphere_problem(

@@ -11,9 +11,7 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use overparam_model::{
-    Activation, Mlp, MlpConfig, NamedArray, OutputInit, Parameterization, Trainable,
-};
+use overparam_model::{Activation, Mlp, MlpConfig, NamedArray, Parameterization, Trainable};
 use overparam_trainer::data::{DataSpec, Dataset, InputLaw, InputSource, LabelSource, TestSpec};
 use overparam_trainer::{
     mean_squared_loss_of, network_outputs, stream_rng, train_from, Baseline, Checkpointing,
@@ -328,16 +326,14 @@ fn config(
     bias_init: f64,
     trainable: Trainable,
 ) -> MlpConfig {
-    MlpConfig {
-        input_dim: 3,
-        widths: widths.to_vec(),
+    mlp_config(
+        3,
+        widths,
         activation,
-        parameterization: Parameterization::Ntk,
-        output_init: OutputInit::Gaussian,
+        Parameterization::Ntk,
         bias_init,
         trainable,
-        trainable_layers: vec![true; widths.len()],
-    }
+    )
 }
 
 /// n points on the sphere in dimension d labelled by a 2-neuron ReLU teacher, with `n_test`
@@ -444,24 +440,39 @@ fn assert_matches(label: &str, linear: &Linearization, hand: &[(Vec<f64>, Vec<f6
     }
 }
 
+/// The library's linearization of `network` on `data` (with its held-out points) under `rates`.
+fn linearization(network: &Mlp, data: &Dataset, rates: &LearningRates) -> Linearization {
+    Linearization::new(
+        network,
+        &data.inputs,
+        &data.targets,
+        data.test.as_ref(),
+        rates,
+    )
+    .unwrap()
+}
+
+/// For each of the trajectory cases on `data`: its label, the network from perturbed seed-3
+/// parameters, the library's linearization of it and the hand-built linear model at the same θ_0.
+fn trajectories(data: &Dataset) -> Vec<(&'static str, Mlp, Linearization, HandLinear)> {
+    trajectory_cases()
+        .into_iter()
+        .map(|(label, config, rates)| {
+            let arrays = perturbed_parameters(&config, 3);
+            let network = config
+                .with_parameters(&arrays, &f64_autodiff_device())
+                .unwrap();
+            let linear = linearization(&network, data, &rates);
+            let hand = HandLinear::new(&config, &arrays, data, &rates);
+            (label, network, linear, hand)
+        })
+        .collect()
+}
+
 #[test]
 fn linearized_trajectory_equals_stepping_the_linear_model_with_an_explicit_jacobian() {
     let data = teacher_data(6, 3, 4, 11);
-    for (label, config, rates) in trajectory_cases() {
-        let arrays = perturbed_parameters(&config, 3);
-        let network = config
-            .with_parameters(&arrays, &f64_autodiff_device())
-            .unwrap();
-        let linear = Linearization::new(
-            &network,
-            &data.inputs,
-            &data.targets,
-            data.test.as_ref(),
-            &rates,
-        )
-        .unwrap();
-        let hand = HandLinear::new(&config, &arrays, &data, &rates);
-
+    for (label, network, linear, hand) in trajectories(&data) {
         // The hand network is the library's network: f_0 to rounding.
         let f0 = network_outputs(&network, &data.inputs);
         assert!(
@@ -504,20 +515,7 @@ fn linearized_trajectory_equals_stepping_the_linear_model_with_an_explicit_jacob
 #[test]
 fn linearized_trajectory_equals_gradient_descent_on_theta_of_the_linear_model() {
     let data = teacher_data(6, 3, 4, 11);
-    for (label, config, rates) in trajectory_cases() {
-        let arrays = perturbed_parameters(&config, 3);
-        let network = config
-            .with_parameters(&arrays, &f64_autodiff_device())
-            .unwrap();
-        let linear = Linearization::new(
-            &network,
-            &data.inputs,
-            &data.targets,
-            data.test.as_ref(),
-            &rates,
-        )
-        .unwrap();
-        let hand = HandLinear::new(&config, &arrays, &data, &rates);
+    for (label, _, linear, hand) in trajectories(&data) {
         let theta_path = hand.parameter_space(50);
         // The two hand computations agree with each other (the same linear dynamics), ...
         let outputs_path = hand.output_space(50);
@@ -547,14 +545,7 @@ fn run_with_generalization(
     let device = f64_autodiff_device();
     let model = config.with_parameters(arrays, &device).unwrap();
     let inputs = data.inputs_tensor(&device);
-    let linear = Linearization::new(
-        &model,
-        &data.inputs,
-        &data.targets,
-        data.test.as_ref(),
-        &spec.learning_rates,
-    )
-    .unwrap();
+    let linear = linearization(&model, data, &spec.learning_rates);
     let start = TrainStart {
         baseline: Baseline::new(&model, inputs.clone()),
         model,
@@ -632,8 +623,7 @@ fn training_loop_records_the_linearized_and_held_out_columns() {
             .with_parameters(&arrays, &f64_autodiff_device())
             .unwrap();
         // A second linearization made the same way (deterministic) to read its outputs.
-        let linear =
-            Linearization::new(&initial, &data.inputs, &data.targets, Some(test), &rates).unwrap();
+        let linear = linearization(&initial, &data, &rates);
         let hand = HandLinear::new(&config, &arrays, &data, &rates).output_space(20);
 
         // Step 0: f_lin,0 = f_0, so the distance is rounding (f_lin,0(X) = y + V Vᵀ (f_0 − y):
@@ -821,16 +811,7 @@ fn distance_from_the_linearized_network_shrinks_like_one_over_root_width() {
     let mut log_widths = Vec::new();
     let mut log_distances = Vec::new();
     for &m in &widths {
-        let config = MlpConfig {
-            input_dim: d,
-            widths: vec![m],
-            activation: Activation::Relu,
-            parameterization: Parameterization::Ntk,
-            output_init: OutputInit::Gaussian,
-            bias_init: 0.0,
-            trainable: Trainable::ALL,
-            trainable_layers: vec![true],
-        };
+        let config = relu_ntk_config(d, &[m], 0.0);
         let mut mean_log = 0.0;
         for seed in 0..seeds {
             let arrays = config.init_parameters(&mut stream_rng(seed, RngStream::Init));

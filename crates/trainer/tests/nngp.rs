@@ -9,23 +9,10 @@ use std::f64::consts::PI;
 use std::time::Instant;
 
 use common::*;
-use overparam_model::{Activation, MlpConfig, OutputInit, Parameterization, Trainable};
+use overparam_model::MlpConfig;
 use overparam_trainer::data::RandomLabels;
 use overparam_trainer::ntk::analytic_nngp;
 use overparam_trainer::{network_outputs, stream_rng, RngStream};
-
-fn relu_config(input_dim: usize, widths: &[usize], bias_init: f64) -> MlpConfig {
-    MlpConfig {
-        input_dim,
-        widths: widths.to_vec(),
-        activation: Activation::Relu,
-        parameterization: Parameterization::Ntk,
-        output_init: OutputInit::Gaussian,
-        bias_init,
-        trainable: Trainable::ALL,
-        trainable_layers: vec![true; widths.len()],
-    }
-}
 
 /// Per entry (i, j) of f fᵀ over the ensemble: (mean, standard error of the mean).
 struct Ensemble {
@@ -99,7 +86,7 @@ fn analytic_nngp_is_the_mean_of_f_f_transposed_over_initializations() {
     for (widths, count) in [(vec![m], 2000u64), (vec![m, m], 400)] {
         let mut fitted = Vec::new();
         for bias in [0.0, 0.5] {
-            let config = relu_config(d, &widths, bias);
+            let config = relu_ntk_config(d, &widths, bias);
             let kernel = analytic_nngp(&inputs, &config).unwrap();
             let stats = ensemble(&config, &inputs, count);
             let allowance = finite_width_allowance(&config, &kernel);
@@ -177,7 +164,7 @@ fn analytic_nngp_at_zero_bias_is_the_arc_cosine_kernel_worked_by_hand() {
     let layer1 = arc_cosine_layer(&gram, n);
     let layer2 = arc_cosine_layer(&layer1, n);
     for (widths, want) in [(vec![7], &layer1), (vec![7, 9], &layer2)] {
-        let got = analytic_nngp(&inputs, &relu_config(d, &widths, 0.0)).unwrap();
+        let got = analytic_nngp(&inputs, &relu_ntk_config(d, &widths, 0.0)).unwrap();
         // Both sides evaluate the same closed form in f64 (acos near θ = 0 or π loses
         // ~√ε relative in θ, but sin θ + (π − θ) cos θ is flat there): 1e-12 relative.
         let err = relative_error(&got, want);

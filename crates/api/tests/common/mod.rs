@@ -2,6 +2,9 @@
 //! (a process configures each backend's dtype once, so every test here uses f64).
 #![allow(dead_code)]
 
+#[path = "../../../trainer/tests/common/numerics.rs"]
+pub mod numerics;
+
 use std::path::PathBuf;
 
 use overparam_api::{BackendKind, Compute, DTypeKind, Experiment};

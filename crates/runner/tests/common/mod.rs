@@ -1,6 +1,8 @@
 //! Running the real `overparam` binary from the end-to-end tests.
 #![allow(dead_code)]
 
+#[path = "../../../trainer/tests/common/numerics.rs"]
+pub mod numerics;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};

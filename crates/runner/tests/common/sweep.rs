@@ -31,11 +31,16 @@ base = "base.toml"
 seed = [0, 1]
 "#;
 
-/// A temporary directory with base.toml and spec.toml (`spec` text); returns it, the spec
-/// path and the sweep directory.
+/// A temporary directory with base.toml ([`BASE`]) and spec.toml (`spec` text); returns it,
+/// the spec path and the sweep directory.
 pub fn workspace(spec: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    workspace_with(BASE, spec)
+}
+
+/// [`workspace`] with `base` as base.toml.
+pub fn workspace_with(base: &str, spec: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    std::fs::write(dir.path().join("base.toml"), base).unwrap();
     let spec_path = dir.path().join("spec.toml");
     std::fs::write(&spec_path, spec).unwrap();
     let out = dir.path().join("sweep");

@@ -2,6 +2,8 @@
 //! random problems.
 #![allow(dead_code)]
 
+pub mod numerics;
+
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, FloatDType, Tensor};
@@ -13,6 +15,10 @@ use overparam_trainer::data::{
 };
 use overparam_trainer::ntk::{ntk, NtkError, NtkMethod, NtkOptions};
 use overparam_trainer::{mean_squared_loss, stream_rng, LearningRates, RngStream};
+
+// Not every test binary compares vectors.
+#[allow(unused_imports)]
+pub use numerics::relative_error;
 
 /// The flex device in f64 (configured once per test process), without autodiff.
 pub fn f64_device() -> Device {
@@ -48,6 +54,28 @@ pub fn f64_autodiff_device() -> Device {
     f64_device().autodiff()
 }
 
+/// The config of a network with hidden layers of `widths`, every layer trained, of the given
+/// kind; biases start at `bias_init`.
+pub fn mlp_config(
+    input_dim: usize,
+    widths: &[usize],
+    activation: Activation,
+    parameterization: Parameterization,
+    bias_init: f64,
+    trainable: Trainable,
+) -> MlpConfig {
+    MlpConfig {
+        input_dim,
+        widths: widths.to_vec(),
+        activation,
+        parameterization,
+        output_init: OutputInit::Gaussian,
+        bias_init,
+        trainable,
+        trainable_layers: vec![true; widths.len()],
+    }
+}
+
 /// The config of a network with one hidden layer (the two-layer network) of the given shape
 /// and kind; biases start at `bias_init`.
 pub fn two_layer_config(
@@ -58,16 +86,27 @@ pub fn two_layer_config(
     bias_init: f64,
     trainable: Trainable,
 ) -> MlpConfig {
-    MlpConfig {
+    mlp_config(
         input_dim,
-        widths: vec![width],
+        &[width],
         activation,
         parameterization,
-        output_init: OutputInit::Gaussian,
         bias_init,
         trainable,
-        trainable_layers: vec![true],
-    }
+    )
+}
+
+/// A ReLU network in the `ntk` parameterization with hidden layers of `widths`, every tensor
+/// trained; biases start at `bias_init`.
+pub fn relu_ntk_config(input_dim: usize, widths: &[usize], bias_init: f64) -> MlpConfig {
+    mlp_config(
+        input_dim,
+        widths,
+        Activation::Relu,
+        Parameterization::Ntk,
+        bias_init,
+        Trainable::ALL,
+    )
 }
 
 /// n Gaussian inputs in dimension d with N(0,1) random labels, drawn from `seed`.
@@ -161,19 +200,4 @@ pub fn analytic_kernel(config: &MlpConfig, inputs: &[f64]) -> Result<Vec<f64>, N
         on_host: true,
     };
     ntk(&network, inputs, &options).map(|ntk| ntk.kernel(None))
-}
-
-/// max_i |got_i − want_i| / max_i |want_i| (0 when both are zero).
-pub fn relative_error(got: &[f64], want: &[f64]) -> f64 {
-    assert_eq!(got.len(), want.len());
-    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = got
-        .iter()
-        .zip(want)
-        .fold(0.0f64, |m, (g, w)| m.max((g - w).abs()));
-    if scale == 0.0 {
-        diff
-    } else {
-        diff / scale
-    }
 }
