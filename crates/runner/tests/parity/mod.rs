@@ -130,10 +130,10 @@ fn problem(activation: Activation) -> Dataset {
             width: 4,
             orthonormal: true,
             seed: 3,
-            test: None,
             activation,
         },
         seed: 5,
+        test: None,
     })
     .expect("generated data is valid")
 }
