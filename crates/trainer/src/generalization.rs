@@ -8,15 +8,16 @@ use overparam_sweep::columns::{
 };
 
 use crate::data::TestSet;
-use crate::linearized::{outputs_at, LinearizedRecord};
+use crate::linearized::{network_outputs, LinearizedRecord};
 use crate::mean_squared_loss_of;
 use crate::Linearization;
 
 /// The held-out points and the linearization a run measures against (either may be absent).
 #[derive(Default)]
 pub struct Generalization {
-    /// X `[n, d]` on the host (only kept with a linearization, which compares f_t(X)).
-    train_inputs: Vec<f64>,
+    /// The inputs the network is evaluated on at each logged step, row-major: X `[n, d]` (only
+    /// with a linearization, which compares f_t(X)), then X_test `[n_test, d]`; stacked once.
+    inputs: Vec<f64>,
     test: Option<TestSet>,
     linearization: Option<Linearization>,
 }
@@ -43,11 +44,13 @@ impl Generalization {
         test: Option<TestSet>,
         linearization: Option<Linearization>,
     ) -> Self {
+        let train = match linearization {
+            Some(_) => train_inputs,
+            None => &[],
+        };
+        let test_inputs = test.as_ref().map_or(&[][..], |t| &t.inputs[..]);
         Self {
-            train_inputs: match linearization {
-                Some(_) => train_inputs.to_vec(),
-                None => Vec::new(),
-            },
+            inputs: train.iter().chain(test_inputs).copied().collect(),
             test,
             linearization,
         }
@@ -58,8 +61,7 @@ impl Generalization {
         if self.test.is_none() && self.linearization.is_none() {
             return GeneralizationRecord::default();
         }
-        let test_inputs = self.test.as_ref().map_or(&[][..], |t| &t.inputs[..]);
-        let outputs = outputs_at(network, &self.train_inputs, test_inputs);
+        let outputs = network_outputs(network, &self.inputs);
         let (train, test) =
             outputs.split_at(outputs.len() - self.test.as_ref().map_or(0, |t| t.num_samples));
         let test_outputs = self.test.as_ref().map(|_| test);

@@ -192,7 +192,7 @@ impl Linearization {
 }
 
 /// f at `train_inputs` then at `test_inputs` (both row-major `[·, d]`), as one host vector.
-pub(crate) fn outputs_at(network: &Mlp, train_inputs: &[f64], test_inputs: &[f64]) -> Vec<f64> {
+fn outputs_at(network: &Mlp, train_inputs: &[f64], test_inputs: &[f64]) -> Vec<f64> {
     let joint: Vec<f64> = train_inputs.iter().chain(test_inputs).copied().collect();
     network_outputs(network, &joint)
 }
