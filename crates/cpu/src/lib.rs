@@ -17,6 +17,7 @@
 mod chunks;
 mod finite;
 mod kernel;
+mod kernel_sum;
 mod mlp;
 mod nonlinearity;
 mod products;
@@ -26,6 +27,7 @@ mod sparse;
 
 pub use finite::NonFiniteEntry;
 pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
+pub use kernel_sum::{closed_form_kernel_sum, GroupWeights};
 pub use mlp::{Gradients, HostLayer, HostMlp, StepRates, Workspace};
 pub use nonlinearity::{Nonlinearity, SOFTPLUS_THRESHOLD};
 pub use products::{gram_lower, matmul_nn, matmul_nt, matmul_tn, mirror_lower};

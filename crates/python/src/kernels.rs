@@ -114,6 +114,8 @@ pub fn ntk<'py>(
         request.methods,
         rows,
         held_out_rows(&request, &experiment),
+        request.compute.backend.is_cpu(),
+        None,
     );
     memory::check(&estimate, &memory::limit(max_memory)?)?;
     let kernels = guarded(py, ErrorKind::Input, || ntk_kernels(&experiment, &request))?;

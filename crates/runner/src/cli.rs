@@ -313,6 +313,41 @@ pub struct NtkArgs {
     /// Ridge ρ ≥ 0 added to K(X, X) in the predictions' solve.
     #[arg(long, default_value_t = 0.0, requires = "predict")]
     pub ridge: f64,
+    /// The eigenvalues: all of them (`full`, eigenvalues.npy), the --extremes smallest and
+    /// largest with residual bounds (`extremes`: Krylov–Schur, shift-invert for the smallest;
+    /// eigenvalues_extreme.npz), or `auto`: full up to n = 4096, extremes above.
+    #[arg(long, value_enum, default_value_t = SpectrumArg::Auto)]
+    pub spectrum: SpectrumArg,
+    /// Eigenvalues at each end with the extremes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub extremes: u64,
+    /// Do not write the kernels `<kind>_<method>.npy` (an n = 32768 kernel is 8.6 GB in f64).
+    #[arg(long)]
+    pub no_kernel_file: bool,
+}
+
+/// How `overparam ntk` computes the eigenvalues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpectrumArg {
+    /// All n eigenvalues (faer's full self-adjoint decomposition).
+    Full,
+    /// The --extremes smallest and largest, each with its residual bound.
+    Extremes,
+    /// Full up to n = 4096, extremes above.
+    Auto,
+}
+
+impl SpectrumArg {
+    /// The trainer's method with `count` eigenvalues at each end.
+    pub fn method(self, count: u64) -> overparam_trainer::ntk::SpectrumMethod {
+        use overparam_trainer::ntk::SpectrumMethod;
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        match self {
+            SpectrumArg::Full => SpectrumMethod::Full,
+            SpectrumArg::Extremes => SpectrumMethod::Extremes { count },
+            SpectrumArg::Auto => SpectrumMethod::Auto { count },
+        }
+    }
 }
 
 /// Which kernel `overparam ntk` computes.

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use burn::tensor::Device;
-use overparam_trainer::ntk::{ntk_spectrum, relative_frobenius_error, Spectrum};
+use overparam_trainer::ntk::{relative_frobenius_error, KernelSpectrum, RitzValue, SpectrumMethod};
 use serde_json::{json, Map, Value};
 
 use super::predict::Predictions;
@@ -48,23 +48,23 @@ pub struct NtkKernels {
 pub struct NtkSpectrum {
     /// The kernel it is of: the finite-width closed form where computed, else the first.
     pub of: &'static str,
-    /// Its eigenvalues `[n]`, ascending.
-    pub spectrum: Spectrum,
+    /// Its eigenvalues: all `[n]` ascending, or the extremes with their residuals.
+    pub spectrum: KernelSpectrum,
     /// How long the eigenvalues took.
     pub seconds: f64,
 }
 
 impl NtkKernels {
-    /// The spectrum of the finite-width kernel when one was computed, else of K∞.
-    pub fn spectrum(&self) -> anyhow::Result<NtkSpectrum> {
-        let primary = self
-            .kernels
-            .iter()
-            .find(|k| k.name == "closed")
-            .or_else(|| self.kernels.first())
-            .context("no kernel was computed")?;
+    /// The spectrum of the finite-width kernel when one was computed, else of K∞, by `method`
+    /// (the kernel serves as workspace and is restored bit for bit).
+    pub fn spectrum(&mut self, method: SpectrumMethod) -> anyhow::Result<NtkSpectrum> {
+        let n = self.num_samples;
+        let primary = match self.kernels.iter().position(|k| k.name == "closed") {
+            Some(index) => &mut self.kernels[index],
+            None => self.kernels.first_mut().context("no kernel was computed")?,
+        };
         let start = std::time::Instant::now();
-        let spectrum = ntk_spectrum(&primary.values, self.num_samples)
+        let spectrum = KernelSpectrum::of(&mut primary.values, n, method)
             .with_context(|| format!("eigenvalues of the {} kernel", primary.name))?;
         Ok(NtkSpectrum {
             of: primary.name,
@@ -106,12 +106,27 @@ impl NtkKernels {
             "kernel_kind": self.kind.name(),
             "methods": self.kernels.iter().map(|k| k.name).collect::<Vec<_>>(),
             "spectrum_of": spectrum.of,
-            "lambda_min": eigen.ntk_min_eigenvalue(),
-            "lambda_max": eigen.ntk_max_eigenvalue(),
+            "lambda_min": eigen.lambda_min(),
+            "lambda_max": eigen.lambda_max(),
             "condition_number": eigen.condition_number(),
+            "spectrum_method": eigen.method_name(),
             "timings_s": Value::Object(timings),
             "agreement": self.agreement(),
         });
+        if let KernelSpectrum::Extremes(extremes) = eigen {
+            let pairs = |values: &[RitzValue]| {
+                values
+                    .iter()
+                    .map(|r| json!({"value": r.value, "residual": r.residual}))
+                    .collect::<Vec<_>>()
+            };
+            summary["extremes"] = json!({
+                "smallest": pairs(&extremes.smallest),
+                "largest": pairs(&extremes.largest),
+                "cholesky_shift": extremes.shift,
+                "operator_applications": extremes.operator_applications,
+            });
+        }
         for (key, note) in &self.notes {
             summary[key] = note.clone();
         }

@@ -11,7 +11,7 @@ pub mod predict;
 use std::time::Instant;
 
 use overparam_model::NamedArray;
-use overparam_trainer::ntk::{JointNtk, NtkError, NtkMethod, NtkOptions};
+use overparam_trainer::ntk::{JointNtk, NtkError, NtkMethod, NtkOptions, SpectrumMethod};
 use serde_json::json;
 
 pub use inputs::read_inputs;
@@ -121,10 +121,11 @@ pub struct NtkRun {
     pub spectrum: NtkSpectrum,
 }
 
-/// The kernels and spectrum `request` asks for, as `overparam ntk` computes them.
+/// The kernels and spectrum `request` asks for, as `overparam ntk` computes them (all
+/// eigenvalues up to n = 4096, the Krylov extremes above; [`NtkKernels::spectrum`] chooses).
 pub fn ntk(experiment: &Experiment, request: &NtkRequest) -> anyhow::Result<NtkRun> {
-    let kernels = ntk_kernels(experiment, request)?;
-    let spectrum = kernels.spectrum()?;
+    let mut kernels = ntk_kernels(experiment, request)?;
+    let spectrum = kernels.spectrum(SpectrumMethod::Auto { count: 1 })?;
     Ok(NtkRun { kernels, spectrum })
 }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use overparam_api::ntk::{ntk_kernels, read_inputs, KernelKind, NtkKernels, NtkRequest};
 use overparam_model::NamedArray;
 use overparam_sweep::files::write_atomically_with;
+use overparam_trainer::ntk::KernelSpectrum;
 use overparam_trainer::{write_npy_array, write_npz_arrays};
 use serde_json::{json, Value};
 
@@ -19,9 +20,10 @@ use crate::cli::{KernelArg, NtkArgs, NtkMethodArg};
 use crate::output::write_json;
 
 /// Files `ntk` writes (removed first if an earlier run left them).
-const NTK_OUTPUTS: [&str; 13] = [
+const NTK_OUTPUTS: [&str; 14] = [
     "summary.json",
     "eigenvalues.npy",
+    "eigenvalues_extreme.npz",
     "predictions.npz",
     "ntk_jacobian.npy",
     "ntk_closed.npy",
@@ -61,6 +63,8 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
             } else {
                 0
             },
+            run.device.compute().backend.is_cpu(),
+            Some(args.spectrum.method(args.extremes)),
         ),
         &crate::memory::MemoryLimit::from_flag(run.max_memory),
     )?;
@@ -85,17 +89,13 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     let before_setup = started.elapsed().as_secs_f64();
     let mut kernels = ntk_kernels(&experiment, &request)?;
     kernels.setup_seconds += before_setup;
-    write_kernels(&out, &kernels)?;
-    let spectrum = kernels.spectrum()?;
+    if !args.no_kernel_file {
+        write_kernels(&out, &mut kernels)?;
+    }
+    write_predictions(&out, &kernels)?;
+    let spectrum = kernels.spectrum(args.spectrum.method(args.extremes))?;
     let n = kernels.num_samples;
-    let eigenvalues = NamedArray::new(
-        "eigenvalues",
-        vec![n],
-        spectrum.spectrum.eigenvalues.clone(),
-    )?;
-    write_atomically_with(&out.join("eigenvalues.npy"), |w| {
-        write_npy_array(w, &eigenvalues)
-    })?;
+    write_spectrum(&out, &spectrum.spectrum)?;
 
     let mut summary = summary_header(run, &experiment.config, &kernels.device);
     if let Value::Object(fields) = kernels.summary(&spectrum) {
@@ -107,8 +107,8 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     write_json(&out.join("summary.json"), &summary)?;
     println!(
         "λ_min = {:.6e}, λ_max = {:.6e} ({} {} kernel, n = {n}); outputs in {}",
-        spectrum.spectrum.ntk_min_eigenvalue(),
-        spectrum.spectrum.ntk_max_eigenvalue(),
+        spectrum.spectrum.lambda_min(),
+        spectrum.spectrum.lambda_max(),
         spectrum.of,
         kernels.kind.name().to_uppercase(),
         out.display()
@@ -136,15 +136,45 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `<kind>_<method>.npy` `[n, n]` per kernel, `<kind>_<method>_cross.npy` `[n_test, n]` and
-/// `predictions.npz` (`y_test`, `f0_test`, `prediction_<method>`) with predictions.
-fn write_kernels(out: &Path, kernels: &NtkKernels) -> anyhow::Result<()> {
+/// `eigenvalues.npy` `[n]` (all of them) or `eigenvalues_extreme.npz` (`smallest`,
+/// `smallest_residual` ascending, `largest`, `largest_residual` descending, `[k]` each).
+fn write_spectrum(out: &Path, spectrum: &KernelSpectrum) -> anyhow::Result<()> {
+    match spectrum {
+        KernelSpectrum::Full(full) => {
+            let n = full.eigenvalues.len();
+            let eigenvalues = NamedArray::new("eigenvalues", vec![n], full.eigenvalues.clone())?;
+            write_atomically_with(&out.join("eigenvalues.npy"), |w| {
+                write_npy_array(w, &eigenvalues)
+            })?;
+        }
+        KernelSpectrum::Extremes(extremes) => {
+            let mut arrays = Vec::new();
+            for (end, values) in [("smallest", &extremes.smallest), ("largest", &extremes.largest)] {
+                let k = values.len();
+                let value: Vec<f64> = values.iter().map(|r| r.value).collect();
+                let residual: Vec<f64> = values.iter().map(|r| r.residual).collect();
+                arrays.push(NamedArray::new(end, vec![k], value)?);
+                arrays.push(NamedArray::new(&format!("{end}_residual"), vec![k], residual)?);
+            }
+            write_atomically_with(&out.join("eigenvalues_extreme.npz"), |w| {
+                write_npz_arrays(w, &arrays)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// `<kind>_<method>.npy` `[n, n]` per kernel and `<kind>_<method>_cross.npy` `[n_test, n]`
+/// (each kernel moved into its array for the write and back: no copy of an `[n, n]`).
+fn write_kernels(out: &Path, kernels: &mut NtkKernels) -> anyhow::Result<()> {
     let n = kernels.num_samples;
     let kind = kernels.kind.name();
-    for kernel in &kernels.kernels {
-        let array = NamedArray::new(kernel.name, vec![n, n], kernel.values.clone())?;
+    for kernel in &mut kernels.kernels {
+        let array = NamedArray::new(kernel.name, vec![n, n], std::mem::take(&mut kernel.values))?;
         let path = out.join(format!("{kind}_{}.npy", kernel.name));
-        write_atomically_with(&path, |w| write_npy_array(w, &array))?;
+        let written = write_atomically_with(&path, |w| write_npy_array(w, &array));
+        kernel.values = array.values;
+        written?;
         if let Some(cross) = &kernel.cross {
             let rows = cross.len() / n.max(1);
             let array = NamedArray::new(kernel.name, vec![rows, n], cross.clone())?;
@@ -152,6 +182,11 @@ fn write_kernels(out: &Path, kernels: &NtkKernels) -> anyhow::Result<()> {
             write_atomically_with(&path, |w| write_npy_array(w, &array))?;
         }
     }
+    Ok(())
+}
+
+/// `predictions.npz` (`y_test`, `f0_test`, `prediction_<method>`) when predictions were made.
+fn write_predictions(out: &Path, kernels: &NtkKernels) -> anyhow::Result<()> {
     if let Some(predictions) = &kernels.predictions {
         let n_test = predictions.initial_test.len();
         let mut arrays = vec![NamedArray::new(

@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use overparam_trainer::data::LabelSource;
+use overparam_trainer::ntk::{SpectrumMethod, HOST_SUM_MIN_SAMPLES};
 
 use crate::backend::DTypeKind;
 use crate::config::{ResolvedRun, RunConfig};
@@ -44,6 +45,12 @@ const GRADCHECK_ACTIVATIONS_PER_LAYER: f64 = 8.0;
 /// `[n, n]` f64 matrices of the eigen-decomposition's workspace (the copy it factors, its
 /// tridiagonal reduction and householder factors).
 const EIGEN_WORKSPACE_KERNELS: f64 = 3.0;
+
+/// The extremes set the kernel's lower triangle aside in memory up to this size (on disk above).
+const EXTREMES_IN_MEMORY_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+
+/// One row block of the summed closed form (its three products together: 3 × this).
+const SUMMED_BLOCK_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
 /// Bytes of a host `Vec<f64>` header (each teacher direction is one).
 const VEC_HEADER_BYTES: f64 = 24.0;
@@ -133,6 +140,11 @@ enum Workload {
         kernel_parts: f64,
         methods: NtkMethods,
         makes_labels: bool,
+        /// The closed form alone, summed on the host as it is built (one `[n, n]`, no parts).
+        summed: bool,
+        /// The eigenvalues wanted: none, all (the full decomposition's workspace), or the
+        /// extremes (the kernel's lower triangle set aside, in memory up to 512 MiB).
+        spectrum: Option<SpectrumMethod>,
     },
     /// `gradcheck` (always f64).
     Gradcheck,
@@ -225,7 +237,10 @@ impl MemoryEstimate {
     /// computed kernel, plus the largest workspace of one step: a method's parts (one per
     /// trained tensor) and 3 temporaries, the analytic recursion's 4, or the eigen
     /// decomposition's 3. With `held_out` rows (cross kernels and predictions), n + n_test
-    /// rows, the kernels being computed on [X; X_test].
+    /// rows, the kernels being computed on [X; X_test]. The closed form alone on the host
+    /// (`on_host`) from n = 4097 on is summed as built: no parts. `spectrum`: the
+    /// eigenvalues computed afterwards, if any.
+    #[allow(clippy::too_many_arguments)]
     pub fn for_ntk(
         config: &RunConfig,
         resolved: &ResolvedRun,
@@ -233,8 +248,19 @@ impl MemoryEstimate {
         methods: NtkMethods,
         rows_from: Option<(&Path, usize)>,
         held_out: usize,
+        on_host: bool,
+        spectrum: Option<SpectrumMethod>,
     ) -> Self {
+        let rows = rows_from.map_or(resolved.data.num_samples, |(_, rows)| rows) + held_out;
+        let closed = methods.closed && resolved.model.depth() == 1;
+        let summed = closed
+            && on_host
+            && !methods.jacobian
+            && !methods.analytic
+            && rows >= HOST_SUM_MIN_SAMPLES;
         let workload = Workload::Ntk {
+            summed,
+            spectrum: spectrum.map(|method| method.resolved(rows)),
             dtype_bytes: dtype_bytes(dtype),
             kernel_parts: trained_tensors(resolved),
             methods: NtkMethods {
@@ -244,7 +270,6 @@ impl MemoryEstimate {
             makes_labels: rows_from.is_none(),
         };
         let keys = KeyNames::of(config, resolved, rows_from);
-        let rows = rows_from.map_or(resolved.data.num_samples, |(_, rows)| rows) + held_out;
         let sizes = sizes_of(config, resolved, Some(rows));
         Self::build(sizes, workload, &keys)
     }

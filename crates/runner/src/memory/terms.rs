@@ -2,7 +2,8 @@
 //! its shape.
 
 use super::{
-    MemoryTerm, Sizes, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS, F64,
+    MemoryTerm, Sizes, SpectrumMethod, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS,
+    EXTREMES_IN_MEMORY_BYTES, F64, SUMMED_BLOCK_BYTES,
     GRADCHECK_ACTIVATIONS_PER_LAYER, TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
 };
 
@@ -103,13 +104,24 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             kernel_parts,
             methods,
             makes_labels,
+            summed,
+            spectrum,
         } => {
             let computed = [methods.jacobian, methods.closed, methods.analytic]
                 .into_iter()
                 .filter(|&m| m)
                 .count() as f64;
-            let mut workspace = EIGEN_WORKSPACE_KERNELS;
-            if methods.jacobian || methods.closed {
+            let mut workspace: f64 = match spectrum {
+                None => 0.0,
+                Some(SpectrumMethod::Extremes { .. }) => {
+                    (0.5 * kernel).min(EXTREMES_IN_MEMORY_BYTES) / kernel.max(1.0)
+                }
+                Some(_) => EIGEN_WORKSPACE_KERNELS,
+            };
+            if summed {
+                // Three row blocks of ~96 MiB and the [n, m] factors (in `activations`).
+                workspace = workspace.max(3.0 * SUMMED_BLOCK_BYTES / kernel.max(1.0));
+            } else if methods.jacobian || methods.closed {
                 workspace = workspace.max(kernel_parts + 3.0);
             }
             if methods.analytic {
@@ -131,7 +143,7 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
                     computed * kernel,
                 ),
                 term(
-                    format!("kernel workspace [n, n] ×{workspace}"),
+                    format!("kernel workspace [n, n] ×{workspace:.2}"),
                     workspace * kernel,
                 ),
             ]

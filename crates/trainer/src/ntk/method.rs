@@ -4,8 +4,9 @@
 //! neural-tangents' `empirical_ntk_fn(…, implementation=…)` is called whatever the
 //! implementation.
 
-use burn::tensor::{Tensor, TensorData};
-use overparam_model::{host_values, Mlp, MlpConfig};
+use burn::tensor::{DType, Tensor, TensorData};
+use overparam_cpu::{closed_form_kernel_sum, GroupWeights};
+use overparam_model::{host_values, Mlp, MlpConfig, ParameterId};
 
 use super::analytic::layer_moment_function;
 use super::{analytic_ntk, closed_form::closed_form_ntk, jacobian_ntk, AnalyticNtkError, NtkParts};
@@ -53,7 +54,15 @@ enum Computed {
     /// The limit's architecture and inputs `[n, d]`, checked to have a limit; computed when
     /// read (its weights enter inside the recursion).
     Analytic { config: MlpConfig, inputs: Vec<f64> },
+    /// A one-hidden-layer network and inputs `[n, d]` whose closed form is summed on the host
+    /// when read, one `[n, n]` buffer in all (large n, see [`HOST_SUM_MIN_SAMPLES`]).
+    HostSum { network: Mlp, inputs: Vec<f64> },
 }
+
+/// From this many samples on, the host closed form is summed as it is built
+/// ([`closed_form_kernel_sum`]) rather than kept by parameter group: one `[n, n]` matrix
+/// instead of four. The two agree to rounding (tested).
+pub const HOST_SUM_MIN_SAMPLES: usize = 4097;
 
 impl Ntk {
     /// K (`rates` = `None`) or K_η `[n, n]`, row-major, on the host in f64.
@@ -68,6 +77,7 @@ impl Ntk {
             }
             Computed::Analytic { config, inputs } => analytic_ntk(inputs, config, rates)
                 .expect("the architecture was checked to have a limit"),
+            Computed::HostSum { network, inputs } => host_sum(network, inputs, rates),
         }
     }
 }
@@ -95,7 +105,25 @@ pub enum NtkError {
 /// device in its dtype for the empirical methods), computed as `options` ask; read K or K_η
 /// from it with [`Ntk::kernel`].
 pub fn ntk(network: &Mlp, inputs: &[f64], options: &NtkOptions) -> Result<Ntk, NtkError> {
-    let computed = if options.method == NtkMethod::Analytic {
+    let samples = inputs.len() / network.input_dim();
+    let summed_on_host = options.method == NtkMethod::ClosedForm
+        && options.on_host
+        && network.depth() == 1
+        && samples >= HOST_SUM_MIN_SAMPLES;
+    let computed = if summed_on_host {
+        let trained = [
+            ParameterId::Weights(1),
+            ParameterId::Biases(1),
+            ParameterId::Output,
+        ];
+        if !trained.into_iter().any(|id| network.config.trains(id)) {
+            return Err(NtkError::Frozen);
+        }
+        Computed::HostSum {
+            network: network.clone(),
+            inputs: inputs.to_vec(),
+        }
+    } else if options.method == NtkMethod::Analytic {
         layer_moment_function(&network.config)?;
         Computed::Analytic {
             config: network.config.clone(),
@@ -109,6 +137,25 @@ pub fn ntk(network: &Mlp, inputs: &[f64], options: &NtkOptions) -> Result<Ntk, N
         Computed::Parts(parts)
     };
     Ok(Ntk { computed })
+}
+
+/// [`closed_form_kernel_sum`] of `network` at `inputs` `[n, d]` in the network's float type,
+/// K (`rates` = `None`) or K_η.
+fn host_sum(network: &Mlp, inputs: &[f64], rates: Option<&LearningRates>) -> Vec<f64> {
+    let rate = |id| rates.map_or(1.0, |r| r.for_parameter(id));
+    let weights = GroupWeights {
+        weight: rate(ParameterId::Weights(1)),
+        bias: rate(ParameterId::Biases(1)),
+        output: rate(ParameterId::Output),
+    };
+    let n = inputs.len() / network.input_dim();
+    match network.a.val().dtype() {
+        DType::F64 => closed_form_kernel_sum(&network.to_host::<f64>(), inputs, n, weights),
+        _ => {
+            let inputs: Vec<f32> = inputs.iter().map(|&v| v as f32).collect();
+            closed_form_kernel_sum(&network.to_host::<f32>(), &inputs, n, weights)
+        }
+    }
 }
 
 /// The empirical kernel by parameter tensor, each part `[n, n]` on the network's device.

@@ -13,10 +13,15 @@
 //! - `Analytic`: the m → ∞ limit for the `ntk` parameterization, on the host.
 
 mod analytic;
+mod block_lanczos;
 mod closed_form;
 mod cross;
+mod extremes;
 mod jacobian;
+mod kernel_spectrum;
+mod lower_copy;
 mod method;
+mod operators;
 mod parts;
 mod regression;
 mod spectrum;
@@ -24,8 +29,10 @@ mod tracking;
 
 pub use analytic::{analytic_nngp, analytic_ntk, analytic_ntk_and_nngp, AnalyticNtkError};
 pub use cross::{JointNtk, KernelBlocks};
+pub use extremes::{extreme_eigenvalues, ExtremeEigenvalues, RitzValue};
+pub use kernel_spectrum::{KernelSpectrum, SpectrumMethod, AUTO_FULL_MAX_SAMPLES};
 use jacobian::jacobian_ntk;
-pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions};
+pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions, HOST_SUM_MIN_SAMPLES};
 pub use parts::NtkParts;
 pub use regression::{
     initialization_variance, kernel_regression, KernelRegression, RegressionError,

@@ -47,6 +47,16 @@ pub enum SpectrumError {
     /// faer's eigenvalue iteration did not converge.
     #[error("eigenvalue iteration failed: {0:?}")]
     Eigen(EvdError),
+    /// The Krylov iteration for the extreme eigenvalues at one end (`smallest` or `largest`)
+    /// converged on none of them.
+    #[error("the Krylov iteration for the {end} eigenvalues did not converge")]
+    NotConverged {
+        /// `smallest` or `largest`.
+        end: &'static str,
+    },
+    /// Setting the kernel's lower triangle aside (in a temporary file for large n) failed.
+    #[error("setting the kernel's lower triangle aside in the temporary directory: {0}")]
+    Scratch(String),
 }
 
 /// The spectrum of the symmetric `[n, n]` matrix `kernel` (row-major). Only its lower
@@ -64,7 +74,7 @@ pub struct Eigendecomposition {
     /// λ, ascending `[n]`.
     pub eigenvalues: Vec<f64>,
     /// V, column k the eigenvector of λ_k.
-    vectors: Mat<f64>,
+    pub(super) vectors: Mat<f64>,
 }
 
 impl Eigendecomposition {
@@ -121,15 +131,21 @@ impl Eigendecomposition {
 
 /// `kernel` `[n, n]` as a faer matrix, after checking that every entry is finite.
 fn finite_matrix(kernel: &[f64], n: usize) -> Result<Mat<f64>, SpectrumError> {
+    check_finite(kernel, n)?;
+    Ok(Mat::<f64>::from_fn(n, n, |i, j| kernel[i * n + j]))
+}
+
+/// An error naming the first non-finite entry of `kernel` `[n, n]`, if any.
+pub(super) fn check_finite(kernel: &[f64], n: usize) -> Result<(), SpectrumError> {
     assert_eq!(kernel.len(), n * n, "kernel must be [n, n]");
-    if let Some(index) = kernel.iter().position(|v| !v.is_finite()) {
-        return Err(SpectrumError::NonFinite {
+    match kernel.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(SpectrumError::NonFinite {
             row: index / n,
             column: index % n,
             value: kernel[index],
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(Mat::<f64>::from_fn(n, n, |i, j| kernel[i * n + j]))
 }
 
 /// ‖A − B‖_F / ‖B‖_F for two matrices of the same shape (row-major).

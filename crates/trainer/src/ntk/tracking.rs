@@ -6,7 +6,7 @@
 use burn::tensor::Tensor;
 use overparam_model::{host_values, Mlp};
 
-use super::{kernel_drift, ntk, ntk_spectrum, NtkError, NtkMethod, NtkOptions};
+use super::{kernel_drift, ntk, KernelSpectrum, NtkError, NtkMethod, NtkOptions, SpectrumMethod};
 use crate::{LearningRates, TrainerError};
 
 /// λ_min, λ_max and drift of K_t at one step.
@@ -72,17 +72,20 @@ impl KernelTracker {
             Err(NtkError::Frozen) => return Ok(None),
             Err(error) => return Err(TrainerError::Ntk(error)),
         };
-        let kernel = ntk.kernel(None);
-        let spectrum = ntk_spectrum(&kernel, n).map_err(TrainerError::Kernel)?;
+        // All eigenvalues up to n = 4096, the Krylov extremes above.
+        let method = SpectrumMethod::Auto { count: 1 };
+        let mut kernel = ntk.kernel(None);
+        let spectrum = KernelSpectrum::of(&mut kernel, n, method).map_err(TrainerError::Kernel)?;
         if self.initial.is_none() {
+            let mut weighted = ntk.kernel(Some(rates));
             let weighted =
-                ntk_spectrum(&ntk.kernel(Some(rates)), n).map_err(TrainerError::Kernel)?;
-            self.initial_lr_weighted_lambda_min = Some(weighted.ntk_min_eigenvalue());
+                KernelSpectrum::of(&mut weighted, n, method).map_err(TrainerError::Kernel)?;
+            self.initial_lr_weighted_lambda_min = Some(weighted.lambda_min());
         }
         let initial = self.initial.get_or_insert_with(|| kernel.clone());
         Ok(Some(KernelRecord {
-            lambda_min: spectrum.ntk_min_eigenvalue(),
-            lambda_max: spectrum.ntk_max_eigenvalue(),
+            lambda_min: spectrum.lambda_min(),
+            lambda_max: spectrum.lambda_max(),
             drift: kernel_drift(&kernel, initial),
         }))
     }
