@@ -61,6 +61,30 @@ def torch_two_layer_step(n, d, m, bias, repeats):
     return best(step, repeats)
 
 
+def torch_two_layer_sgd_step(n, d, m, batch, repeats):
+    """One SGD step on the next `batch` rows of a fresh permutation each epoch (gathered, then
+    the same step as `torch_two_layer_step` on them), as `overparam bench`'s SGD step."""
+    x, y, w, b, a = (torch.from_numpy(v) for v in data(n, d, m, 0.0, np.float32))
+    w.requires_grad_(True); b.requires_grad_(True); a.requires_grad_(True)
+    s = 1.0 / np.sqrt(m)
+    generator = torch.Generator().manual_seed(0)
+    order, position = torch.randperm(n, generator=generator), 0
+
+    def step():
+        nonlocal order, position
+        if position >= n:
+            order, position = torch.randperm(n, generator=generator), 0
+        chosen = order[position:position + batch]
+        position += batch
+        xb, yb = x[chosen], y[chosen]
+        f = torch.relu(xb @ w.T + b) @ a * s
+        loss = 0.5 * ((f - yb) ** 2).mean()
+        gw, gb, ga = torch.autograd.grad(loss, (w, b, a))
+        with torch.no_grad():
+            w.sub_(0.1 * gw); b.sub_(0.1 * gb); a.sub_(0.1 * ga)
+    return best(step, repeats)
+
+
 def torch_mlp_step(n, d, widths, repeats):
     rng = np.random.default_rng(1)
     x = torch.from_numpy(rng.standard_normal((n, d)).astype(np.float32))
@@ -176,6 +200,7 @@ def main():
         label = f"{n}x{d}x{m}"
         row(f"gd_step_two_layer_f32_{label}", "PyTorch eager", torch_two_layer_step(n, d, m, 0.0, repeats), "≤ 1×")
         row(f"gd_step_two_layer_f32_{label}", "numpy (hand-derived)", numpy_two_layer_step(n, d, m, repeats), "–")
+    row("sgd_step_two_layer_f32_1024x64x4096_batch64", "PyTorch eager", torch_two_layer_sgd_step(1024, 64, 4096, 64, max(repeats, 20)), "≤ 1×")
     row("gd_step_mlp3_f32_1024x64x1024", "PyTorch eager", torch_mlp_step(1024, 64, [1024] * 3, repeats), "≤ 1×")
     row("gd_step_two_layer_f32_1024x64x4096_bias-3", "PyTorch eager", torch_two_layer_step(1024, 64, 4096, -3.0, repeats), "< dense")
     for dtype, label in [(np.float32, "f32"), (np.float64, "f64")]:
@@ -216,13 +241,13 @@ def write_results(path, ours, peers, rows):
         bound = task.get("bound_ratio")
         bound_text = "–" if bound is None else f"{bound:.2f}"
         lines.append(f"| {task['name']} | {task['seconds']:.4f} | {bound_text} | {task.get('note', '')} |")
-    lines += ["", "## Targets (issue 11)", ""] + targets(ours, rows)
+    lines += ["", "## Targets (issues 11 and 21)", ""] + targets(ours, rows)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}", file=sys.stderr)
 
 
 def targets(ours, rows):
-    """One line per target of issue 11: met or not, with the numbers of this run."""
+    """One line per target of issues 11 and 21: met or not, with the numbers of this run."""
     tasks = {task["name"]: task["seconds"] for task in ours["tasks"]}
     peer = {(name, p): s for name, p, s, _, _, _ in rows}
     lines = []
@@ -254,6 +279,11 @@ def targets(ours, rows):
     sparse = tasks["gd_step_two_layer_f32_1024x64x4096_bias-3"]
     dense = tasks["gd_step_two_layer_f32_1024x64x4096"]
     lines.append(f"5. sparse step (bias −3): {verdict(sparse < dense)}: {sparse / dense:.2f}× the dense step at the same width")
+    name = "sgd_step_two_layer_f32_1024x64x4096_batch64"
+    if name in tasks:
+        torch_s, ours_s = peer[(name, "PyTorch eager")], tasks[name]
+        lines.append(f"6. {name} (issue 21): {verdict(ours_s <= torch_s)}: ours {ours_s * 1e3:.2f} ms vs PyTorch {torch_s * 1e3:.2f} ms "
+                     f"(autodiff {tasks[name + '_autodiff'] * 1e3:.2f} ms)")
     return lines
 
 

@@ -31,7 +31,7 @@ pub enum BackendKind {
 
 impl BackendKind {
     /// Whether the backend computes on the CPU (flex, ndarray): where the host kernels of
-    /// `overparam-cpu` (the fused GD step, the symmetric-product NTK) apply.
+    /// `overparam-cpu` (the fused GD/SGD step, the symmetric-product NTK) apply.
     pub fn is_cpu(self) -> bool {
         matches!(self, BackendKind::Flex | BackendKind::Ndarray)
     }

@@ -4,8 +4,12 @@
 mod common;
 
 use common::{tiny, FLEX_F64};
-use overparam_api::{train, EngineChoice, MetricRecord, Mlp, TrainObserver, TrainOptions};
+use overparam_api::train::engine_for;
+use overparam_api::{
+    train, BackendKind, EngineChoice, MetricRecord, Mlp, TrainObserver, TrainOptions,
+};
 use overparam_trainer::LoopState;
+use overparam_trainer::StepEngine;
 
 /// Keeps what the loop hands out.
 #[derive(Default)]
@@ -93,15 +97,25 @@ fn a_frozen_network_is_refused_before_training() {
 }
 
 #[test]
-fn fused_sgd_is_refused_with_the_clis_message() {
+fn fused_sgd_trains_and_fused_is_refused_on_a_gpu_backend() {
     let experiment = tiny(&["train.optimizer=\"sgd\"", "train.batch_size=4"]);
-    let error = train(&experiment, &options(EngineChoice::Fused), &mut ()).unwrap_err();
+    let run = train(&experiment, &options(EngineChoice::Fused), &mut ()).unwrap();
+    assert_eq!(run.engine, StepEngine::Fused);
+    let auto = train(&experiment, &options(EngineChoice::Auto), &mut ()).unwrap();
+    assert_eq!(
+        auto.engine,
+        StepEngine::Fused,
+        "auto picks fused for SGD on flex"
+    );
+    let error = engine_for(EngineChoice::Fused, BackendKind::Wgpu).unwrap_err();
     assert!(
         error
             .to_string()
-            .starts_with("--engine fused needs full-batch GD"),
+            .starts_with("--engine fused needs a CPU backend"),
         "{error}"
     );
+    let fallback = engine_for(EngineChoice::Auto, BackendKind::Wgpu).unwrap();
+    assert_eq!(fallback, StepEngine::Autodiff);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Burn-free CPU kernels for the two hot loops of a sweep, written against row-major host
 //! slices in f32 or f64:
 //!
-//! - [`HostMlp`]: full-batch gradient descent on the MLP f(x) = s · a·h_L,
+//! - [`HostMlp`]: gradient descent (full-batch or mini-batch) on the MLP f(x) = s · a·h_L,
 //!   h_l = σ(c_l W_l h_{l−1} + b_l), with the backward pass derived by hand and fused: per layer
 //!   one matrix product forward, one (or two) backward, and one pass over each `[n, m_l]`
 //!   buffer that applies σ, σ′, the readout and the bias/readout gradients together. When the

@@ -1,6 +1,6 @@
-//! Full-batch gradient descent on an MLP held in host memory, with the backward pass written
-//! out: f = s · H_L a, H_l = σ(Z_l), Z_l = c_l H_{l−1} W_lᵀ + 1 b_lᵀ, H_0 = X, loss
-//! L = (1/2n) Σ_i (f_i − y_i)², g = (f − y)/n, and
+//! Gradient descent on an MLP held in host memory (on all samples, or on a mini-batch: n is
+//! the workspace's sample count), with the backward pass written out: f = s · H_L a,
+//! H_l = σ(Z_l), Z_l = c_l H_{l−1} W_lᵀ + 1 b_lᵀ, H_0 = X, loss L = (1/2n) Σ_i (f_i − y_i)², g = (f − y)/n, and
 //!
 //! ∂L/∂a = s H_Lᵀ g,  Δ_L = (s g aᵀ) ∘ σ′(Z_L),  Δ_{l−1} = c_l (Δ_l W_l) ∘ σ′(Z_{l−1}),
 //! ∂L/∂W_l = c_l Δ_lᵀ H_{l−1},  ∂L/∂b_l = Δ_lᵀ 1.
@@ -69,9 +69,12 @@ pub struct StepRates {
     pub output: f64,
 }
 
-/// Buffers reused from step to step for n samples.
+/// Buffers reused from step to step for n samples (n may change between passes, see
+/// [`Workspace::set_samples`]).
 pub struct Workspace<T> {
     samples: usize,
+    /// m_l per layer.
+    widths: Vec<usize>,
     /// Z_l `[n, m_l]`, overwritten by Δ_l in the backward pass.
     pre: Vec<Vec<T>>,
     /// H_l `[n, m_l]` for l < L (the last layer's is never formed).
@@ -107,6 +110,7 @@ impl<T: Real> Workspace<T> {
         };
         Self {
             samples,
+            widths: layers.iter().map(|l| l.width).collect(),
             pre: layers
                 .iter()
                 .map(|l| vec![T::zero(); samples * l.width])
@@ -120,6 +124,26 @@ impl<T: Real> Workspace<T> {
             used_sparse: false,
             allow_sparse: true,
         }
+    }
+
+    /// The number of samples n the next pass runs on.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Makes the next pass run on `samples` rows (a mini-batch of another size): the `[n, m_l]`
+    /// buffers shrink in place and grow back without allocating up to the largest n they have
+    /// held. The gradients keep their shapes.
+    pub fn set_samples(&mut self, samples: usize) {
+        if samples == self.samples {
+            return;
+        }
+        let buffers = self.pre.iter_mut().zip(&self.widths);
+        for (buffer, width) in buffers.chain(self.hidden.iter_mut().zip(&self.widths)) {
+            buffer.resize(samples * width, T::zero());
+        }
+        self.outputs.resize(samples, T::zero());
+        self.samples = samples;
     }
 }
 

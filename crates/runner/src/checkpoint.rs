@@ -44,7 +44,8 @@ pub struct CheckpointRecord {
     pub backend: BackendKind,
     /// Dtype of the run.
     pub dtype: DTypeKind,
-    /// How its GD steps are computed (checkpoints from before the fused engine: autodiff).
+    /// How its GD or SGD steps are computed (checkpoints from before the fused engine:
+    /// autodiff; SGD checkpoints from before the fused SGD step say autodiff, and resume so).
     #[serde(default = "autodiff_engine")]
     pub engine: StepEngine,
     /// `--init` parameters the run started from, if any.

@@ -23,6 +23,8 @@ fn quick_bench_reports_every_task_and_identical_batched_seeds() {
         "gd_step_mlp3_f32_1024x64x1024",
         "gd_step_two_layer_f32_1024x64x4096_bias-3",
         "gd_step_two_layer_f32_1024x64x4096_bias-3_dense_pass",
+        "sgd_step_two_layer_f32_1024x64x4096_batch64",
+        "sgd_step_two_layer_f32_1024x64x4096_batch64_autodiff",
         "closed_form_ntk_f32_1024x64x4096",
         "closed_form_ntk_f64_1024x64x4096",
         "empirical_ntk_depth1_f32",

@@ -49,15 +49,24 @@ impl BatchSchedule {
         }
     }
 
-    /// The next batch of `inputs` `[n, d]` and `targets` `[n]`.
-    pub(crate) fn next(&mut self, inputs: Tensor<2>, targets: Tensor<1>) -> (Tensor<2>, Tensor<1>) {
+    /// The sample indices of the next batch (1 ≤ count ≤ batch_size, fewer only at the end of
+    /// an epoch), reshuffling first when the epoch is used up. The one place the order is
+    /// chosen: both engines take their batches from here.
+    pub(crate) fn next_indices(&mut self) -> &[i64] {
         if self.position >= self.order.len() {
             self.order.shuffle(&mut self.rng);
             self.position = 0;
         }
-        let end = (self.position + self.batch_size).min(self.order.len());
-        let chosen = self.order[self.position..end].to_vec();
+        let start = self.position;
+        let end = (start + self.batch_size).min(self.order.len());
         self.position = end;
+        &self.order[start..end]
+    }
+
+    /// The next batch of `inputs` `[n, d]` and `targets` `[n]` ([`BatchSchedule::next_indices`]
+    /// selected on the device): `[count, d]` and `[count]`.
+    pub(crate) fn next(&mut self, inputs: Tensor<2>, targets: Tensor<1>) -> (Tensor<2>, Tensor<1>) {
+        let chosen = self.next_indices().to_vec();
         let count = chosen.len();
         let indices =
             Tensor::<1, Int>::from_data(TensorData::new(chosen, [count]), &inputs.device());

@@ -1,5 +1,6 @@
 //! The fused CPU gradient-descent step as a training engine: the network is copied to host
-//! memory once, every step runs `overparam-cpu`'s hand-derived forward/backward, and the Burn
+//! memory once, every step runs `overparam-cpu`'s hand-derived forward/backward (on the full
+//! batch under GD, on the next mini-batch gathered on the host under SGD), and the Burn
 //! network is rebuilt from the host values only where the loop asks for it (logged steps, the
 //! kernel, checkpoints, the end). Autodiff stays the reference: the tests hold this path to it.
 
@@ -8,19 +9,22 @@ use overparam_cpu::{HostMlp, Real, StepRates, Workspace};
 use overparam_model::{host_named_arrays, host_values_as, Mlp, NamedArray, ParameterId};
 use serde::{Deserialize, Serialize};
 
+use crate::batches::BatchSchedule;
 use crate::divergence::{first_divergence, Divergence};
+use crate::fused_batch::HostBatch;
 use crate::optimizer::{LearningRates, SquaredGradientNorms};
 use crate::resume::BatchOrderState;
 use crate::step::Step;
 
-/// How full-batch gradient descent computes its steps.
+/// How gradient descent (full-batch or mini-batch) computes its steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepEngine {
     /// Burn autodiff on the model's device: any backend, any network, the reference.
     Autodiff,
-    /// `overparam-cpu`'s fused hand-derived step on the host (full-batch GD only; the CPU
-    /// backends). Equal to the autodiff trajectory up to rounding (tested to 1e-10 in f64).
+    /// `overparam-cpu`'s fused hand-derived step on the host (GD and SGD; the CPU backends).
+    /// Equal to the autodiff trajectory up to rounding (tested to 1e-10 in f64), SGD on the
+    /// same batches.
     Fused,
 }
 
@@ -43,6 +47,8 @@ pub struct FusedStep {
     network: Mlp,
     /// Whether `network` holds the host's θ_t.
     synced: bool,
+    /// `None`: full-batch GD; `Some`: SGD on this sample order.
+    batches: Option<BatchSchedule>,
 }
 
 enum HostState {
@@ -55,6 +61,8 @@ struct HostRun<T> {
     work: Workspace<T>,
     inputs: Vec<T>,
     targets: Vec<T>,
+    /// SGD's mini-batch rows (empty under GD).
+    batch: HostBatch<T>,
 }
 
 impl<T: Real> HostRun<T> {
@@ -66,7 +74,28 @@ impl<T: Real> HostRun<T> {
             network,
             inputs: host_values_as(inputs.clone().inner()),
             targets: host_values_as(targets.clone().inner()),
+            batch: HostBatch::default(),
         }
+    }
+
+    /// L(θ_t) on all n samples, leaving ∂L/∂θ in the workspace (sized back to n after a
+    /// mini-batch: no allocation, its buffers were made for n).
+    fn full_batch_loss(&mut self) -> f64 {
+        self.work.set_samples(self.targets.len());
+        self.network
+            .loss_and_gradients(&self.inputs, &self.targets, &mut self.work)
+    }
+
+    /// θ ← θ − η_θ ∂L/∂θ: with the last full-batch gradient (`indices` `None`), or on the
+    /// mini-batch of the samples `indices` (checked first, see [`HostBatch::descend`]).
+    fn descend(&mut self, indices: Option<&[i64]>, rates: &StepRates) -> Result<(), Divergence> {
+        let Some(indices) = indices else {
+            self.network.descend(&self.work.gradients, rates);
+            return Ok(());
+        };
+        let data = [self.inputs.as_slice(), self.targets.as_slice()];
+        self.batch
+            .descend(&mut self.network, &mut self.work, indices, data, rates)
     }
 }
 
@@ -103,7 +132,15 @@ impl FusedStep {
             rates,
             network: model,
             synced: true,
+            batches: None,
         }
+    }
+
+    /// The same step under SGD: every [`Step::descend`] takes the next mini-batch of
+    /// `batches` (the order autodiff SGD takes) instead of the full batch.
+    pub(crate) fn with_batches(mut self, batches: BatchSchedule) -> Self {
+        self.batches = Some(batches);
+        self
     }
 
     /// θ_t as named f64 arrays (exact copies of the host values).
@@ -114,11 +151,7 @@ impl FusedStep {
 
 impl Step for FusedStep {
     fn full_batch_loss(&mut self) -> f64 {
-        each_run!(&mut self.state, |run| run.network.loss_and_gradients(
-            &run.inputs,
-            &run.targets,
-            &mut run.work
-        ))
+        each_run!(&mut self.state, |run| run.full_batch_loss())
     }
 
     fn divergence(&self, loss: f64) -> Option<Divergence> {
@@ -149,9 +182,8 @@ impl Step for FusedStep {
 
     fn descend(&mut self) -> Result<(), Divergence> {
         let rates = &self.rates;
-        each_run!(&mut self.state, |run| run
-            .network
-            .descend(&run.work.gradients, rates));
+        let indices = self.batches.as_mut().map(BatchSchedule::next_indices);
+        each_run!(&mut self.state, |run| run.descend(indices, rates))?;
         self.synced = false;
         Ok(())
     }
@@ -168,7 +200,7 @@ impl Step for FusedStep {
     }
 
     fn batch_order(&self) -> Option<BatchOrderState> {
-        None
+        self.batches.as_ref().map(BatchSchedule::state)
     }
 
     fn into_network(mut self: Box<Self>) -> Mlp {

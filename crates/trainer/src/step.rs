@@ -8,8 +8,8 @@ use crate::optimizer::SquaredGradientNorms;
 use crate::resume::BatchOrderState;
 
 /// How θ_t moves to θ_{t+1}: the autodiff step ([`AutodiffStep`](crate::AutodiffStep), GD
-/// and SGD on any backend) or the fused host step ([`FusedStep`](crate::FusedStep), full-batch
-/// GD on the CPU backends). Both hold θ_t and the data.
+/// and SGD on any backend) or the fused host step ([`FusedStep`](crate::FusedStep), GD and
+/// SGD on the CPU backends). Both hold θ_t and the data.
 pub trait Step {
     /// L(θ_t) = (1/2n) Σ_i (f(x_i) − y_i)² on the full batch, computing ∂L/∂θ there for
     /// [`Step::divergence`], [`Step::squared_gradient_norms`] and, under GD, [`Step::descend`].

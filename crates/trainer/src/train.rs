@@ -48,8 +48,8 @@ pub struct TrainSpec {
     pub seed: u64,
     /// Track the NTK (λ_min, λ_max, drift) every this many steps and at the last step; 0: never.
     pub ntk_every: usize,
-    /// How GD steps are computed ([`StepEngine::Fused`] applies to full-batch GD only; SGD
-    /// always uses autodiff).
+    /// How GD and SGD steps are computed ([`StepEngine::Fused`]: on the host, for models on
+    /// a CPU backend; [`StepEngine::Autodiff`]: any backend).
     pub engine: StepEngine,
 }
 
@@ -224,9 +224,11 @@ pub fn train_from(
     unreachable!("the loop returns at step == steps")
 }
 
-/// The step engine `spec` asks for, starting at `model`: the fused host step for full-batch
-/// GD with [`StepEngine::Fused`], else autodiff (SGD continuing `batch_order` when resumed).
-fn step_engine(
+/// The step engine `spec` asks for, starting at `model` (on an autodiff device) with
+/// `inputs` `[n, d]` and `targets` `[n]`: the fused host step with [`StepEngine::Fused`], else
+/// autodiff; under SGD both take the batches of one batch schedule, continuing
+/// `batch_order` when resumed.
+pub fn step_engine(
     model: Mlp,
     inputs: &Tensor<2>,
     targets: &Tensor<1>,
@@ -240,8 +242,12 @@ fn step_engine(
             None => BatchSchedule::new(batch_size, inputs.dims()[0], spec.seed),
         }),
     };
-    if spec.engine == StepEngine::Fused && batches.is_none() {
-        return Box::new(FusedStep::new(model, inputs, targets, &spec.learning_rates));
+    if spec.engine == StepEngine::Fused {
+        let fused = FusedStep::new(model, inputs, targets, &spec.learning_rates);
+        return match batches {
+            Some(batches) => Box::new(fused.with_batches(batches)),
+            None => Box::new(fused),
+        };
     }
     Box::new(AutodiffStep::new(
         model,

@@ -167,28 +167,48 @@ fn a_nan_parameter_is_named_even_where_relu_would_hide_it_from_the_loss() {
 }
 
 #[test]
-fn sgd_names_the_tensor_too() {
+fn both_engines_name_the_same_step_and_tensor_when_sgd_blows_up() {
     let data = random_problem(12, 4, 3);
-    let net = config(&[16], 1e150, Trainable::ALL);
     let rates = LearningRates::by_kind(1e150, 1e150, 1e150);
-    let sgd = Optimizer::StochasticGradientDescent { batch_size: 4 };
-    let (_, result) = run(
-        &net,
-        &data,
-        &TrainSpec {
-            log_every: 50,
-            ..spec(StepEngine::Autodiff, sgd, rates, 0)
-        },
-    );
-    let (step, cause) = divergence(result);
-    assert!(step < 200, "{cause}");
-    let message = TrainerError::Diverged {
-        step,
-        cause,
-        last_finite: None,
+    // Batches of 5 of 12 samples: the epoch's short batch comes into it too.
+    let sgd = Optimizer::StochasticGradientDescent { batch_size: 5 };
+    for widths in [vec![16], vec![8, 8]] {
+        let net = config(&widths, 1e150, Trainable::ALL);
+        let outcome = |engine| {
+            let spec = TrainSpec {
+                log_every: 50,
+                ..spec(engine, sgd, rates.clone(), 0)
+            };
+            let (records, result) = run(&net, &data, &spec);
+            let (step, cause) = divergence(result);
+            (records, step, cause)
+        };
+        let (fused_records, fused_step, fused_cause) = outcome(StepEngine::Fused);
+        let (autodiff_records, autodiff_step, autodiff_cause) = outcome(StepEngine::Autodiff);
+        let label = format!("{widths:?}: {fused_cause} vs {autodiff_cause}");
+        assert!(autodiff_step < 200, "{label}");
+        assert_eq!(fused_step, autodiff_step, "{label}");
+        assert_eq!(
+            std::mem::discriminant(&fused_cause),
+            std::mem::discriminant(&autodiff_cause),
+            "{label}"
+        );
+        if let (
+            Divergence::Parameter(f) | Divergence::Gradient(f),
+            Divergence::Parameter(a) | Divergence::Gradient(a),
+        ) = (&fused_cause, &autodiff_cause)
+        {
+            assert_eq!(f.tensor, a.tensor, "{label}");
+        }
+        assert_eq!(fused_records.len(), autodiff_records.len(), "{label}");
+        let message = TrainerError::Diverged {
+            step: fused_step,
+            cause: fused_cause,
+            last_finite: None,
+        }
+        .to_string();
+        assert!(message.contains("diverged at step"), "{message}");
     }
-    .to_string();
-    assert!(message.contains("diverged at step"), "{message}");
 }
 
 #[test]

@@ -9,10 +9,11 @@
 
 mod common;
 
+use common::trajectory::{self, run};
 use common::*;
-use overparam_model::{Activation, MlpConfig, NamedArray, Parameterization, Trainable};
-use overparam_trainer::data::{Dataset, RandomLabels};
-use overparam_trainer::{train, LearningRates, MetricRecord, Optimizer, StepEngine, TrainSpec};
+use overparam_model::{Activation, MlpConfig, Parameterization, Trainable};
+use overparam_trainer::data::RandomLabels;
+use overparam_trainer::{LearningRates, Optimizer, StepEngine, TrainSpec};
 
 fn spec(engine: StepEngine, learning_rates: LearningRates) -> TrainSpec {
     TrainSpec {
@@ -30,79 +31,11 @@ fn spec(engine: StepEngine, learning_rates: LearningRates) -> TrainSpec {
 /// The input dimension of every network and problem here.
 const D: usize = 5;
 
-/// (records, final parameters) of 100 steps with `engine`.
-fn run(
-    config: &MlpConfig,
-    data: &Dataset,
-    rates: &LearningRates,
-    engine: StepEngine,
-) -> (Vec<MetricRecord>, Vec<NamedArray>) {
-    let device = f64_autodiff_device();
-    let start = config.init_parameters(&mut overparam_trainer::stream_rng(
-        5,
-        overparam_trainer::RngStream::Init,
-    ));
-    let inputs = data.inputs_tensor(&device);
-    let targets = data.targets_tensor(&device);
-    let mut records = Vec::new();
-    let model = config.with_parameters(&start, &device).unwrap();
-    let outcome = train(model, inputs, targets, &spec(engine, rates.clone()), |r| {
-        records.push(r.clone());
-        Ok(())
-    })
-    .map(|(model, _)| model.to_named_arrays());
-    (records, outcome.expect("training succeeds"))
-}
-
 fn assert_same_trajectory(config: &MlpConfig, rates: &LearningRates, label: &str) {
     let data = sphere_problem(24, D, 3, RandomLabels::Gaussian);
-    let (reference, reference_final) = run(config, &data, rates, StepEngine::Autodiff);
-    let (fused, fused_final) = run(config, &data, rates, StepEngine::Fused);
-    assert_eq!(reference.len(), fused.len(), "{label}: number of records");
-    assert!(
-        reference.last().unwrap().loss < reference[0].loss,
-        "{label}: the loss decreases"
-    );
-    for (want, got) in reference.iter().zip(&fused) {
-        assert_eq!(want.step, got.step);
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-300);
-        assert!(
-            close(got.loss, want.loss),
-            "{label} step {}: loss {} vs {}",
-            want.step,
-            got.loss,
-            want.loss
-        );
-        for (g, w) in got.grad_norms.iter().zip(&want.grad_norms) {
-            assert_eq!(g.is_some(), w.is_some(), "{label}: the same tensors train");
-            if let (Some(g), Some(w)) = (g, w) {
-                assert!(
-                    close(*g, *w),
-                    "{label} step {}: gradient norm {g} vs {w}",
-                    want.step
-                );
-            }
-        }
-        for (g, w) in got.movements.iter().zip(&want.movements) {
-            assert!(
-                (g - w).abs() <= 1e-10 * w.abs().max(1e-12),
-                "{label}: movement {g} vs {w}"
-            );
-        }
-        assert_eq!(
-            got.active_fraction, want.active_fraction,
-            "{label}: activity"
-        );
-    }
-    for (got, want) in fused_final.iter().zip(&reference_final) {
-        assert_eq!(got.name, want.name);
-        let error = relative_error(&got.values, &want.values);
-        assert!(
-            error <= 1e-10,
-            "{label}: {} differs by {error:e} (relative)",
-            got.name
-        );
-    }
+    let reference = run(config, &data, &spec(StepEngine::Autodiff, rates.clone()));
+    let fused = run(config, &data, &spec(StepEngine::Fused, rates.clone()));
+    trajectory::assert_same_trajectory(&reference, &fused, label);
 }
 
 #[test]

@@ -1,29 +1,25 @@
 //! How `train` computes its steps: the `--engine` choice and the engine it selects.
 
 use anyhow::ensure;
-use overparam_trainer::{Optimizer, StepEngine, TrainSpec};
+use overparam_trainer::StepEngine;
 
 use crate::backend::BackendKind;
 
-/// How `train` computes full-batch GD steps.
+/// How `train` computes its GD or SGD steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
-    /// `fused` where it applies (full-batch GD on flex or ndarray), else `autodiff`.
+    /// `fused` where it applies (GD or SGD on flex or ndarray), else `autodiff`.
     Auto,
     /// Burn autodiff on the chosen backend: every optimizer and backend (the reference).
     Autodiff,
-    /// The hand-derived, fused CPU step (full-batch GD on a CPU backend only).
+    /// The hand-derived, fused CPU step (GD or SGD on a CPU backend only).
     Fused,
 }
 
-/// The engine `choice` selects for `train` on `backend`; `fused` where it does not apply is
-/// an error that says what to use.
-pub fn engine_for(
-    choice: EngineChoice,
-    backend: BackendKind,
-    train: &TrainSpec,
-) -> anyhow::Result<StepEngine> {
-    let applies = train.optimizer == Optimizer::GradientDescent && backend.is_cpu();
+/// The engine `choice` selects for `train` (GD or SGD) on `backend`; `fused` where it does not
+/// apply (a GPU backend) is an error that says what to use.
+pub fn engine_for(choice: EngineChoice, backend: BackendKind) -> anyhow::Result<StepEngine> {
+    let applies = backend.is_cpu();
     Ok(match choice {
         EngineChoice::Autodiff => StepEngine::Autodiff,
         EngineChoice::Auto if !applies => StepEngine::Autodiff,
@@ -31,8 +27,8 @@ pub fn engine_for(
         EngineChoice::Fused => {
             ensure!(
                 applies,
-                "--engine fused needs full-batch GD (train.optimizer = \"gd\") on a CPU backend \
-                 (--backend flex or ndarray); use --engine autodiff (or auto) here"
+                "--engine fused needs a CPU backend (--backend flex or ndarray); use --engine \
+                 autodiff (or auto) here"
             );
             StepEngine::Fused
         }

@@ -50,7 +50,7 @@ pub fn train(
 ) -> anyhow::Result<TrainRun> {
     let mut experiment = experiment.clone();
     let train = &mut experiment.resolved.train;
-    train.engine = engine_for(options.engine, options.compute.backend, train)?;
+    train.engine = engine_for(options.engine, options.compute.backend)?;
     refuse_frozen_network(&experiment.resolved.model, "train")?;
     let device = options.compute.device(&experiment.resolved.model)?;
     let dataset = match &options.dataset {

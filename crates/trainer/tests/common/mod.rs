@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod numerics;
+pub mod trajectory;
 
 use std::sync::OnceLock;
 

@@ -1,9 +1,10 @@
-//! `overparam bench`: each hot task timed on this machine, beside the GEMM rate measured in
+//! `overparam bench`: each hot task (GD and SGD steps, kernels, seeds) timed on this machine, beside the GEMM rate measured in
 //! the same run, with each task's ratio to its GEMM-bound time (its matrix-product FLOPs at
 //! that rate). Times are the best of several repetitions after a warm-up; nothing here is
 //! asserted (speed is reported, never tested).
 
 mod seeds;
+mod sgd;
 mod tasks;
 
 use std::time::Instant;
@@ -84,6 +85,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let rates = tasks::gemm_rates(repeats);
     let mut all = Vec::new();
     all.extend(tasks::gradient_steps(&device, rates, repeats));
+    all.extend(sgd::sgd_steps(&device, rates, repeats));
     all.extend(tasks::kernels(&device, rates, repeats));
     all.extend(seeds::throughput(if args.quick { 8 } else { 64 })?);
     let report = Report {

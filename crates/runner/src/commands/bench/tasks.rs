@@ -66,7 +66,7 @@ fn mlp_config(d: usize, widths: &[usize], bias: f64) -> MlpConfig {
 
 /// A ReLU MLP (NTK scaling) with the given widths and bias, inputs on the sphere and N(0, 1)
 /// labels (the project's own data generator), on `device`.
-fn problem(
+pub(super) fn problem(
     n: usize,
     d: usize,
     widths: &[usize],
@@ -91,7 +91,7 @@ fn problem(
 }
 
 /// FLOPs of one GD step's matrix products: forward and ∂W per layer, Δ back above the first.
-fn step_flops(n: usize, d: usize, widths: &[usize]) -> f64 {
+pub(super) fn step_flops(n: usize, d: usize, widths: &[usize]) -> f64 {
     let mut fan_in = d;
     let mut total = 0.0;
     for (index, &width) in widths.iter().enumerate() {

@@ -79,7 +79,7 @@ pub(super) fn resume(
         .with_context(|| format!("the config in {}", dir.join("checkpoint.json").display()))?;
     resolved.train.engine = match engine {
         EngineArg::Auto => record.engine,
-        explicit => engine_for(explicit, record.backend, &resolved.train)?,
+        explicit => engine_for(explicit, record.backend)?,
     };
     ensure!(
         resolved.train.engine == record.engine,

@@ -34,7 +34,7 @@ pub(super) fn start(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let resolved = &mut experiment.resolved;
-    resolved.train.engine = engine_for(engine, args.device.backend, &resolved.train)?;
+    resolved.train.engine = engine_for(engine, args.device.backend)?;
     refuse_frozen_network(&resolved.model, "train")?;
     let out = prepare_out_dir(args, "", &[])?;
     let _lock = lock_run_dir(&out)?;
