@@ -15,8 +15,10 @@
 //! path in `overparam-trainer` stays the reference; its tests hold this one to it.
 
 mod chunks;
+mod ensemble;
 mod finite;
 mod kernel;
+mod loss;
 mod mlp;
 mod nonlinearity;
 mod products;
@@ -24,6 +26,7 @@ mod real;
 mod rows;
 mod sparse;
 
+pub use ensemble::{EnsembleGradients, EnsembleWorkspace, HostEnsemble, StackError};
 pub use finite::NonFiniteEntry;
 pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
 pub use mlp::{Gradients, HostLayer, HostMlp, StepRates, Workspace};

@@ -85,7 +85,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut all = Vec::new();
     all.extend(tasks::gradient_steps(&device, rates, repeats));
     all.extend(tasks::kernels(&device, rates, repeats));
-    all.extend(seeds::throughput(if args.quick { 8 } else { 64 })?);
+    all.extend(seeds::throughput(if args.quick { 8 } else { 64 }, rates)?);
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         backend: args.backend.name().to_string(),
