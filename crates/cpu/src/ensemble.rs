@@ -1,8 +1,9 @@
 //! S two-layer networks on the same data trained as one computation: the S first-layer
-//! weight matrices stacked seed-major into W `[S·m, d]`, so that the forward pre-activations
-//! of every seed are one product Z = c X Wᵀ `[n, S·m]` and the weight gradients one product
-//! ∂L/∂W = c Δᵀ X `[S·m, d]`; the readout, the loss and the backward row pass run per seed
-//! (in parallel over the seeds) on that seed's column block of Z.
+//! weight matrices stacked seed-major into W `[S·m, d]`, so that the pre-activations of a
+//! block of B seeds are one product Z = c X W_blockᵀ `[n, B·m]` and their weight gradients
+//! one product ∂L/∂W_block = c Δᵀ X `[B·m, d]`; the readout, the loss and the backward row
+//! pass run on each seed's column segment of Z, one SIMD dispatch per block. B is chosen so
+//! that a block's Z stays in cache (all S seeds in one block when they fit).
 //!
 //! Seed s gets what [`HostMlp::loss_and_gradients`] (dense path) gives its own network: the
 //! row passes are the same kernels on the same rows in the same order, the bias and readout
@@ -11,17 +12,20 @@
 //! in their output width only (faer never splits the inner dimension), so the results agree
 //! to rounding and, where faer picks the same inner-loop order, bit for bit.
 
-use rayon::prelude::*;
-
 use crate::chunks::rows_per_chunk;
 use crate::finite::first_in;
 use crate::loss::scaled_errors;
 use crate::mlp::HostLayer;
 use crate::products::{matmul_nt, matmul_tn};
-use crate::{rows, HostMlp, NonFiniteEntry, Nonlinearity, Real};
+use crate::segments::{backward_segments, read_out_segments};
+use crate::{HostMlp, NonFiniteEntry, Nonlinearity, Real};
 
-/// Below this many entries of Z the per-seed passes run on the calling thread.
-const PARALLEL_MIN_ENTRIES: usize = 1 << 15;
+/// Entries of Z per block of seeds: the seeds are stepped a block at a time so that a block's
+/// Z (and Δ in its place) stays in cache between its product, its row passes and its weight
+/// gradient product. Threads are not used inside a step (a step is short, and threads
+/// meeting at every step cost more than they give): a caller trains groups of seeds on
+/// separate threads instead.
+const BLOCK_ENTRIES: usize = 1 << 15;
 
 /// Why networks cannot be stacked.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +87,7 @@ pub struct EnsembleGradients<T> {
 /// Buffers reused from step to step, and the last step's losses and gradients.
 pub struct EnsembleWorkspace<T> {
     samples: usize,
-    /// Z `[n, S·m]`, overwritten by Δ in the backward pass.
+    /// Z of a block of seeds `[n, B·m]`, overwritten by Δ in the backward pass.
     pre: Vec<T>,
     /// L_s per seed `[S]`, summed in f64.
     pub losses: Vec<f64>,
@@ -159,7 +163,7 @@ impl<T: Real> HostEnsemble<T> {
         let zeros = |trains: bool, len: usize| trains.then(|| vec![T::zero(); len]);
         EnsembleWorkspace {
             samples,
-            pre: vec![T::zero(); samples * self.weight.len() / layer.fan_in],
+            pre: vec![T::zero(); samples * self.seeds_per_block(samples) * layer.width],
             losses: vec![0.0; self.seeds],
             gradients: EnsembleGradients {
                 weight: zeros(layer.train_w, self.weight.len()),
@@ -169,8 +173,14 @@ impl<T: Real> HostEnsemble<T> {
         }
     }
 
+    /// Seeds per block: as many as keep a block's Z within [`BLOCK_ENTRIES`] (at least one).
+    fn seeds_per_block(&self, samples: usize) -> usize {
+        (BLOCK_ENTRIES / (samples * self.width()).max(1)).clamp(1, self.seeds)
+    }
+
     /// L_s(θ_s) on the shared `inputs` `[n, d]`, `targets` `[n]` into `work.losses`, and
-    /// ∂L_s/∂θ_s into `work.gradients`, for every seed.
+    /// ∂L_s/∂θ_s into `work.gradients`, for every seed: per block of seeds one product
+    /// Z = c X W_blockᵀ, the row passes, and one product ∂W_block = c Δᵀ X.
     pub fn losses_and_gradients(
         &self,
         inputs: &[T],
@@ -178,51 +188,38 @@ impl<T: Real> HostEnsemble<T> {
         work: &mut EnsembleWorkspace<T>,
     ) {
         let (n, m, d) = (work.samples, self.width(), self.fan_in());
-        let columns = self.seeds * m;
         let layer = self.layer();
-        matmul_nt(
-            &mut work.pre,
-            inputs,
-            &self.weight,
-            [n, columns, d],
-            layer.input_scale,
-        );
-        let want_delta = layer.train_w || layer.train_b;
-        let pass = SeedPass {
+        let pass = GroupPass {
             bias: &self.bias,
             output: &self.output,
             targets,
             width: m,
             output_scale: self.template.output_scale,
             sigma: self.template.nonlinearity,
-            want_delta,
+            want_delta: layer.train_w || layer.train_b,
         };
-        let blocks = seed_blocks(&mut work.pre, self.seeds, m);
-        let run = |(seed, rows): (usize, Vec<&mut [T]>)| pass.run(seed, rows);
-        let results: Vec<SeedResult<T>> = if n * columns >= PARALLEL_MIN_ENTRIES {
-            blocks.into_par_iter().enumerate().map(run).collect()
-        } else {
-            blocks.into_iter().enumerate().map(run).collect()
-        };
+        let per_block = self.seeds_per_block(n);
         let gradients = &mut work.gradients;
-        for (seed, result) in results.into_iter().enumerate() {
-            work.losses[seed] = result.loss;
-            let block = seed * m..(seed + 1) * m;
+        for first in (0..self.seeds).step_by(per_block) {
+            let count = per_block.min(self.seeds - first);
+            let columns = count * m;
+            let weight = &self.weight[first * m * d..(first + count) * m * d];
+            let pre = &mut work.pre[..n * columns];
+            matmul_nt(pre, inputs, weight, [n, columns, d], layer.input_scale);
+            let rows: Vec<&mut [T]> = pre.chunks_mut(columns).collect();
+            let result = pass.run(first, rows);
+            work.losses[first..first + count].copy_from_slice(&result.losses);
+            let block = first * m..(first + count) * m;
             if let Some(output) = gradients.output.as_mut() {
                 output[block.clone()].copy_from_slice(&result.output_sums);
             }
             if let Some(bias) = gradients.bias.as_mut() {
                 bias[block].copy_from_slice(&result.bias_sums);
             }
-        }
-        if let Some(weight) = gradients.weight.as_mut() {
-            matmul_tn(
-                weight,
-                &work.pre,
-                inputs,
-                [columns, d, n],
-                layer.input_scale,
-            );
+            if let Some(weight) = gradients.weight.as_mut() {
+                let weight = &mut weight[first * m * d..(first + count) * m * d];
+                matmul_tn(weight, pre, inputs, [columns, d, n], layer.input_scale);
+            }
         }
     }
 
@@ -289,19 +286,8 @@ fn same_shape<T: Real>(a: &HostMlp<T>, b: &HostMlp<T>) -> bool {
             == (b.output_scale, b.nonlinearity, b.train_a)
 }
 
-/// Per seed, its `width`-entry segment of every row of the `[n, seeds·width]` buffer.
-fn seed_blocks<T>(buffer: &mut [T], seeds: usize, width: usize) -> Vec<Vec<&mut [T]>> {
-    let mut blocks: Vec<Vec<&mut [T]>> = (0..seeds).map(|_| Vec::new()).collect();
-    for row in buffer.chunks_mut(seeds * width) {
-        for (block, segment) in blocks.iter_mut().zip(row.chunks_mut(width)) {
-            block.push(segment);
-        }
-    }
-    blocks
-}
-
-/// What the per-seed pass reads.
-struct SeedPass<'a, T> {
+/// What the pass over a group of seeds reads.
+struct GroupPass<'a, T> {
     bias: &'a [T],
     output: &'a [T],
     targets: &'a [T],
@@ -311,52 +297,56 @@ struct SeedPass<'a, T> {
     want_delta: bool,
 }
 
-/// One seed's loss and bias/readout gradient sums.
-struct SeedResult<T> {
-    loss: f64,
+/// A group's losses `[k]` and bias/readout gradient sums `[k·m]`.
+struct GroupResult<T> {
+    losses: Vec<f64>,
     output_sums: Vec<T>,
     bias_sums: Vec<T>,
 }
 
-impl<T: Real> SeedPass<'_, T> {
-    /// Seed s's readout f, loss, g = (f − y)/n, and backward row pass over its `rows` of Z
-    /// (each replaced by Δ when `want_delta`).
-    fn run(&self, seed: usize, mut rows: Vec<&mut [T]>) -> SeedResult<T> {
-        let m = self.width;
-        let block = seed * m..(seed + 1) * m;
+impl<T: Real> GroupPass<'_, T> {
+    /// The seeds `first`, … of a group (k of them: the segments of `rows`, its rows of Z):
+    /// readout f, losses, g = (f − y)/n, and the backward row pass (Z ← Δ when `want_delta`).
+    fn run(&self, first: usize, mut rows: Vec<&mut [T]>) -> GroupResult<T> {
+        let (m, n) = (self.width, rows.len());
+        let k = rows.first().map_or(0, |row| row.len() / m);
+        let block = first * m..(first + k) * m;
         let (bias, a) = (&self.bias[block.clone()], &self.output[block]);
-        let n = rows.len();
+        // f `[n, k]`, then each seed's g scaled by s into the coefficients `[n, k]`.
+        let mut coefficients = vec![T::zero(); n * k];
+        read_out_segments(&mut rows, [bias, a], m, self.sigma, &mut coefficients);
+        coefficients
+            .iter_mut()
+            .for_each(|f| *f = self.output_scale * *f);
+        let mut losses = Vec::with_capacity(k);
         let mut errors = vec![T::zero(); n];
-        for (row, f) in rows.iter_mut().zip(errors.iter_mut()) {
-            rows::read_out(row, bias, a, self.sigma, std::slice::from_mut(f));
-            *f = self.output_scale * *f;
+        for seed in 0..k {
+            errors
+                .iter_mut()
+                .zip(coefficients.iter().skip(seed).step_by(k))
+                .for_each(|(e, f)| *e = *f);
+            losses.push(scaled_errors(&mut errors, self.targets));
+            let column = coefficients.iter_mut().skip(seed).step_by(k);
+            column
+                .zip(&errors)
+                .for_each(|(c, g)| *c = self.output_scale * *g);
         }
-        let loss = scaled_errors(&mut errors, self.targets);
-        let (mut output_sums, mut bias_sums) = (vec![T::zero(); m], vec![T::zero(); m]);
+        let (mut output_sums, mut bias_sums) = (vec![T::zero(); k * m], vec![T::zero(); k * m]);
         // The sums over the same fixed partition of the rows as the single network's pass.
         let rows_per_chunk = rows_per_chunk(m);
-        for (chunk, g) in rows
+        let chunks = rows
             .chunks_mut(rows_per_chunk)
-            .zip(errors.chunks(rows_per_chunk))
-        {
-            let (mut outputs, mut biases) = (vec![T::zero(); m], vec![T::zero(); m]);
-            for (row, &g) in chunk.iter_mut().zip(g) {
-                let coefficient = [self.output_scale * g];
-                rows::backward(
-                    row,
-                    a,
-                    &coefficient,
-                    &mut outputs,
-                    &mut biases,
-                    self.want_delta,
-                    self.sigma,
-                );
-            }
+            .zip(coefficients.chunks(rows_per_chunk * k));
+        for (chunk, coefficients) in chunks {
+            let (mut outputs, mut biases) = (vec![T::zero(); k * m], vec![T::zero(); k * m]);
+            let settings = (m, self.want_delta, self.sigma);
+            let sums = [&mut outputs[..], &mut biases[..]];
+            backward_segments(chunk, a, coefficients, sums, settings);
             add(&mut output_sums, &outputs);
             add(&mut bias_sums, &biases);
         }
-        SeedResult {
-            loss,
+        GroupResult {
+            losses,
             output_sums,
             bias_sums,
         }

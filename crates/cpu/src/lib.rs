@@ -24,6 +24,7 @@ mod nonlinearity;
 mod products;
 mod real;
 mod rows;
+mod segments;
 mod sparse;
 
 pub use ensemble::{EnsembleGradients, EnsembleWorkspace, HostEnsemble, StackError};

@@ -114,6 +114,7 @@ fn ensemble_step_matches_each_seeds_own_step() {
             ([24, 5, 40, 5], false),
             ([64, 8, 64, 9], true),
             ([300, 3, 17, 3], false),
+            ([40, 4, 64, 27], false),
         ] {
             report.push((sigma, shape, stacked_against_single(sigma, shape, frozen_b)));
         }

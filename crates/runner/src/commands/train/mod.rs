@@ -10,6 +10,7 @@ mod resume;
 mod run;
 mod seeds;
 mod single;
+mod stacked;
 
 use crate::cli::TrainArgs;
 use crate::commands::common::load_config;

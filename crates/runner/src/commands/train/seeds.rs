@@ -8,7 +8,7 @@
 //! With `data.seed` the seeds share their data (X, y, the teacher, held-out points) while
 //! their initializations differ; where the stacked engine applies (one hidden layer,
 //! full-batch GD, the fused engine) they then train as one stacked computation
-//! (`overparam_api::train::train_stacked`), each seed's outputs equal to its own run's to
+//! (`overparam_api::train::train_stacked`; one group of seeds per thread), each seed's outputs equal to its own run's to
 //! rounding (tested to 1e-12 relative in f64). `DIR/summary.json` records the `batching`
 //! (`stacked` or `side_by_side`) and the `ensemble` statistics over the seeds; with
 //! `--mean-kernel` the ensemble-mean initial NTK ⟨K_0⟩ is written to
@@ -24,12 +24,12 @@ use overparam_api::Experiment;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use overparam_api::train::{engine_for, train_stacked, StackedMember};
+use overparam_api::train::engine_for;
 use overparam_trainer::StepEngine;
 
 use super::ensemble::{statistics, write_mean_kernel};
 use super::resume::resume as resume_one;
-use super::single::{open, start};
+use super::single::start;
 use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::CHECKPOINT_FILE;
 use crate::cli::{DeviceArgs, EngineArg, RunArgs, TrainArgs};
@@ -152,17 +152,17 @@ pub fn resume(args: &TrainArgs, dir: &Path, summary: &Value) -> anyhow::Result<(
 }
 
 /// What every seed of a batch shares.
-struct Batch<'a> {
+pub(super) struct Batch<'a> {
     config: &'a RunConfig,
     device: &'a DeviceArgs,
-    engine: EngineArg,
+    pub(super) engine: EngineArg,
     init: Option<&'a Path>,
     max_memory: Option<u64>,
 }
 
 impl Batch<'_> {
     /// The seeds `seed`, …, `seed + S − 1` (the config's range check keeps them below 2^63).
-    fn seeds(&self) -> Vec<u64> {
+    pub(super) fn seeds(&self) -> Vec<u64> {
         (0..self.config.train.seeds)
             .map(|k| self.config.seed.saturating_add(k))
             .collect()
@@ -223,53 +223,6 @@ impl Batch<'_> {
         Ok((results, started.elapsed().as_secs_f64()))
     }
 
-    /// Every seed as one stacked computation: each seed's directory opened and its files
-    /// begun as its own run's, the loop run on all of them together, then each seed's
-    /// outputs written. An error before the first step fails the whole batch.
-    fn train_stacked(&self, out: &Path) -> Trained {
-        let started = Instant::now();
-        let seeds = self.seeds();
-        let args: Vec<RunArgs> = seeds
-            .iter()
-            .map(|&seed| self.run_args(Some(&out.join(seed_dir_name(seed)))))
-            .collect();
-        let mut opened = Vec::new();
-        for (&seed, args) in seeds.iter().zip(&args) {
-            let experiment = self.experiment(seed)?;
-            opened
-                .push(open(args, self.engine, experiment).with_context(|| format!("seed {seed}"))?);
-        }
-        let runs: Vec<_> = opened
-            .iter()
-            .zip(&args)
-            .map(|(o, a)| o.run(a, true))
-            .collect();
-        let mut files = Vec::new();
-        let mut froms = Vec::new();
-        for (run, opened) in runs.iter().zip(&opened) {
-            let (seed_files, from) = run.begin_fresh(opened.model.clone())?;
-            files.push(seed_files);
-            froms.push(from);
-        }
-        let members = runs
-            .iter()
-            .zip(files.iter_mut())
-            .zip(froms)
-            .map(|((run, observer), from)| StackedMember {
-                setup: run.setup(),
-                from,
-                observer,
-            })
-            .collect();
-        let trained = train_stacked(members).map_err(anyhow::Error::new)?;
-        let results = seeds
-            .iter()
-            .zip(runs.iter().zip(files).zip(&trained))
-            .map(|(&seed, ((run, files), trained))| (seed, run.end(files, trained)))
-            .collect();
-        Ok((results, started.elapsed().as_secs_f64()))
-    }
-
     /// Writes the final summary (with the ensemble statistics over the seeds' outputs) and
     /// says how many seeds failed.
     fn finish(&self, out: &Path, batching: Batching, trained: Trained) -> anyhow::Result<()> {
@@ -325,7 +278,7 @@ impl Batch<'_> {
 
     /// The arguments of one seed's run: a fresh one writing into `out` (with `--init`, if the
     /// batch has one), or, with `None`, a resumed one (whose checkpoint has both).
-    fn run_args(&self, out: Option<&Path>) -> RunArgs {
+    pub(super) fn run_args(&self, out: Option<&Path>) -> RunArgs {
         RunArgs {
             config: None,
             device: DeviceArgs {
@@ -348,7 +301,7 @@ impl Batch<'_> {
     }
 
     /// The run of one seed: the config with `seed = s` and `seeds = 1`.
-    fn experiment(&self, seed: u64) -> anyhow::Result<Experiment> {
+    pub(super) fn experiment(&self, seed: u64) -> anyhow::Result<Experiment> {
         let mut one = self.config.clone();
         one.seed = seed;
         one.train.seeds = 1;
@@ -357,10 +310,10 @@ impl Batch<'_> {
 }
 
 /// Each seed's result and the seconds the batch took, or an error before any step.
-type Trained = anyhow::Result<(Vec<(u64, anyhow::Result<()>)>, f64)>;
+pub(super) type Trained = anyhow::Result<(Vec<(u64, anyhow::Result<()>)>, f64)>;
 
 /// `seed-<s>`.
-fn seed_dir_name(seed: u64) -> String {
+pub(super) fn seed_dir_name(seed: u64) -> String {
     format!("seed-{seed}")
 }
 
