@@ -33,7 +33,7 @@ const SHAPE: [f64; 4] = [64.0, 8.0, 64.0, 2000.0];
 /// FLOPs of one GD step of one network (one hidden layer), counted: the products
 /// Z = X Wᵀ and ∂W = Δᵀ X, 2·n·m·d each; the row passes, 9·n·m (bias, σ, the readout's
 /// multiply-add; ∂a's multiply-add, Δ = g·a·σ′, ∂b); the update, 2·(m·d + 2m).
-fn flops_per_step() -> f64 {
+pub(super) fn flops_per_step() -> f64 {
     let [n, d, m, _] = SHAPE;
     4.0 * n * m * d + 9.0 * n * m + 2.0 * (m * d + 2.0 * m)
 }
