@@ -18,7 +18,10 @@ pub struct NonFiniteEntry {
 /// The first non-finite entry of `values`, reported as tensor `name`. Every step scans all
 /// parameters and gradients, so the common case (all finite) is one branch-free pass that the
 /// compiler vectorizes; the position is searched for only when something is non-finite.
-fn first_in<T: Real>(name: impl FnOnce() -> String, values: &[T]) -> Option<NonFiniteEntry> {
+pub(crate) fn first_in<T: Real>(
+    name: impl FnOnce() -> String,
+    values: &[T],
+) -> Option<NonFiniteEntry> {
     let any_non_finite = values
         .iter()
         .fold(false, |found, v| found | !v.as_f64().is_finite());

@@ -15,16 +15,20 @@
 //! path in `overparam-trainer` stays the reference; its tests hold this one to it.
 
 mod chunks;
+mod ensemble;
 mod finite;
 mod kernel;
 mod kernel_sum;
+mod loss;
 mod mlp;
 mod nonlinearity;
 mod products;
 mod real;
 mod rows;
+mod segments;
 mod sparse;
 
+pub use ensemble::{EnsembleGradients, EnsembleWorkspace, HostEnsemble, StackError};
 pub use finite::NonFiniteEntry;
 pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
 pub use kernel_sum::{closed_form_kernel_sum, GroupWeights};

@@ -6,6 +6,7 @@
 //! ∂L/∂W_l = c_l Δ_lᵀ H_{l−1},  ∂L/∂b_l = Δ_lᵀ 1.
 
 use crate::chunks::{add_columns, map_row_chunk_pairs, map_row_chunks, rows_per_chunk};
+use crate::loss::scaled_errors;
 use crate::products::{matmul_nn, matmul_nt, matmul_tn};
 use crate::sparse::{accumulate, active_pairs, ActivePairs, SparseGradients};
 use crate::{rows, Nonlinearity, Real};
@@ -205,21 +206,7 @@ impl<T: Real> HostMlp<T> {
     pub fn loss_and_gradients(&self, inputs: &[T], targets: &[T], work: &mut Workspace<T>) -> f64 {
         let n = work.samples;
         let pairs = self.forward(inputs, work);
-        let mut loss = 0.0;
-        let mut overflows = false;
-        let scale = T::of(1.0 / n as f64);
-        for (f, y) in work.outputs.iter_mut().zip(targets) {
-            let error = *f - *y;
-            loss += error.as_f64() * error.as_f64();
-            overflows |= !(error * error).as_f64().is_finite();
-            *f = error * scale;
-        }
-        loss *= 0.5 / n as f64;
-        // The sum runs in f64, but a squared error beyond T's range is a loss the network's
-        // own dtype cannot hold (autodiff's f32 loss is inf there): report it as such.
-        if overflows && loss.is_finite() {
-            loss = f64::INFINITY;
-        }
+        let loss = scaled_errors(&mut work.outputs, targets);
         let last = self.depth() - 1;
         let total_active: usize = pairs.iter().flatten().map(Vec::len).sum();
         let sparse = work.allow_sparse

@@ -12,7 +12,7 @@ use pulp::{Arch, Simd, WithSimd};
 use crate::{Nonlinearity, Real};
 
 /// Lanes of the readout sum: independent partial sums the compiler keeps in one vector.
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// z ← z + b, h ← σ(z) on rows of `bias.len()` entries.
 pub fn activate<T: Real>(z: &mut [T], h: &mut [T], bias: &[T], sigma: Nonlinearity) {
@@ -93,7 +93,7 @@ impl<T: Real> WithSimd for ReadOut<'_, T> {
 
 /// One row of [`read_out`]; `active` counts the z > 0 per lane (exact: fewer than 2²⁴ per lane).
 #[inline(always)]
-fn read_out_row<T: Real>(
+pub(crate) fn read_out_row<T: Real>(
     z: &mut [T],
     bias: &[T],
     a: &[T],
@@ -181,26 +181,41 @@ impl<T: Real> WithSimd for Backward<'_, T> {
         } = self;
         crate::with_nonlinearity!(sigma, T, |value, slope| {
             for (z, &coefficient) in z.chunks_mut(a.len()).zip(coefficients) {
-                if want_delta {
-                    let (output_sums, bias_sums) = (&mut *output_sums, &mut *bias_sums);
-                    let entries = z
-                        .iter_mut()
-                        .zip(a)
-                        .zip(output_sums.iter_mut())
-                        .zip(bias_sums.iter_mut());
-                    for (((z, a_r), output_sum), bias_sum) in entries {
-                        *output_sum += coefficient * value(*z);
-                        let delta = coefficient * *a_r * slope(*z);
-                        *bias_sum += delta;
-                        *z = delta;
-                    }
-                } else {
-                    for (z, output_sum) in z.iter().zip((*output_sums).iter_mut()) {
-                        *output_sum += coefficient * value(*z);
-                    }
-                }
+                let sums = [&mut *output_sums, &mut *bias_sums];
+                backward_row(z, a, coefficient, sums, want_delta, &value, &slope);
             }
         })
+    }
+}
+
+/// One row of [`backward`] with coefficient c: ∂a sums += c σ(z); with `want_delta` also
+/// δ = c a σ′(z) replaces z and is added to the ∂b sums. `sums` = [∂a sums, ∂b sums].
+#[inline(always)]
+pub(crate) fn backward_row<T: Real>(
+    z: &mut [T],
+    a: &[T],
+    coefficient: T,
+    [output_sums, bias_sums]: [&mut [T]; 2],
+    want_delta: bool,
+    value: &impl Fn(T) -> T,
+    slope: &impl Fn(T) -> T,
+) {
+    if want_delta {
+        let entries = z
+            .iter_mut()
+            .zip(a)
+            .zip(output_sums.iter_mut())
+            .zip(bias_sums.iter_mut());
+        for (((z, a_r), output_sum), bias_sum) in entries {
+            *output_sum += coefficient * value(*z);
+            let delta = coefficient * *a_r * slope(*z);
+            *bias_sum += delta;
+            *z = delta;
+        }
+    } else {
+        for (z, output_sum) in z.iter().zip(output_sums.iter_mut()) {
+            *output_sum += coefficient * value(*z);
+        }
     }
 }
 

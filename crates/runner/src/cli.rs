@@ -254,6 +254,11 @@ pub struct TrainArgs {
     /// times faster on the CPU.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
+    /// With `train.seeds` = S > 1 on shared data (`data.seed` set): also write the
+    /// ensemble-mean initial NTK ⟨K_0⟩ = (1/S) Σ_s K_0(θ_0^(s)) on the shared inputs as
+    /// DIR/ntk_mean_initial.npy `[n, n]`.
+    #[arg(long)]
+    pub mean_kernel: bool,
 }
 
 /// Which NTK computations `overparam ntk` runs.

@@ -54,6 +54,9 @@ pub enum TrainerError {
         /// The value (NaN, inf or -inf).
         value: f64,
     },
+    /// Runs that cannot train as one stacked ensemble (see [`crate::stackable`]).
+    #[error("cannot train the seeds stacked: {0}")]
+    NotStackable(String),
     /// A data specification that cannot be generated.
     #[error("invalid data specification: {0}")]
     InvalidData(String),

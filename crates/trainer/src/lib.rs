@@ -9,6 +9,7 @@ mod batches;
 pub mod data;
 mod distance;
 mod divergence;
+mod ensemble;
 mod error;
 mod fused;
 mod fused_batch;
@@ -23,6 +24,7 @@ mod optimizer;
 mod rate;
 mod resume;
 mod rng;
+mod run_loop;
 mod step;
 mod teacher_init;
 mod train;
@@ -34,6 +36,7 @@ pub use divergence::{
     autodiff_divergence, first_divergence, first_non_finite_gradient, first_non_finite_in,
     first_non_finite_parameter, Divergence, FiniteLoss, NonFiniteEntry,
 };
+pub use ensemble::{stackable, train_ensemble, EnsembleMember, MemberResult};
 pub use error::TrainerError;
 pub use fused::{FusedStep, StepEngine};
 pub use generalization::{Generalization, GeneralizationRecord};

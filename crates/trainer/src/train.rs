@@ -7,13 +7,12 @@ use overparam_model::Mlp;
 
 use crate::autodiff_step::AutodiffStep;
 use crate::batches::BatchSchedule;
-use crate::divergence::{Divergence, FiniteLoss};
 use crate::fused::{FusedStep, StepEngine};
 use crate::generalization::Generalization;
-use crate::metrics::{group_gradient_norms, Baseline, MetricRecord};
-use crate::ntk::KernelTracker;
-use crate::optimizer::{has_trained_tensor, LearningRates};
+use crate::metrics::{Baseline, MetricRecord};
+use crate::optimizer::LearningRates;
 use crate::resume::{BatchOrderState, Checkpointing, LoopState};
+use crate::run_loop::{RunLoop, Visit};
 use crate::step::Step;
 use crate::TrainerError;
 
@@ -120,108 +119,18 @@ pub fn train_from(
     targets: Tensor<1>,
     spec: &TrainSpec,
     mut record: impl FnMut(&MetricRecord) -> std::io::Result<()>,
-    checkpointing: Checkpointing<'_>,
+    mut checkpointing: Checkpointing<'_>,
 ) -> Result<(Mlp, TrainOutcome), TrainerError> {
-    let TrainStart {
-        model,
-        baseline,
-        state,
-        generalization,
-    } = start;
-    if !has_trained_tensor(&model) {
-        return Err(TrainerError::NothingToTrain);
+    let (mut run, model, batch_order) = RunLoop::new(start, inputs.clone(), spec)?;
+    let mut stepper = step_engine(model, &inputs, &targets, spec, batch_order);
+    loop {
+        match run.visit(stepper.as_mut(), &mut record, &mut checkpointing)? {
+            Visit::Stop(outcome) => return Ok((stepper.into_network(), outcome)),
+            // The update: with the full-batch gradient under GD, on the next mini-batch under
+            // SGD (θ_t and the batch's loss and gradient checked first).
+            Visit::Descend => run.descended(stepper.descend())?,
+        }
     }
-    let first_step = state.step;
-    let mut kernels =
-        KernelTracker::resumed(state.initial_kernel, state.initial_lr_weighted_lambda_min);
-    let ntk_due = |step: usize| spec.ntk_every > 0 && step.is_multiple_of(spec.ntk_every);
-    let stochastic = matches!(spec.optimizer, Optimizer::StochasticGradientDescent { .. });
-    let fused = spec.engine == StepEngine::Fused && !stochastic;
-    let mut stepper = step_engine(model, &inputs, &targets, spec, state.batch_order);
-    let mut last_finite: Option<FiniteLoss> = None;
-    let diverged = |step, cause, last_finite| TrainerError::Diverged {
-        step,
-        cause,
-        last_finite,
-    };
-    for step in first_step.. {
-        if (checkpointing.interrupted)() {
-            return Err(TrainerError::Interrupted { step });
-        }
-        if checkpointing.due(step, first_step, spec.steps) {
-            let state = LoopState {
-                step,
-                initial_kernel: kernels.initial_kernel().map(<[f64]>::to_vec),
-                initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
-                batch_order: stepper.batch_order(),
-            };
-            (checkpointing.save)(stepper.network(), &state)
-                .map_err(|source| TrainerError::Checkpoint { step, source })?;
-        }
-        // The full-batch loss and gradient: every step under GD, at logged steps under SGD.
-        let scheduled = step % spec.log_every == 0 || ntk_due(step) || step == spec.steps;
-        if !stochastic || scheduled {
-            let loss = stepper.full_batch_loss();
-            // θ_t, then L(θ_t), then ∂L/∂θ: the first of them that is non-finite, if any.
-            let mut broken = stepper.divergence(loss);
-            let reached_target = broken.is_none() && loss <= spec.target_loss;
-            let mut stop = broken.is_some() || step == spec.steps || reached_target;
-            // The kernel, movement and activity are measured at θ_t, before the update; a
-            // kernel that overflows is a divergence like any other.
-            let measure_kernel =
-                broken.is_none() && (ntk_due(step) || (stop && spec.ntk_every > 0));
-            let mut kernel = None;
-            if measure_kernel {
-                match kernels.measure(
-                    stepper.network(),
-                    inputs.clone(),
-                    &spec.learning_rates,
-                    fused,
-                ) {
-                    Ok(measured) => kernel = measured,
-                    Err(TrainerError::Kernel(error)) => {
-                        broken = Some(Divergence::Kernel(error));
-                        stop = true;
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            if stop || scheduled {
-                let snapshot = baseline.measure(stepper.network(), inputs.clone());
-                let norms = group_gradient_norms(&stepper.squared_gradient_norms());
-                let mut row = MetricRecord::new(step, loss, norms, snapshot, kernel);
-                if broken.is_none() {
-                    let measured = generalization.measure(stepper.network(), step);
-                    if let Some((column, value)) = measured.first_non_finite() {
-                        broken = Some(Divergence::Metric { column, value });
-                    }
-                    row = row.with_generalization(measured);
-                }
-                record(&row).map_err(TrainerError::Sink)?;
-            }
-            if loss.is_finite() && !matches!(broken, Some(Divergence::Parameter(_))) {
-                last_finite = Some(FiniteLoss { step, loss });
-            }
-            if let Some(cause) = broken {
-                return Err(diverged(step, cause, last_finite));
-            }
-            if stop {
-                let outcome = TrainOutcome {
-                    steps_run: step,
-                    final_loss: loss,
-                    reached_target,
-                    initial_lr_weighted_lambda_min: kernels.initial_lr_weighted_lambda_min,
-                };
-                return Ok((stepper.into_network(), outcome));
-            }
-        }
-        // The update: with the full-batch gradient under GD, on the next mini-batch under SGD
-        // (θ_t and the batch's loss and gradient checked first).
-        stepper
-            .descend()
-            .map_err(|cause| diverged(step, cause, last_finite))?;
-    }
-    unreachable!("the loop returns at step == steps")
 }
 
 /// The step engine `spec` asks for, starting at `model` (on an autodiff device) with

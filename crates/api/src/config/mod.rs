@@ -77,6 +77,12 @@ pub struct DataSection {
     /// file's directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_path: Option<PathBuf>,
+    /// Seed of the data (inputs, random labels, held-out points) in [0, 2^63 − 1]; absent: the
+    /// run's `seed`. Set, the seeds of `train.seeds` share their data while their
+    /// initializations differ (the teacher has its own `teacher_seed` either way). Left out of
+    /// serialized configs when absent, so that configs without it keep their run ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 /// `[model]`: the two-layer network.
@@ -183,6 +189,7 @@ impl Default for DataSection {
             path: None,
             n_test: 0,
             test_path: None,
+            seed: None,
         }
     }
 }

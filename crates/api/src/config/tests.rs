@@ -212,3 +212,27 @@ fn config_dev_zero_is_refused() {
     let message = format!("{:#}", RunConfig::load(path, &[]).unwrap_err());
     assert_names(&message, &["/dev/zero", "larger than"]);
 }
+
+#[test]
+fn data_seed_defaults_to_the_run_seed_and_is_left_out_of_the_config_when_absent() {
+    let absent = resolves("seed = 5\n", &[]);
+    // Left out of the serialized config (which run ids hash), so those do not change.
+    let json = serde_json::to_value(&absent).unwrap();
+    assert!(json["data"].get("seed").is_none(), "{json}");
+    let data = |config: &RunConfig| config.resolve().unwrap().data;
+    let given = resolves("seed = 5\n[data]\nseed = 5\n", &[]);
+    assert_eq!(serde_json::to_value(&given).unwrap()["data"]["seed"], 5);
+    assert_eq!(data(&given), data(&absent));
+    // Another run seed with the same data seed: the same data; without it, other data.
+    assert_eq!(
+        data(&resolves("seed = 6\n[data]\nseed = 5\n", &[])),
+        data(&absent)
+    );
+    assert_ne!(data(&resolves("seed = 6\n", &[])), data(&absent));
+    assert_eq!(
+        data(&resolves("seed = 6\n", &["data.seed=5"])),
+        data(&absent)
+    );
+    let message = error_of("[data]\nseed = 9223372036854775808\n", &[]);
+    assert_names(&message, &["data.seed must be in [0, 2^63 − 1]"]);
+}

@@ -4,6 +4,7 @@
 //! continued from a checkpoint.
 
 mod engine;
+mod ensemble;
 mod observer;
 mod outcome;
 
@@ -13,11 +14,12 @@ use burn::tensor::Device;
 use overparam_model::Mlp;
 use overparam_trainer::data::Dataset;
 use overparam_trainer::{
-    train_from, Baseline, Checkpointing, Generalization, Linearization, LoopState, TrainStart,
-    TrainerError,
+    train_from, Baseline, Checkpointing, Generalization, Linearization, LoopState, MetricRecord,
+    TrainOutcome, TrainStart, TrainerError,
 };
 
 pub use engine::{engine_for, EngineChoice};
+pub use ensemble::{train_stacked, StackedMember};
 pub use observer::TrainObserver;
 pub use outcome::TrainRun;
 
@@ -103,57 +105,74 @@ impl TrainFrom {
 impl TrainSetup<'_> {
     /// Trains from `from` to the end of the schedule (or the target loss, or an error).
     pub fn run(&self, from: TrainFrom, observer: &mut impl TrainObserver) -> TrainRun {
-        let TrainSetup {
-            experiment,
-            device,
-            dataset,
-        } = *self;
-        let resolved = &experiment.resolved;
+        let (prepared, loss_curve) = self.prepare(from);
+        let Prepared {
+            initial,
+            resumed_from,
+            start,
+        } = prepared;
+        // The loop calls the row and checkpoint callbacks one at a time.
+        let sink = RefCell::new(Sink::new(observer, loss_curve));
+        let mut save = |model: &Mlp, state: &LoopState| sink.borrow_mut().checkpoint(model, state);
+        let mut interrupted = || sink.borrow_mut().interrupted();
+        let checkpointing = Checkpointing {
+            every: self.experiment.config.train.checkpoint_every,
+            save: &mut save,
+            interrupted: &mut interrupted,
+        };
+        let result = start.and_then(|start| {
+            train_from(
+                start,
+                self.dataset.inputs_tensor(self.device),
+                self.dataset.targets_tensor(self.device),
+                &self.experiment.resolved.train,
+                |record| sink.borrow_mut().row(record),
+                checkpointing,
+            )
+        });
+        self.finish(initial, resumed_from, sink.into_inner(), result)
+    }
+
+    /// The loop's start from `from` (θ_0's baseline, the held-out points), and the loss curve
+    /// logged before it.
+    fn prepare(&self, from: TrainFrom) -> (Prepared, Vec<(usize, f64)>) {
         let TrainFrom {
             initial,
             model,
             state,
-            mut logged_losses,
+            logged_losses,
         } = from;
-        let inputs = dataset.inputs_tensor(device);
+        let inputs = self.dataset.inputs_tensor(self.device);
         let resumed_from = (state.step > 0).then_some(state.step);
-        let mut baseline = Baseline::new(&initial, inputs.clone());
-        if let Some(teacher) = &dataset.teacher {
+        let mut baseline = Baseline::new(&initial, inputs);
+        if let Some(teacher) = &self.dataset.teacher {
             baseline = baseline.with_teacher(teacher.directions.clone());
         }
-        let generalization = self.generalization(&initial);
-        // The loop calls the row and checkpoint callbacks one at a time.
-        let observer = RefCell::new(observer);
-        let mut rows = Vec::new();
-        let mut save =
-            |model: &Mlp, state: &LoopState| observer.borrow_mut().checkpoint(model, state);
-        let mut interrupted = || observer.borrow_mut().interrupted();
-        let checkpointing = Checkpointing {
-            every: experiment.config.train.checkpoint_every,
-            save: &mut save,
-            interrupted: &mut interrupted,
-        };
-        let result = generalization.and_then(|generalization| {
-            let start = TrainStart {
+        let start = self
+            .generalization(&initial)
+            .map(|generalization| TrainStart {
                 baseline,
                 model,
                 state,
                 generalization,
-            };
-            train_from(
-                start,
-                inputs,
-                dataset.targets_tensor(device),
-                &resolved.train,
-                |record| {
-                    logged_losses.push((record.step, record.loss));
-                    observer.borrow_mut().row(record)?;
-                    rows.push(record.clone());
-                    Ok(())
-                },
-                checkpointing,
-            )
-        });
+            });
+        let prepared = Prepared {
+            initial,
+            resumed_from,
+            start,
+        };
+        (prepared, logged_losses)
+    }
+
+    /// The run's outputs from θ_0 (`initial`), the loop's `result` and what `sink` gathered.
+    fn finish(
+        &self,
+        initial: Mlp,
+        resumed_from: Option<usize>,
+        sink: Sink<'_>,
+        result: Result<(Mlp, TrainOutcome), TrainerError>,
+    ) -> TrainRun {
+        let resolved = &self.experiment.resolved;
         let (result, final_parameters) = match result {
             Ok((model, outcome)) => (Ok(outcome), Some(model.to_named_arrays())),
             Err(error) => (Err(error), None),
@@ -161,13 +180,13 @@ impl TrainSetup<'_> {
         TrainRun {
             engine: resolved.train.engine,
             result,
-            rows,
-            loss_curve: logged_losses,
+            rows: sink.rows,
+            loss_curve: sink.loss_curve,
             initial_parameters: initial.to_named_arrays(),
             final_parameters,
             resumed_from,
             learning_rates: applied_rates(resolved),
-            num_samples: dataset.num_samples,
+            num_samples: self.dataset.num_samples,
             kernel_regression: self.kernel_regression(),
         }
     }
@@ -205,5 +224,45 @@ impl TrainSetup<'_> {
             self.dataset,
             test,
         ))
+    }
+}
+
+/// A loop ready to start: θ_0, the step it resumes from, and its start (or why it cannot).
+struct Prepared {
+    initial: Mlp,
+    resumed_from: Option<usize>,
+    start: Result<TrainStart, TrainerError>,
+}
+
+/// A loop's rows and checkpoints on their way to the observer, with the loss curve so far.
+struct Sink<'o> {
+    observer: &'o mut dyn TrainObserver,
+    rows: Vec<MetricRecord>,
+    loss_curve: Vec<(usize, f64)>,
+}
+
+impl<'o> Sink<'o> {
+    fn new(observer: &'o mut dyn TrainObserver, loss_curve: Vec<(usize, f64)>) -> Self {
+        Self {
+            observer,
+            rows: Vec::new(),
+            loss_curve,
+        }
+    }
+
+    /// The row's loss joins the curve, then the observer sees the row, then it is kept.
+    fn row(&mut self, record: &MetricRecord) -> std::io::Result<()> {
+        self.loss_curve.push((record.step, record.loss));
+        self.observer.row(record)?;
+        self.rows.push(record.clone());
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, model: &Mlp, state: &LoopState) -> std::io::Result<()> {
+        self.observer.checkpoint(model, state)
+    }
+
+    fn interrupted(&mut self) -> bool {
+        self.observer.interrupted()
     }
 }

@@ -12,7 +12,7 @@ use crate::config::{DataSection, InputsKey, LabelsKey, RandomLabelsKey};
 
 impl DataSection {
     /// The data to make or read: the inputs' source, then the labels' (teacher labels take
-    /// `activation`; `seed` is the run's).
+    /// `activation`; `seed` is the data's: `data.seed`, else the run's).
     pub(super) fn spec(&self, activation: Activation, seed: u64) -> anyhow::Result<DataSpec> {
         let inputs = self.inputs()?;
         let labels = self.labels(activation)?;

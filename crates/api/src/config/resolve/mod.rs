@@ -28,7 +28,7 @@ impl RunConfig {
         let optimizer = train.optimizer(data.n)?;
         let near_teacher_noise = model.near_teacher_noise(data, &widths)?;
         Ok(ResolvedRun {
-            data: data.spec(model.activation, self.seed)?,
+            data: data.spec(model.activation, data.seed.unwrap_or(self.seed))?,
             model: model.mlp_config(data.d, widths),
             train: train.spec(optimizer, self.seed),
             near_teacher_noise,
@@ -42,6 +42,9 @@ impl RunConfig {
         ensure!(data.n >= 1, "data.n must be at least 1");
         ensure!(train.seeds >= 1, "train.seeds must be at least 1");
         range::check_seeds(self.seed, data.teacher_seed, train.seeds)?;
+        if let Some(seed) = data.seed {
+            range::check("data.seed", seed)?;
+        }
         ensure!(data.d >= 1, "data.d must be at least 1");
         ensure!(model.width >= 1, "model.width must be at least 1");
         Ok(())

@@ -3,6 +3,7 @@
 //! that rate). Times are the best of several repetitions after a warm-up; nothing here is
 //! asserted (speed is reported, never tested).
 
+mod ensemble_engine;
 mod seeds;
 mod sgd;
 mod tasks;
@@ -87,7 +88,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     all.extend(tasks::gradient_steps(&device, rates, repeats));
     all.extend(sgd::sgd_steps(&device, rates, repeats));
     all.extend(tasks::kernels(&device, rates, repeats));
-    all.extend(seeds::throughput(if args.quick { 8 } else { 64 })?);
+    let count = if args.quick { 8 } else { 64 };
+    all.extend(seeds::throughput(count, rates)?);
+    all.extend(ensemble_engine::engines(
+        count as usize,
+        [64, 8, 64],
+        2000,
+        seeds::flops_per_step(),
+        rates,
+    ));
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         backend: args.backend.name().to_string(),

@@ -4,6 +4,16 @@
 //! `DIR/summary.json` lists the runs. It is written first with `"status": "running"` (the
 //! config, backend, dtype and engine), so that `train --resume DIR` can continue a killed
 //! batch: finished seeds are kept, checkpointed ones resumed, the others started afresh.
+//!
+//! With `data.seed` the seeds share their data (X, y, the teacher, held-out points) while
+//! their initializations differ; where the stacked engine applies (one hidden layer,
+//! full-batch GD, the fused engine) they then train as one stacked computation
+//! (`overparam_api::train::train_stacked`; one group of seeds per thread), each seed's outputs equal to its own run's to
+//! rounding (tested to 1e-12 relative in f64). `DIR/summary.json` records the `batching`
+//! (`stacked` or `side_by_side`) and the `ensemble` statistics over the seeds; with
+//! `--mean-kernel` the ensemble-mean initial NTK ⟨K_0⟩ is written to
+//! `DIR/ntk_mean_initial.npy`. A resumed batch always continues side by side (each seed from
+//! its own checkpoint, as its own fused run), which is equal to the stacked run to rounding.
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,6 +24,10 @@ use overparam_api::Experiment;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use overparam_api::train::engine_for;
+use overparam_trainer::StepEngine;
+
+use super::ensemble::{statistics, write_mean_kernel};
 use super::resume::resume as resume_one;
 use super::single::start;
 use crate::backend::{BackendKind, DTypeKind};
@@ -34,8 +48,44 @@ pub fn run(args: &TrainArgs, config: &RunConfig) -> anyhow::Result<()> {
         init: args.run.init.as_deref(),
         max_memory: args.run.max_memory,
     };
-    write_json(&out.join("summary.json"), &batch.summary("running", None))?;
-    batch.train_all(&out, |seed| batch.train_one(seed, &out))
+    let batching = batch.batching()?;
+    write_json(
+        &out.join("summary.json"),
+        &batch.summary("running", batching, None),
+    )?;
+    let trained = match batching {
+        Batching::Stacked => batch.train_stacked(&out),
+        Batching::SideBySide => batch.train_all(|seed| batch.train_one(seed, &out)),
+    };
+    let outcome = batch.finish(&out, batching, trained);
+    if args.mean_kernel {
+        let seeds = batch.seeds();
+        let experiments = seeds
+            .iter()
+            .map(|&seed| batch.experiment(seed))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let dirs: Vec<_> = seeds.iter().map(|&s| out.join(seed_dir_name(s))).collect();
+        write_mean_kernel(&out, &experiments, &dirs, batch.device)?;
+    }
+    outcome
+}
+
+/// How the seeds of a batch are trained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Batching {
+    /// One run per seed, in parallel tasks.
+    SideBySide,
+    /// One stacked computation over all seeds (shared data).
+    Stacked,
+}
+
+impl Batching {
+    fn name(self) -> &'static str {
+        match self {
+            Batching::SideBySide => "side_by_side",
+            Batching::Stacked => "stacked",
+        }
+    }
 }
 
 /// The `summary.json` of the batch of seeds in `dir`, if `dir` holds one (its summary lists
@@ -88,7 +138,7 @@ pub fn resume(args: &TrainArgs, dir: &Path, summary: &Value) -> anyhow::Result<(
         max_memory: args.run.max_memory,
     };
     let out = dir.to_path_buf();
-    batch.train_all(&out, |seed| {
+    let trained = batch.train_all(|seed| {
         let seed_dir = out.join(seed_dir_name(seed));
         if read_summary(&seed_dir).is_ok_and(|s| s["status"] == "ok") {
             Ok(())
@@ -97,33 +147,61 @@ pub fn resume(args: &TrainArgs, dir: &Path, summary: &Value) -> anyhow::Result<(
         } else {
             batch.train_one(seed, &out)
         }
-    })
+    });
+    batch.finish(&out, Batching::SideBySide, trained)
 }
 
 /// What every seed of a batch shares.
-struct Batch<'a> {
+pub(super) struct Batch<'a> {
     config: &'a RunConfig,
     device: &'a DeviceArgs,
-    engine: EngineArg,
+    pub(super) engine: EngineArg,
     init: Option<&'a Path>,
     max_memory: Option<u64>,
 }
 
 impl Batch<'_> {
     /// The seeds `seed`, …, `seed + S − 1` (the config's range check keeps them below 2^63).
-    fn seeds(&self) -> Vec<u64> {
+    pub(super) fn seeds(&self) -> Vec<u64> {
         (0..self.config.train.seeds)
             .map(|k| self.config.seed.saturating_add(k))
             .collect()
     }
 
-    /// `DIR/summary.json` with `status` and, once run, each seed's outcome.
-    fn summary(&self, status: &str, runs: Option<(Vec<Value>, f64)>) -> Value {
-        let (runs, wall_time_s) = runs.unzip();
+    /// Stacked where the seeds share their data (`data.seed`) and the stacked engine applies
+    /// (one hidden layer, full-batch GD, the fused engine), else side by side.
+    fn batching(&self) -> anyhow::Result<Batching> {
+        if self.config.data.seed.is_none() {
+            return Ok(Batching::SideBySide);
+        }
+        let resolved = &self.experiment(self.config.seed)?.resolved;
+        let engine = engine_for(self.engine, self.device.backend, &resolved.train)?;
+        let stacked = engine == StepEngine::Fused && resolved.model.widths.len() == 1;
+        Ok(if stacked {
+            Batching::Stacked
+        } else {
+            Batching::SideBySide
+        })
+    }
+
+    /// `DIR/summary.json` with `status` and, once run, each seed's outcome and the ensemble
+    /// statistics.
+    fn summary(
+        &self,
+        status: &str,
+        batching: Batching,
+        runs: Option<(Vec<Value>, f64, Value)>,
+    ) -> Value {
+        let (runs, wall_time_s, ensemble) = match runs {
+            Some((runs, wall, ensemble)) => (Some(runs), Some(wall), Some(ensemble)),
+            None => (None, None, None),
+        };
         json!({
             "status": status,
             "config": self.config,
             "seeds": self.seeds(),
+            "batching": batching.name(),
+            "ensemble": ensemble,
             "runs": runs,
             "backend": self.device.backend,
             "dtype": self.device.dtype,
@@ -134,20 +212,30 @@ impl Batch<'_> {
         })
     }
 
-    /// Runs `train_seed` for every seed in parallel, then writes the final summary and says
-    /// how many failed.
-    fn train_all(
-        &self,
-        out: &Path,
-        train_seed: impl Fn(u64) -> anyhow::Result<()> + Sync,
-    ) -> anyhow::Result<()> {
-        let seeds = self.seeds();
+    /// Runs `train_seed` for every seed in parallel; each seed's result and the seconds taken.
+    fn train_all(&self, train_seed: impl Fn(u64) -> anyhow::Result<()> + Sync) -> Trained {
         let started = Instant::now();
-        let results: Vec<(u64, anyhow::Result<()>)> = seeds
+        let results = self
+            .seeds()
             .par_iter()
             .map(|&seed| (seed, train_seed(seed)))
             .collect();
-        let wall_time_s = started.elapsed().as_secs_f64();
+        Ok((results, started.elapsed().as_secs_f64()))
+    }
+
+    /// Writes the final summary (with the ensemble statistics over the seeds' outputs) and
+    /// says how many seeds failed.
+    fn finish(&self, out: &Path, batching: Batching, trained: Trained) -> anyhow::Result<()> {
+        let seeds = self.seeds();
+        let (results, wall_time_s) = match trained {
+            Ok(trained) => trained,
+            Err(error) => {
+                let mut summary = self.summary("failed", batching, None);
+                summary["error"] = json!(format!("{error:#}"));
+                write_json(&out.join("summary.json"), &summary)?;
+                return Err(error);
+            }
+        };
         let runs: Vec<_> = results
             .iter()
             .map(|(seed, result)| {
@@ -166,7 +254,9 @@ impl Batch<'_> {
             })
             .collect();
         let status = if failed.is_empty() { "ok" } else { "failed" };
-        let summary = self.summary(status, Some((runs, wall_time_s)));
+        let dirs: Vec<_> = seeds.iter().map(|&s| out.join(seed_dir_name(s))).collect();
+        let ensemble = statistics(&dirs);
+        let summary = self.summary(status, batching, Some((runs, wall_time_s, ensemble)));
         write_json(&out.join("summary.json"), &summary)?;
         println!(
             "{} seeds in {:.1} s: {} ok, {} failed; outputs in {}/seed-*",
@@ -188,7 +278,7 @@ impl Batch<'_> {
 
     /// The arguments of one seed's run: a fresh one writing into `out` (with `--init`, if the
     /// batch has one), or, with `None`, a resumed one (whose checkpoint has both).
-    fn run_args(&self, out: Option<&Path>) -> RunArgs {
+    pub(super) fn run_args(&self, out: Option<&Path>) -> RunArgs {
         RunArgs {
             config: None,
             device: DeviceArgs {
@@ -205,17 +295,25 @@ impl Batch<'_> {
     /// One seed from the start, as `overparam train` with `seed = s`, `seeds = 1` and
     /// `--out DIR/seed-<s>`.
     fn train_one(&self, seed: u64, out: &Path) -> anyhow::Result<()> {
-        let mut one = self.config.clone();
-        one.seed = seed;
-        one.train.seeds = 1;
-        let experiment = Experiment::from_config(one).with_context(|| format!("seed {seed}"))?;
+        let experiment = self.experiment(seed)?;
         let run_args = self.run_args(Some(&out.join(seed_dir_name(seed))));
         start(&run_args, self.engine, experiment, true)
     }
+
+    /// The run of one seed: the config with `seed = s` and `seeds = 1`.
+    pub(super) fn experiment(&self, seed: u64) -> anyhow::Result<Experiment> {
+        let mut one = self.config.clone();
+        one.seed = seed;
+        one.train.seeds = 1;
+        Experiment::from_config(one).with_context(|| format!("seed {seed}"))
+    }
 }
 
+/// Each seed's result and the seconds the batch took, or an error before any step.
+pub(super) type Trained = anyhow::Result<(Vec<(u64, anyhow::Result<()>)>, f64)>;
+
 /// `seed-<s>`.
-fn seed_dir_name(seed: u64) -> String {
+pub(super) fn seed_dir_name(seed: u64) -> String {
     format!("seed-{seed}")
 }
 

@@ -3,14 +3,16 @@
 //! into the files as it goes (`files.rs`), then summary.json, params_final.npz and
 //! alignment.npy.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
+use burn::tensor::Device;
 use overparam_api::train::{engine_for, TrainFrom, TrainSetup};
 use overparam_api::{refuse_frozen_network, Experiment, TrainRun};
 use overparam_model::{Mlp, NamedArray};
 use overparam_sweep::files::write_atomically_with;
+use overparam_trainer::data::Dataset;
 use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
 use serde_json::{json, Value};
 
@@ -23,36 +25,76 @@ use crate::commands::common::{
 };
 use crate::output::{write_json, write_params, MetricsCsv};
 use crate::progress::step_progress_bar;
-use crate::run_lock::lock_run_dir;
+use crate::run_lock::{lock_run_dir, RunDirLock};
 
 /// A fresh run of `experiment` (one seed) into `args.out` (default runs/<config stem>);
 /// `quiet` hides the progress bar and the closing line (for seeds trained side by side).
 pub(super) fn start(
     args: &RunArgs,
     engine: EngineArg,
-    mut experiment: Experiment,
+    experiment: Experiment,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let opened = open(args, engine, experiment)?;
+    opened.run(args, quiet).start(opened.model.clone())
+}
+
+/// A fresh run's directory, prepared, locked and cleared, with its device, data and θ_0.
+pub(super) struct Opened {
+    /// The run, its engine chosen.
+    pub(super) experiment: Experiment,
+    /// The run directory.
+    pub(super) out: PathBuf,
+    /// Held while the run writes there.
+    _lock: RunDirLock,
+    /// The autodiff device.
+    pub(super) device: Device,
+    /// The training data.
+    pub(super) dataset: Dataset,
+    /// θ_0.
+    pub(super) model: Mlp,
+}
+
+/// Chooses the engine of `experiment`, prepares, locks and clears `args.out`, and builds the
+/// device, the data and θ_0 (errors before the first step).
+pub(super) fn open(
+    args: &RunArgs,
+    engine: EngineArg,
+    mut experiment: Experiment,
+) -> anyhow::Result<Opened> {
     let resolved = &mut experiment.resolved;
     resolved.train.engine = engine_for(engine, args.device.backend)?;
     refuse_frozen_network(&resolved.model, "train")?;
     let out = prepare_out_dir(args, "", &[])?;
-    let _lock = lock_run_dir(&out)?;
+    let lock = lock_run_dir(&out)?;
     prepare_out_dir(args, "", &TRAIN_OUTPUTS)?;
     remove_stray_temporaries(&out)?;
     remove_checkpoint(&out)?;
     let device = args.device.compute().device(&experiment.resolved.model)?;
     let dataset = experiment.dataset()?;
     let model = experiment.initial_network(&device, args.init_source().as_ref())?;
-    let run = Run {
-        args,
-        experiment: &experiment,
-        out: &out,
-        device: &device,
-        dataset: &dataset,
-        quiet,
-    };
-    run.start(model)
+    Ok(Opened {
+        experiment,
+        out,
+        _lock: lock,
+        device,
+        dataset,
+        model,
+    })
+}
+
+impl Opened {
+    /// The run, with `args` (`quiet`: no bar, no closing line).
+    pub(super) fn run<'a>(&'a self, args: &'a RunArgs, quiet: bool) -> Run<'a> {
+        Run {
+            args,
+            experiment: &self.experiment,
+            out: &self.out,
+            device: &self.device,
+            dataset: &self.dataset,
+            quiet,
+        }
+    }
 }
 
 /// Where a resumed run picks up.
@@ -66,6 +108,12 @@ pub(super) struct Resumed {
 impl Run<'_> {
     /// Writes the initial parameters and trains `model` from step 0.
     fn start(&self, model: Mlp) -> anyhow::Result<()> {
+        let (files, from) = self.begin_fresh(model)?;
+        self.train_and_write(files, from)
+    }
+
+    /// Writes the initial parameters and opens the files of a run of `model` from step 0.
+    pub(super) fn begin_fresh(&self, model: Mlp) -> anyhow::Result<(RunFiles<'_>, TrainFrom)> {
         write_params(&self.out.join("params_init.npz"), &model.to_named_arrays())?;
         let metrics = MetricsCsv::create(&self.out.join("metrics.csv"))?;
         let resumed = Resumed {
@@ -74,7 +122,7 @@ impl Run<'_> {
             kept_rows: Vec::new(),
             elapsed_s: 0.0,
         };
-        self.continue_from(model.clone(), model, resumed)
+        self.begin(model.clone(), model, resumed)
     }
 
     /// Trains `model` from `resumed.state.step` (θ_0 = `initial`) and writes every output.
@@ -84,10 +132,27 @@ impl Run<'_> {
         model: Mlp,
         resumed: Resumed,
     ) -> anyhow::Result<()> {
+        let (files, from) = self.begin(initial, model, resumed)?;
+        self.train_and_write(files, from)
+    }
+
+    /// The loop on `from`, fed into `files`, then every output.
+    fn train_and_write(&self, mut files: RunFiles<'_>, from: TrainFrom) -> anyhow::Result<()> {
+        let trained = self.setup().run(from, &mut files);
+        self.end(files, &trained)
+    }
+
+    /// The files (and bar) of a run of `model` from `resumed.state.step` (θ_0 = `initial`),
+    /// and where its loop starts.
+    fn begin(
+        &self,
+        initial: Mlp,
+        model: Mlp,
+        resumed: Resumed,
+    ) -> anyhow::Result<(RunFiles<'_>, TrainFrom)> {
         let Run {
             experiment,
             out,
-            device,
             dataset,
             quiet,
             ..
@@ -103,7 +168,7 @@ impl Run<'_> {
         if let Some(teacher) = &dataset.teacher {
             write_params(&out.join("teacher.npz"), &teacher.to_named_arrays())?;
         }
-        let mut files = RunFiles {
+        let files = RunFiles {
             run: self,
             progress,
             metrics,
@@ -111,22 +176,30 @@ impl Run<'_> {
             elapsed_before: elapsed_s,
             started: Instant::now(),
         };
-        let setup = TrainSetup {
-            experiment,
-            device,
-            dataset,
-        };
         let from = TrainFrom {
             initial,
             model,
             state,
             logged_losses,
         };
-        let trained = setup.run(from, &mut files);
+        Ok((files, from))
+    }
+
+    /// What the loop needs besides the network.
+    pub(super) fn setup(&self) -> TrainSetup<'_> {
+        TrainSetup {
+            experiment: self.experiment,
+            device: self.device,
+            dataset: self.dataset,
+        }
+    }
+
+    /// Closes `files` and writes the outputs of `trained`.
+    pub(super) fn end(&self, files: RunFiles<'_>, trained: &TrainRun) -> anyhow::Result<()> {
         let wall_time_s = files.elapsed();
         files.progress.finish_and_clear();
         files.metrics.finish()?;
-        self.write_outcome(&trained, wall_time_s)
+        self.write_outcome(trained, wall_time_s)
     }
 
     /// summary.json, and for a finished run params_final.npz and alignment.npy; a failed run
