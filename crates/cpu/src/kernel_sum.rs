@@ -13,6 +13,7 @@ use crate::chunks::map_row_chunk_pairs;
 use crate::products::{matmul_nt, mirror_lower};
 use crate::rows::kernel_factors;
 use crate::{HostMlp, Real};
+use rayon::prelude::*;
 
 /// η per parameter group: 1, 1, 1 for the plain kernel K, the learning rates for K_η.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,10 +26,11 @@ pub struct GroupWeights {
     pub output: f64,
 }
 
-/// Rows per block: the block's three `[rows, n]` products stay near 96 MiB.
+/// Rows per block: the block's three `[rows, n]` products stay near 384 MiB (tall enough
+/// blocks for the products to run at full speed on every thread).
 fn block_rows<T>(n: usize) -> usize {
     let per_row = 3 * n * std::mem::size_of::<T>();
-    ((96 << 20) / per_row.max(1)).clamp(32, 2048)
+    ((384 << 20) / per_row.max(1)).clamp(32, 2048)
 }
 
 /// Σ_g η_g K_g `[n, n]` (row-major, both triangles, f64) of the one-hidden-layer `network` at
@@ -86,10 +88,10 @@ pub fn closed_form_kernel_sum<T: Real>(
         if output_rate != 0.0 {
             product(&mut output_block, &hidden, m, s_squared);
         }
-        for r in 0..count {
+        let block = &mut kernel[first * n..(first + count) * n];
+        block.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
             let i = first + r;
-            let row = &mut kernel[i * n..i * n + i + 1];
-            for (j, entry) in row.iter_mut().enumerate() {
+            for (j, entry) in row[..=i].iter_mut().enumerate() {
                 let at = r * columns + j;
                 let mut value = 0.0;
                 if slope_needed {
@@ -105,7 +107,7 @@ pub fn closed_form_kernel_sum<T: Real>(
                 }
                 *entry = value;
             }
-        }
+        });
     }
     mirror_lower(&mut kernel, n);
     kernel

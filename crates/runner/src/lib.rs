@@ -10,6 +10,7 @@ pub mod interrupt;
 pub mod launcher;
 pub mod memory;
 mod output;
+mod peak_memory;
 pub mod parent_watch;
 mod progress;
 mod provenance;

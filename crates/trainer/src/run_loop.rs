@@ -133,7 +133,7 @@ impl<'a> RunLoop<'a> {
             broken.is_none() && (self.ntk_due(step) || (stop && spec.ntk_every > 0));
         let mut kernel = None;
         if measure_kernel {
-            let fused = spec.engine == StepEngine::Fused && !self.stochastic();
+            let fused = spec.engine == StepEngine::Fused;
             let inputs = self.inputs.clone();
             match self
                 .kernels

@@ -104,6 +104,7 @@ pub fn run(args: &NtkArgs) -> anyhow::Result<()> {
         }
     }
     summary["data"] = json!(args.data.as_ref().map(|p| p.display().to_string()));
+    summary["peak_memory_bytes"] = json!(crate::peak_memory::peak_resident_bytes());
     write_json(&out.join("summary.json"), &summary)?;
     println!(
         "λ_min = {:.6e}, λ_max = {:.6e} ({} {} kernel, n = {n}); outputs in {}",

@@ -49,8 +49,11 @@ const EIGEN_WORKSPACE_KERNELS: f64 = 3.0;
 /// The extremes set the kernel's lower triangle aside in memory up to this size (on disk above).
 const EXTREMES_IN_MEMORY_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 
+/// The most vectors `[n]` the extremes' block Lanczos basis holds.
+const KRYLOV_BASIS_VECTORS: f64 = 2048.0;
+
 /// One row block of the summed closed form (its three products together: 3 × this).
-const SUMMED_BLOCK_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+const SUMMED_BLOCK_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
 
 /// Bytes of a host `Vec<f64>` header (each teacher direction is one).
 const VEC_HEADER_BYTES: f64 = 24.0;

@@ -3,7 +3,7 @@
 
 use super::{
     MemoryTerm, Sizes, SpectrumMethod, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS,
-    EXTREMES_IN_MEMORY_BYTES, F64, SUMMED_BLOCK_BYTES,
+    EXTREMES_IN_MEMORY_BYTES, F64, KRYLOV_BASIS_VECTORS, SUMMED_BLOCK_BYTES,
     GRADCHECK_ACTIVATIONS_PER_LAYER, TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
 };
 
@@ -114,12 +114,15 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             let mut workspace: f64 = match spectrum {
                 None => 0.0,
                 Some(SpectrumMethod::Extremes { .. }) => {
-                    (0.5 * kernel).min(EXTREMES_IN_MEMORY_BYTES) / kernel.max(1.0)
+                    // The lower triangle set aside (in memory up to 512 MiB) and the block
+                    // Lanczos basis (at most 2048 vectors [n]).
+                    let basis = KRYLOV_BASIS_VECTORS * n * F64;
+                    ((0.5 * kernel).min(EXTREMES_IN_MEMORY_BYTES) + basis) / kernel.max(1.0)
                 }
                 Some(_) => EIGEN_WORKSPACE_KERNELS,
             };
             if summed {
-                // Three row blocks of ~96 MiB and the [n, m] factors (in `activations`).
+                // Three row blocks of ~384 MiB in all and the [n, m] factors (in `activations`).
                 workspace = workspace.max(3.0 * SUMMED_BLOCK_BYTES / kernel.max(1.0));
             } else if methods.jacobian || methods.closed {
                 workspace = workspace.max(kernel_parts + 3.0);
@@ -127,7 +130,9 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             if methods.analytic {
                 workspace = workspace.max(4.0);
             }
-            let layers = if methods.jacobian || methods.closed {
+            let layers = if summed {
+                2.0 // σ(Z) and σ′(Z)∘a
+            } else if methods.jacobian || methods.closed {
                 TRAIN_ACTIVATIONS_PER_LAYER
             } else {
                 0.0
@@ -137,7 +142,7 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
                 term("inputs [n, d]", n * d * (F64 + b)),
                 term("labels [n]", if makes_labels { n * F64 } else { 0.0 }),
                 teacher(if makes_labels { 1.0 } else { 0.0 }),
-                term("activations [n, m] ×6 per layer", n * units * layers * b),
+                term(format!("activations [n, m] ×{layers} per layer"), n * units * layers * b),
                 term(
                     format!("kernels [n, n] ×{computed} (f64)"),
                     computed * kernel,

@@ -69,6 +69,16 @@ impl JointNtk {
 
     /// The blocks of K (`rates` = `None`) or of K_η.
     pub fn blocks(&self, rates: Option<&LearningRates>) -> KernelBlocks {
-        KernelBlocks::split(&self.ntk.kernel(rates), self.num_train, self.num_test)
+        let joint = self.ntk.kernel(rates);
+        if self.num_test == 0 {
+            // No held-out points: the joint kernel is the training one, kept, not copied (an
+            // n = 32768 kernel is 8.6 GB).
+            return KernelBlocks {
+                train: joint,
+                cross: Vec::new(),
+                test: Vec::new(),
+            };
+        }
+        KernelBlocks::split(&joint, self.num_train, self.num_test)
     }
 }

@@ -1,4 +1,4 @@
-//! `overparam bench`: each hot task (GD and SGD steps, kernels, seeds) timed on this machine, beside the GEMM rate measured in
+//! `overparam bench`: each hot task (GD and SGD steps, kernels, seeds, large spectra) timed on this machine, beside the GEMM rate measured in
 //! the same run, with each task's ratio to its GEMM-bound time (its matrix-product FLOPs at
 //! that rate). Times are the best of several repetitions after a warm-up; nothing here is
 //! asserted (speed is reported, never tested).
@@ -6,6 +6,7 @@
 mod ensemble_engine;
 mod seeds;
 mod sgd;
+mod spectrum;
 mod tasks;
 
 use std::time::Instant;
@@ -97,6 +98,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         seeds::flops_per_step(),
         rates,
     ));
+    all.extend(spectrum::spectra(args.quick, rates)?);
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         backend: args.backend.name().to_string(),

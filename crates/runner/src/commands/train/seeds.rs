@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use overparam_api::train::engine_for;
-use overparam_trainer::StepEngine;
+use overparam_trainer::{Optimizer, StepEngine};
 
 use super::ensemble::{statistics, write_mean_kernel};
 use super::resume::resume as resume_one;
@@ -175,8 +175,10 @@ impl Batch<'_> {
             return Ok(Batching::SideBySide);
         }
         let resolved = &self.experiment(self.config.seed)?.resolved;
-        let engine = engine_for(self.engine, self.device.backend, &resolved.train)?;
-        let stacked = engine == StepEngine::Fused && resolved.model.widths.len() == 1;
+        let engine = engine_for(self.engine, self.device.backend)?;
+        let full_batch = resolved.train.optimizer == Optimizer::GradientDescent;
+        let stacked =
+            engine == StepEngine::Fused && full_batch && resolved.model.widths.len() == 1;
         Ok(if stacked {
             Batching::Stacked
         } else {
