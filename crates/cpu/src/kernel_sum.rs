@@ -50,7 +50,13 @@ pub fn closed_form_kernel_sum<T: Real>(
     let (n, m, d) = (samples, layer.width, layer.fan_in);
     let s_squared = network.output_scale * network.output_scale;
     let mut hidden = vec![T::zero(); n * m];
-    matmul_nt(&mut hidden, inputs, &layer.weight, [n, m, d], layer.input_scale);
+    matmul_nt(
+        &mut hidden,
+        inputs,
+        &layer.weight,
+        [n, m, d],
+        layer.input_scale,
+    );
     let slope_needed = layer.train_w || layer.train_b;
     let mut slopes = vec![T::zero(); if slope_needed { n * m } else { 0 }];
     let (sigma, bias, a) = (network.nonlinearity, &layer.bias, &network.output);
@@ -77,7 +83,13 @@ pub fn closed_form_kernel_sum<T: Real>(
         let product = |block: &mut Vec<T>, factor: &[T], rank: usize, alpha: T| {
             block.resize(count * columns, T::zero());
             let left = &factor[first * rank..columns * rank];
-            matmul_nt(block, left, &factor[..columns * rank], [count, columns, rank], alpha);
+            matmul_nt(
+                block,
+                left,
+                &factor[..columns * rank],
+                [count, columns, rank],
+                alpha,
+            );
         };
         if slope_needed {
             product(&mut slope_block, &slopes, m, s_squared);

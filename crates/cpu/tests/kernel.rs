@@ -54,7 +54,8 @@ fn weighted_sum(parts: &overparam_cpu::KernelParts<f64>, weights: GroupWeights) 
         .unwrap();
     (0..n2)
         .map(|k| {
-            let term = |part: &Option<Vec<f64>>, rate: f64| part.as_ref().map_or(0.0, |p| rate * p[k]);
+            let term =
+                |part: &Option<Vec<f64>>, rate: f64| part.as_ref().map_or(0.0, |p| rate * p[k]);
             term(&parts.weight, weights.weight)
                 + term(&parts.bias, weights.bias)
                 + term(&parts.output, weights.output)
@@ -90,7 +91,10 @@ fn summed_kernel_equals_the_weighted_parts_in_one_block_and_in_many() {
             let got = closed_form_kernel_sum(&net, &inputs, n, weights);
             let scale = want.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
             for (k, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!((g - w).abs() <= 1e-13 * scale, "n {n} {sigma:?} frozen {frozen:?} [{k}]: {g} vs {w}");
+                assert!(
+                    (g - w).abs() <= 1e-13 * scale,
+                    "n {n} {sigma:?} frozen {frozen:?} [{k}]: {g} vs {w}"
+                );
             }
             // Symmetric bit for bit.
             for i in 0..n.min(200) {

@@ -134,7 +134,13 @@ fn ntk_returns_the_kernel_the_cli_writes() {
     }
     let eigenvalues: ndarray::Array1<f64> =
         ndarray_npy::read_npy(dir.path().join("eigenvalues.npy")).unwrap();
-    assert_eq!(eigenvalues.to_vec(), match &run.spectrum.spectrum { overparam_trainer::ntk::KernelSpectrum::Full(full) => full.eigenvalues.clone(), other => panic!("{other:?}") });
+    assert_eq!(
+        eigenvalues.to_vec(),
+        match &run.spectrum.spectrum {
+            overparam_trainer::ntk::KernelSpectrum::Full(full) => full.eigenvalues.clone(),
+            other => panic!("{other:?}"),
+        }
+    );
     let written = summary(dir.path());
     let returned = as_read(&run.kernels.summary(&run.spectrum));
     for key in [

@@ -16,7 +16,11 @@ fn ntk(dir: &Path, name: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["--dtype", "f64", "--method", "closed"];
     args.extend_from_slice(extra);
     let output = subcommand("ntk", &config, &out, &args);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
@@ -27,7 +31,13 @@ fn extremes_equal_the_full_spectrum_within_their_residuals() {
     let extremes = ntk(
         dir.path(),
         "extremes",
-        &["--spectrum", "extremes", "--extremes", "3", "--no-kernel-file"],
+        &[
+            "--spectrum",
+            "extremes",
+            "--extremes",
+            "3",
+            "--no-kernel-file",
+        ],
     );
     assert_eq!(full["spectrum_method"], "full");
     assert_eq!(extremes["spectrum_method"], "krylov");
@@ -46,10 +56,25 @@ fn extremes_equal_the_full_spectrum_within_their_residuals() {
         // accurate to about n ε λ_max.
         let rounding = 1e-13 * n as f64 * lambda_max;
         let error = (smallest[k] - eigenvalues[k]).abs();
-        assert!(error <= smallest_residual[k] + rounding, "λ_{k}: {} vs {}", smallest[k], eigenvalues[k]);
-        assert!(error <= 1e-6 * eigenvalues[k], "λ_{k}: {} vs {}", smallest[k], eigenvalues[k]);
+        assert!(
+            error <= smallest_residual[k] + rounding,
+            "λ_{k}: {} vs {}",
+            smallest[k],
+            eigenvalues[k]
+        );
+        assert!(
+            error <= 1e-6 * eigenvalues[k],
+            "λ_{k}: {} vs {}",
+            smallest[k],
+            eigenvalues[k]
+        );
         let error = (largest[k] - eigenvalues[n - 1 - k]).abs();
-        assert!(error <= largest_residual[k] + rounding, "λ_max-{k}: {} vs {}", largest[k], eigenvalues[n - 1 - k]);
+        assert!(
+            error <= largest_residual[k] + rounding,
+            "λ_max-{k}: {} vs {}",
+            largest[k],
+            eigenvalues[n - 1 - k]
+        );
     }
     let close = |a: &serde_json::Value, b: &serde_json::Value| {
         let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
@@ -57,7 +82,10 @@ fn extremes_equal_the_full_spectrum_within_their_residuals() {
     };
     assert!(close(&extremes["lambda_min"], &full["lambda_min"]));
     assert!(close(&extremes["lambda_max"], &full["lambda_max"]));
-    assert_eq!(extremes["extremes"]["smallest"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        extremes["extremes"]["smallest"].as_array().unwrap().len(),
+        3
+    );
     // --no-kernel-file: no kernel, no full spectrum; the full run wrote its kernel.
     assert!(!dir.path().join("extremes/ntk_closed.npy").exists());
     assert!(!dir.path().join("extremes/eigenvalues.npy").exists());

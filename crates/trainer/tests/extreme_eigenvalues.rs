@@ -65,12 +65,18 @@ fn chosen_spectrum_with_a_clustered_bottom_is_found_to_rounding() {
     assert_eq!(kernel, original, "the kernel is restored bit for bit");
     let expected_smallest = [1.0, 1.001, 1.002];
     for (found, expected) in extremes.smallest.iter().zip(expected_smallest) {
-        assert!((found.value - expected).abs() < 1e-11, "{found:?} vs {expected}");
+        assert!(
+            (found.value - expected).abs() < 1e-11,
+            "{found:?} vs {expected}"
+        );
         assert!(found.residual < 1e-9, "{found:?}");
     }
     let expected_largest = [1000.0, 400.0, 1.0 + 1e-3 * (n - 3) as f64];
     for (found, expected) in extremes.largest.iter().zip(expected_largest) {
-        assert!((found.value - expected).abs() < 1e-9 * expected, "{found:?} vs {expected}");
+        assert!(
+            (found.value - expected).abs() < 1e-9 * expected,
+            "{found:?} vs {expected}"
+        );
     }
     assert_eq!(extremes.shift, 0.0);
     assert!((extremes.condition_number().unwrap() - 1000.0).abs() < 1e-8);
@@ -78,7 +84,13 @@ fn chosen_spectrum_with_a_clustered_bottom_is_found_to_rounding() {
 
 #[test]
 fn agrees_with_the_full_decomposition_within_the_residual_bound() {
-    for (n, rank, count) in [(300, 400, 1), (300, 400, 4), (90, 200, 2), (20, 30, 3), (1, 1, 1)] {
+    for (n, rank, count) in [
+        (300, 400, 1),
+        (300, 400, 4),
+        (90, 200, 2),
+        (20, 30, 3),
+        (1, 1, 1),
+    ] {
         let mut kernel = gram(n, rank, n as u64);
         let full = ntk_spectrum(&kernel, n).unwrap().eigenvalues;
         let extremes = extreme_eigenvalues(&mut kernel, n, count).unwrap();
@@ -89,12 +101,23 @@ fn agrees_with_the_full_decomposition_within_the_residual_bound() {
             let error = (found.value - full[k]).abs();
             // faer's full decomposition is itself accurate to ~n ε λ_max.
             let rounding = 1e-13 * lambda_max * n as f64;
-            assert!(error <= found.residual + rounding, "n {n} k {k}: {found:?} vs {}", full[k]);
-            assert!(error <= 1e-9 * full[k], "n {n} k {k}: {found:?} vs {}", full[k]);
+            assert!(
+                error <= found.residual + rounding,
+                "n {n} k {k}: {found:?} vs {}",
+                full[k]
+            );
+            assert!(
+                error <= 1e-9 * full[k],
+                "n {n} k {k}: {found:?} vs {}",
+                full[k]
+            );
         }
         for (k, found) in extremes.largest.iter().enumerate() {
             let expected = full[n - 1 - k];
-            assert!((found.value - expected).abs() <= 1e-11 * lambda_max, "{found:?} vs {expected}");
+            assert!(
+                (found.value - expected).abs() <= 1e-11 * lambda_max,
+                "{found:?} vs {expected}"
+            );
         }
     }
 }
@@ -114,7 +137,10 @@ fn singular_kernel_gives_lambda_min_zero_within_its_residual() {
         assert!(found.residual <= 1e-8 * lambda_max, "{found:?}");
     }
     assert!(extremes.shift > 0.0);
-    assert_eq!(extremes.condition_number().is_some(), extremes.lambda_min() > 0.0);
+    assert_eq!(
+        extremes.condition_number().is_some(),
+        extremes.lambda_min() > 0.0
+    );
     assert!((extremes.lambda_max() - lambda_max).abs() < 1e-11 * lambda_max);
 }
 

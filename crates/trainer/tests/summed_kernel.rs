@@ -14,8 +14,21 @@ fn summed_kernel_equals_the_device_parts() {
     let (n, d, m) = (HOST_SUM_MIN_SAMPLES + 3, 3, 8);
     let data = random_problem(n, d, 5);
     let rates = LearningRates::by_kind(0.3, 1.7, 2.5);
-    for trainable in [Trainable::ALL, Trainable { b: false, ..Trainable::ALL }] {
-        let config = two_layer_config(d, m, Activation::Softplus, Parameterization::Ntk, 0.2, trainable);
+    for trainable in [
+        Trainable::ALL,
+        Trainable {
+            b: false,
+            ..Trainable::ALL
+        },
+    ] {
+        let config = two_layer_config(
+            d,
+            m,
+            Activation::Softplus,
+            Parameterization::Ntk,
+            0.2,
+            trainable,
+        );
         let model = config.init(&mut stream_rng(7, RngStream::Init), &f64_device());
         for rates in [None, Some(&rates)] {
             let summed = kernel_of(&model, &data, NtkMethod::ClosedForm, rates, true);

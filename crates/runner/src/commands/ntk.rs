@@ -150,12 +150,19 @@ fn write_spectrum(out: &Path, spectrum: &KernelSpectrum) -> anyhow::Result<()> {
         }
         KernelSpectrum::Extremes(extremes) => {
             let mut arrays = Vec::new();
-            for (end, values) in [("smallest", &extremes.smallest), ("largest", &extremes.largest)] {
+            for (end, values) in [
+                ("smallest", &extremes.smallest),
+                ("largest", &extremes.largest),
+            ] {
                 let k = values.len();
                 let value: Vec<f64> = values.iter().map(|r| r.value).collect();
                 let residual: Vec<f64> = values.iter().map(|r| r.residual).collect();
                 arrays.push(NamedArray::new(end, vec![k], value)?);
-                arrays.push(NamedArray::new(&format!("{end}_residual"), vec![k], residual)?);
+                arrays.push(NamedArray::new(
+                    &format!("{end}_residual"),
+                    vec![k],
+                    residual,
+                )?);
             }
             write_atomically_with(&out.join("eigenvalues_extreme.npz"), |w| {
                 write_npz_arrays(w, &arrays)

@@ -3,8 +3,8 @@
 
 use super::{
     MemoryTerm, Sizes, SpectrumMethod, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS,
-    EXTREMES_IN_MEMORY_BYTES, F64, KRYLOV_BASIS_VECTORS, SUMMED_BLOCK_BYTES,
-    GRADCHECK_ACTIVATIONS_PER_LAYER, TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
+    EXTREMES_IN_MEMORY_BYTES, F64, GRADCHECK_ACTIVATIONS_PER_LAYER, KRYLOV_BASIS_VECTORS,
+    SUMMED_BLOCK_BYTES, TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
 };
 
 /// Σ of the terms' bytes.
@@ -142,7 +142,10 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
                 term("inputs [n, d]", n * d * (F64 + b)),
                 term("labels [n]", if makes_labels { n * F64 } else { 0.0 }),
                 teacher(if makes_labels { 1.0 } else { 0.0 }),
-                term(format!("activations [n, m] ×{layers} per layer"), n * units * layers * b),
+                term(
+                    format!("activations [n, m] ×{layers} per layer"),
+                    n * units * layers * b,
+                ),
                 term(
                     format!("kernels [n, n] ×{computed} (f64)"),
                     computed * kernel,

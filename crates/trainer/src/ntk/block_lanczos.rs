@@ -17,6 +17,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 /// Vectors per block.
 const BLOCK: usize = 16;
+/// A pivot of R below this fraction of the operator's scale marks a deflated direction.
+const BREAKDOWN: f64 = 1e-12;
 /// The Krylov basis is capped at this many vectors (at n = 32768, 2048 vectors are 512 MiB).
 const MAX_BASIS: usize = 2048;
 
@@ -38,7 +40,12 @@ pub(super) fn largest_eigenvectors(
     loop {
         let current = basis.last().expect("at least one block");
         let mut next = Mat::<f64>::zeros(n, block);
-        operator.apply(next.as_mut(), current.as_ref(), Par::Seq, MemStack::new(&mut memory));
+        operator.apply(
+            next.as_mut(),
+            current.as_ref(),
+            Par::Seq,
+            MemStack::new(&mut memory),
+        );
         let projected = current.transpose() * &next;
         diagonal.push(projected);
         // Full reorthogonalization against every block, twice ("twice is enough").
@@ -48,8 +55,10 @@ pub(super) fn largest_eigenvectors(
                 next -= q * &overlap;
             }
         }
-        let (q_next, r) = orthonormal(&next);
+        let (mut q_next, mut r) = orthonormal(&next);
         let steps = basis.len();
+        let scale = diagonal.iter().map(|a| a.norm_max()).fold(0.0, f64::max);
+        replace_deflated(&mut q_next, &mut r, &basis, BREAKDOWN * scale, steps);
         let exhausted = (steps + 1) * block > MAX_BASIS.min(n);
         // The projection's eigenproblem grows with the basis (O((16 j)³) at step j, more than
         // the step itself beyond a few hundred vectors): look at steps 1–4, then every 4th.
@@ -70,9 +79,49 @@ pub(super) fn largest_eigenvectors(
     }
 }
 
+/// Where a pivot of R is at most `threshold` the basis has found an invariant direction (to
+/// rounding) and that column of Q is noise, not orthogonal to the basis: it is replaced by a
+/// fresh random vector orthogonalized against the basis and the rest of Q, and its row of R
+/// set to 0 (A Q_j = … + Q_{j+1} R then holds to `threshold`).
+fn replace_deflated(
+    q: &mut Mat<f64>,
+    r: &mut Mat<f64>,
+    basis: &[Mat<f64>],
+    threshold: f64,
+    step: usize,
+) {
+    let (n, p) = (q.nrows(), q.ncols());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(step as u64);
+    for i in 0..p {
+        if r[(i, i)].abs() > threshold {
+            continue;
+        }
+        for j in i..p {
+            r[(i, j)] = 0.0;
+        }
+        let mut v = Mat::<f64>::from_fn(n, 1, |_, _| StandardNormal.sample(&mut rng));
+        for _ in 0..2 {
+            for block in basis {
+                let overlap = block.transpose() * &v;
+                v -= block * &overlap;
+            }
+            for j in (0..p).filter(|&j| j != i) {
+                let overlap = q.col(j).transpose() * v.col(0);
+                v -= q.subcols(j, 1) * faer::Scale(overlap);
+            }
+        }
+        let norm = v.col(0).norm_l2();
+        q.col_mut(i).copy_from(v.col(0) / faer::Scale(norm));
+    }
+}
+
 /// Eigenpairs of the block tridiagonal T (diagonal blocks A_i, subdiagonal blocks B_i), the
 /// largest first: (θ, residual bounds ‖B_last y_last‖, y as columns).
-fn ritz_pairs(diagonal: &[Mat<f64>], below: &[Mat<f64>], last: &Mat<f64>) -> (Vec<f64>, Vec<f64>, Mat<f64>) {
+fn ritz_pairs(
+    diagonal: &[Mat<f64>],
+    below: &[Mat<f64>],
+    last: &Mat<f64>,
+) -> (Vec<f64>, Vec<f64>, Mat<f64>) {
     let p = diagonal[0].nrows();
     let size = diagonal.len() * p;
     let mut t = Mat::<f64>::zeros(size, size);
@@ -80,8 +129,12 @@ fn ritz_pairs(diagonal: &[Mat<f64>], below: &[Mat<f64>], last: &Mat<f64>) -> (Ve
         t.as_mut().submatrix_mut(i * p, i * p, p, p).copy_from(a);
     }
     for (i, b) in below.iter().enumerate() {
-        t.as_mut().submatrix_mut((i + 1) * p, i * p, p, p).copy_from(b);
-        t.as_mut().submatrix_mut(i * p, (i + 1) * p, p, p).copy_from(b.transpose());
+        t.as_mut()
+            .submatrix_mut((i + 1) * p, i * p, p, p)
+            .copy_from(b);
+        t.as_mut()
+            .submatrix_mut(i * p, (i + 1) * p, p, p)
+            .copy_from(b.transpose());
     }
     let eigen = t
         .self_adjoint_eigen(Side::Lower)

@@ -169,7 +169,11 @@ fn smallest_pairs(
         }
         // The failed factorization overwrote K: bring it back and shift further.
         lower.restore(kernel, diagonal).map_err(scratch)?;
-        shift = if shift == 0.0 { trace * 1e-15 } else { shift * 100.0 };
+        shift = if shift == 0.0 {
+            trace * 1e-15
+        } else {
+            shift * 100.0
+        };
     }
     let inverse = Counted::new(
         CholeskyInverse {
@@ -179,7 +183,9 @@ fn smallest_pairs(
     );
     let vectors = largest_eigenvectors(&inverse, count, RELATIVE_TOLERANCE);
     let k = vectors.ncols();
-    let packed: Vec<f64> = (0..k).flat_map(|j| vectors.col(j).iter().copied().collect::<Vec<_>>()).collect();
+    let packed: Vec<f64> = (0..k)
+        .flat_map(|j| vectors.col(j).iter().copied().collect::<Vec<_>>())
+        .collect();
     let mut product = vec![0.0; n * k];
     lower
         .multiply_add(diagonal, &packed, &mut product, k)
@@ -219,7 +225,12 @@ fn rayleigh_refined(kernel: &dyn LinOp<f64>, vectors: MatRef<'_, f64>) -> Vec<Ri
     let (n, k) = (vectors.nrows(), vectors.ncols());
     let mut product = Mat::<f64>::zeros(n, k);
     let mut memory = MemBuffer::new(kernel.apply_scratch(k, Par::Seq));
-    kernel.apply(product.as_mut(), vectors, Par::Seq, MemStack::new(&mut memory));
+    kernel.apply(
+        product.as_mut(),
+        vectors,
+        Par::Seq,
+        MemStack::new(&mut memory),
+    );
     ritz_values(vectors, product.as_ref())
 }
 

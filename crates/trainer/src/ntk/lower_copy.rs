@@ -48,10 +48,16 @@ impl LowerTriangleCopy {
             let mut bytes = Vec::new();
             for i in 0..n {
                 bytes.clear();
-                bytes.extend(kernel[i * n..i * n + i].iter().flat_map(|v| v.to_ne_bytes()));
+                bytes.extend(
+                    kernel[i * n..i * n + i]
+                        .iter()
+                        .flat_map(|v| v.to_ne_bytes()),
+                );
                 writer.write_all(&bytes)?;
             }
-            let file = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+            let file = writer
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)?;
             Storage::File { file, path }
         };
         Ok(Self { n, storage })

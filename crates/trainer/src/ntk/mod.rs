@@ -30,8 +30,8 @@ mod tracking;
 pub use analytic::{analytic_nngp, analytic_ntk, analytic_ntk_and_nngp, AnalyticNtkError};
 pub use cross::{JointNtk, KernelBlocks};
 pub use extremes::{extreme_eigenvalues, ExtremeEigenvalues, RitzValue};
-pub use kernel_spectrum::{KernelSpectrum, SpectrumMethod, AUTO_FULL_MAX_SAMPLES};
 use jacobian::jacobian_ntk;
+pub use kernel_spectrum::{KernelSpectrum, SpectrumMethod, AUTO_FULL_MAX_SAMPLES};
 pub use method::{ntk, Ntk, NtkError, NtkMethod, NtkOptions, HOST_SUM_MIN_SAMPLES};
 pub use parts::NtkParts;
 pub use regression::{

@@ -37,7 +37,10 @@ fn ntk(dir: &Path, n: usize, spectrum: &str) -> anyhow::Result<serde_json::Value
         .stdout(std::process::Stdio::null())
         .status()
         .context("starting overparam ntk")?;
-    ensure!(status.success(), "overparam ntk at n = {n} ({spectrum}) failed ({status})");
+    ensure!(
+        status.success(),
+        "overparam ntk at n = {n} ({spectrum}) failed ({status})"
+    );
     let text = std::fs::read_to_string(out.join("summary.json"))?;
     Ok(serde_json::from_str(&text)?)
 }
@@ -49,7 +52,9 @@ pub fn spectra(quick: bool, rates: GemmRates) -> anyhow::Result<Vec<Task>> {
     let mut tasks = Vec::new();
     for (n, spectrum) in cases(quick) {
         let summary = ntk(dir.path(), n, spectrum)?;
-        let seconds = summary["timings_s"]["eigenvalues"].as_f64().unwrap_or(f64::NAN);
+        let seconds = summary["timings_s"]["eigenvalues"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
         let kernel = summary["timings_s"]["closed"].as_f64().unwrap_or(f64::NAN);
         let peak = summary["peak_memory_bytes"].as_f64().unwrap_or(f64::NAN) / 1e9;
         let krylov = spectrum == "extremes";
@@ -60,7 +65,12 @@ pub fn spectra(quick: bool, rates: GemmRates) -> anyhow::Result<Vec<Task>> {
             summary["lambda_min"].as_f64().unwrap_or(f64::NAN),
             summary["lambda_max"].as_f64().unwrap_or(f64::NAN),
         );
-        tasks.push(Task::new(format!("spectrum_{method}_f64_n{n}"), seconds, bound, note));
+        tasks.push(Task::new(
+            format!("spectrum_{method}_f64_n{n}"),
+            seconds,
+            bound,
+            note,
+        ));
     }
     Ok(tasks)
 }

@@ -177,8 +177,7 @@ impl Batch<'_> {
         let resolved = &self.experiment(self.config.seed)?.resolved;
         let engine = engine_for(self.engine, self.device.backend)?;
         let full_batch = resolved.train.optimizer == Optimizer::GradientDescent;
-        let stacked =
-            engine == StepEngine::Fused && full_batch && resolved.model.widths.len() == 1;
+        let stacked = engine == StepEngine::Fused && full_batch && resolved.model.widths.len() == 1;
         Ok(if stacked {
             Batching::Stacked
         } else {
