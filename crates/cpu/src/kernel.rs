@@ -8,7 +8,7 @@
 use crate::chunks::map_row_chunk_pairs;
 use crate::products::{gram_lower, matmul_nt, mirror_lower, mirror_lower_with_product};
 use crate::rows::kernel_factors;
-use crate::{HostMlp, Real};
+use crate::{HostLayer, HostMlp, Real};
 
 /// The kernel by parameter group, each `[n, n]` row-major and symmetric; `None` for a frozen
 /// group.
@@ -26,8 +26,48 @@ pub struct KernelParts<T> {
 /// kernel tracked during training does not map fresh pages every time.
 #[derive(Debug, Default)]
 pub struct KernelWorkspace<T> {
-    pre: Vec<T>,
-    weighted_slope: Vec<T>,
+    /// σ(Z) `[n, m]` (Z before the pass).
+    pub(crate) pre: Vec<T>,
+    /// σ′(Z)∘a `[n, m]`.
+    pub(crate) weighted_slope: Vec<T>,
+}
+
+impl<T: Real> KernelWorkspace<T> {
+    /// The two `[n, m]` factors of the one-hidden-layer `network` at `inputs` `[n, d]`:
+    /// σ(Z) in `pre` and σ′(Z)∘a in `weighted_slope` (left empty when neither W nor b trains),
+    /// Z = c X Wᵀ + 1bᵀ; returns the layer.
+    ///
+    /// # Panics
+    /// Panics if `network` has more than one hidden layer (a programming error: callers check).
+    pub(crate) fn fill<'a>(
+        &mut self,
+        network: &'a HostMlp<T>,
+        inputs: &[T],
+        samples: usize,
+    ) -> &'a HostLayer<T> {
+        let [layer] = &network.layers[..] else {
+            panic!("the closed-form kernel is for one hidden layer");
+        };
+        let (n, m, d) = (samples, layer.width, layer.fan_in);
+        let Self {
+            pre,
+            weighted_slope,
+        } = self;
+        pre.resize(n * m, T::zero());
+        matmul_nt(pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
+        let slope_needed = layer.train_w || layer.train_b;
+        weighted_slope.resize(if slope_needed { n * m } else { 0 }, T::zero());
+        let sigma = network.nonlinearity;
+        let (bias, a) = (&layer.bias, &network.output);
+        // One pass: Z += b, D∘a into `weighted_slope`, σ(Z) in place.
+        let pass = |rows: &mut [T], slopes: &mut [T]| kernel_factors(rows, slopes, bias, a, sigma);
+        if slope_needed {
+            map_row_chunk_pairs(pre, weighted_slope, m, pass);
+        } else {
+            pass(pre, &mut []);
+        }
+        layer
+    }
 }
 
 /// The closed-form NTK parts of the one-hidden-layer `network` at `inputs` `[n, d]`.
@@ -52,28 +92,14 @@ pub fn closed_form_kernel_in<T: Real>(
     samples: usize,
     work: &mut KernelWorkspace<T>,
 ) -> KernelParts<T> {
-    let [layer] = &network.layers[..] else {
-        panic!("the closed-form kernel is for one hidden layer");
-    };
+    let layer = work.fill(network, inputs, samples);
     let (n, m, d) = (samples, layer.width, layer.fan_in);
     let s_squared = network.output_scale * network.output_scale;
+    let slope_needed = layer.train_w || layer.train_b;
     let KernelWorkspace {
         pre,
         weighted_slope,
     } = work;
-    pre.resize(n * m, T::zero());
-    matmul_nt(pre, inputs, &layer.weight, [n, m, d], layer.input_scale);
-    let slope_needed = layer.train_w || layer.train_b;
-    weighted_slope.resize(if slope_needed { n * m } else { 0 }, T::zero());
-    let sigma = network.nonlinearity;
-    let (bias, a) = (&layer.bias, &network.output);
-    // One pass: Z += b, D∘a into `weighted_slope`, σ(Z) in place.
-    let pass = |rows: &mut [T], slopes: &mut [T]| kernel_factors(rows, slopes, bias, a, sigma);
-    if slope_needed {
-        map_row_chunk_pairs(pre, weighted_slope, m, pass);
-    } else {
-        pass(pre, &mut []);
-    }
     let gram = |factor: &[T], rank: usize, alpha: T| {
         let mut out = vec![T::zero(); n * n];
         gram_lower(&mut out, factor, [n, rank], alpha);

@@ -9,10 +9,8 @@
 //!
 //! [`closed_form_kernel`]: crate::closed_form_kernel
 
-use crate::chunks::map_row_chunk_pairs;
 use crate::products::{matmul_nt, mirror_lower};
-use crate::rows::kernel_factors;
-use crate::{HostMlp, Real};
+use crate::{HostMlp, KernelWorkspace, Real};
 use rayon::prelude::*;
 
 /// η per parameter group: 1, 1, 1 for the plain kernel K, the learning rates for K_η.
@@ -44,29 +42,12 @@ pub fn closed_form_kernel_sum<T: Real>(
     samples: usize,
     weights: GroupWeights,
 ) -> Vec<f64> {
-    let [layer] = &network.layers[..] else {
-        panic!("the closed-form kernel is for one hidden layer");
-    };
+    let mut factors = KernelWorkspace::default();
+    let layer = factors.fill(network, inputs, samples);
     let (n, m, d) = (samples, layer.width, layer.fan_in);
     let s_squared = network.output_scale * network.output_scale;
-    let mut hidden = vec![T::zero(); n * m];
-    matmul_nt(
-        &mut hidden,
-        inputs,
-        &layer.weight,
-        [n, m, d],
-        layer.input_scale,
-    );
     let slope_needed = layer.train_w || layer.train_b;
-    let mut slopes = vec![T::zero(); if slope_needed { n * m } else { 0 }];
-    let (sigma, bias, a) = (network.nonlinearity, &layer.bias, &network.output);
-    // One pass: Z += b, D∘a into `slopes`, σ(Z) in place.
-    let pass = |rows: &mut [T], slopes: &mut [T]| kernel_factors(rows, slopes, bias, a, sigma);
-    if slope_needed {
-        map_row_chunk_pairs(&mut hidden, &mut slopes, m, pass);
-    } else {
-        pass(&mut hidden, &mut []);
-    }
+    let (hidden, slopes) = (&factors.pre, &factors.weighted_slope);
     let weight_rate = if layer.train_w { weights.weight } else { 0.0 };
     let bias_rate = if layer.train_b { weights.bias } else { 0.0 };
     let output_rate = if network.train_a { weights.output } else { 0.0 };
@@ -92,13 +73,13 @@ pub fn closed_form_kernel_sum<T: Real>(
             );
         };
         if slope_needed {
-            product(&mut slope_block, &slopes, m, s_squared);
+            product(&mut slope_block, slopes, m, s_squared);
         }
         if weight_rate != 0.0 {
             product(&mut input_block, inputs, d, c_squared);
         }
         if output_rate != 0.0 {
-            product(&mut output_block, &hidden, m, s_squared);
+            product(&mut output_block, hidden, m, s_squared);
         }
         let block = &mut kernel[first * n..(first + count) * n];
         block.par_chunks_mut(n).enumerate().for_each(|(r, row)| {

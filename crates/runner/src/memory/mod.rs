@@ -145,9 +145,10 @@ enum Workload {
         makes_labels: bool,
         /// The closed form alone, summed on the host as it is built (one `[n, n]`, no parts).
         summed: bool,
-        /// The eigenvalues wanted: none, all (the full decomposition's workspace), or the
-        /// extremes (the kernel's lower triangle set aside, in memory up to 512 MiB).
-        spectrum: Option<SpectrumMethod>,
+        /// Only the extreme eigenvalues are computed (the kernel's lower triangle set aside, in
+        /// memory up to 512 MiB, and the Krylov basis), no full decomposition (neither for the
+        /// spectrum nor for predictions).
+        extremes_only: bool,
     },
     /// `gradcheck` (always f64).
     Gradcheck,
@@ -240,9 +241,9 @@ impl MemoryEstimate {
     /// computed kernel, plus the largest workspace of one step: a method's parts (one per
     /// trained tensor) and 3 temporaries, the analytic recursion's 4, or the eigen
     /// decomposition's 3. With `held_out` rows (cross kernels and predictions), n + n_test
-    /// rows, the kernels being computed on [X; X_test]. The closed form alone on the host
-    /// (`on_host`) from n = 4097 on is summed as built: no parts. `spectrum`: the
-    /// eigenvalues computed afterwards, if any.
+    /// rows, the kernels being computed on [X; X_test]. Without held-out rows, the closed form
+    /// alone on the host (`on_host`) from n = 4097 on is summed as built (no parts), and the
+    /// extremes of `spectrum` need no decomposition's workspace.
     #[allow(clippy::too_many_arguments)]
     pub fn for_ntk(
         config: &RunConfig,
@@ -258,12 +259,17 @@ impl MemoryEstimate {
         let closed = methods.closed && resolved.model.depth() == 1;
         let summed = closed
             && on_host
+            && held_out == 0
             && !methods.jacobian
             && !methods.analytic
             && rows >= HOST_SUM_MIN_SAMPLES;
+        let extremes = matches!(
+            spectrum.map(|method| method.resolved(rows)),
+            Some(SpectrumMethod::Extremes { .. })
+        );
         let workload = Workload::Ntk {
             summed,
-            spectrum: spectrum.map(|method| method.resolved(rows)),
+            extremes_only: extremes && held_out == 0,
             dtype_bytes: dtype_bytes(dtype),
             kernel_parts: trained_tensors(resolved),
             methods: NtkMethods {

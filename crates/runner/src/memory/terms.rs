@@ -2,9 +2,9 @@
 //! its shape.
 
 use super::{
-    MemoryTerm, Sizes, SpectrumMethod, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS,
-    EXTREMES_IN_MEMORY_BYTES, F64, GRADCHECK_ACTIVATIONS_PER_LAYER, KRYLOV_BASIS_VECTORS,
-    SUMMED_BLOCK_BYTES, TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
+    MemoryTerm, Sizes, Workload, BYTES_PER_SEED, EIGEN_WORKSPACE_KERNELS, EXTREMES_IN_MEMORY_BYTES,
+    F64, GRADCHECK_ACTIVATIONS_PER_LAYER, KRYLOV_BASIS_VECTORS, SUMMED_BLOCK_BYTES,
+    TRAIN_ACTIVATIONS_PER_LAYER, VEC_HEADER_BYTES,
 };
 
 /// Σ of the terms' bytes.
@@ -105,21 +105,19 @@ pub(super) fn terms_of(sizes: &Sizes, workload: Workload) -> Vec<MemoryTerm> {
             methods,
             makes_labels,
             summed,
-            spectrum,
+            extremes_only,
         } => {
             let computed = [methods.jacobian, methods.closed, methods.analytic]
                 .into_iter()
                 .filter(|&m| m)
                 .count() as f64;
-            let mut workspace: f64 = match spectrum {
-                None => 0.0,
-                Some(SpectrumMethod::Extremes { .. }) => {
-                    // The lower triangle set aside (in memory up to 512 MiB) and the block
-                    // Lanczos basis (at most 2048 vectors [n]).
-                    let basis = KRYLOV_BASIS_VECTORS * n * F64;
-                    ((0.5 * kernel).min(EXTREMES_IN_MEMORY_BYTES) + basis) / kernel.max(1.0)
-                }
-                Some(_) => EIGEN_WORKSPACE_KERNELS,
+            let mut workspace = if extremes_only {
+                // The lower triangle set aside (in memory up to 512 MiB) and the block
+                // Lanczos basis (at most 2048 vectors [n]).
+                let basis = KRYLOV_BASIS_VECTORS * n * F64;
+                ((0.5 * kernel).min(EXTREMES_IN_MEMORY_BYTES) + basis) / kernel.max(1.0)
+            } else {
+                EIGEN_WORKSPACE_KERNELS
             };
             if summed {
                 // Three row blocks of ~384 MiB in all and the [n, m] factors (in `activations`).

@@ -24,7 +24,7 @@ use faer::{Mat, MatMut, MatRef, Par};
 
 use super::block_lanczos::largest_eigenvectors;
 use super::lower_copy::LowerTriangleCopy;
-use super::operators::{CholeskyInverse, FullSymmetric};
+use super::operators::{parallelism, CholeskyInverse, FullSymmetric};
 use super::spectrum::check_finite;
 use super::{Eigendecomposition, SpectrumError};
 
@@ -117,7 +117,6 @@ pub fn extreme_eigenvalues(
     let mut largest = rayleigh_refined(&full, vectors.as_ref());
     largest.sort_by(|a, b| b.value.total_cmp(&a.value));
 
-    let scratch = |error: std::io::Error| SpectrumError::Scratch(error.to_string());
     let mut lower = LowerTriangleCopy::save(kernel, n).map_err(scratch)?;
     let smallest = smallest_pairs(kernel, n, &diagonal, &mut lower, count, &applications);
     lower.restore(kernel, &diagonal).map_err(scratch)?;
@@ -141,13 +140,8 @@ fn smallest_pairs(
     count: usize,
     applications: &AtomicUsize,
 ) -> Result<(Vec<RitzValue>, f64), SpectrumError> {
-    let scratch = |error: std::io::Error| SpectrumError::Scratch(error.to_string());
     let trace: f64 = diagonal.iter().sum::<f64>().abs().max(f64::MIN_POSITIVE);
-    let par = if rayon::current_num_threads() > 1 {
-        Par::rayon(0)
-    } else {
-        Par::Seq
-    };
+    let par = parallelism(n);
     let mut memory = MemBuffer::new(cholesky_in_place_scratch::<f64>(n, par, Default::default()));
     let mut shift = 0.0;
     loop {
@@ -184,7 +178,7 @@ fn smallest_pairs(
     let vectors = largest_eigenvectors(&inverse, count, RELATIVE_TOLERANCE);
     let k = vectors.ncols();
     let packed: Vec<f64> = (0..k)
-        .flat_map(|j| vectors.col(j).iter().copied().collect::<Vec<_>>())
+        .flat_map(|j| vectors.col(j).iter().copied())
         .collect();
     let mut product = vec![0.0; n * k];
     lower
@@ -246,6 +240,11 @@ fn ritz_values(vectors: MatRef<'_, f64>, product: MatRef<'_, f64>) -> Vec<RitzVa
             RitzValue { value, residual }
         })
         .collect()
+}
+
+/// Setting the lower triangle aside, or reading it back, failed.
+fn scratch(error: std::io::Error) -> SpectrumError {
+    SpectrumError::Scratch(error.to_string())
 }
 
 /// An operator that counts its applications (one per column).

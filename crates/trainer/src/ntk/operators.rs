@@ -26,7 +26,8 @@ pub(super) struct CholeskyInverse<'a> {
 /// Sequential below this many matrix entries (threads cost more than they save).
 const PARALLEL_MIN_ENTRIES: usize = 1 << 18;
 
-fn parallelism(n: usize) -> Par {
+/// Threads for work on an `[n, n]` matrix: faer's rayon pool from [`PARALLEL_MIN_ENTRIES`].
+pub(super) fn parallelism(n: usize) -> Par {
     if n * n >= PARALLEL_MIN_ENTRIES && rayon::current_num_threads() > 1 {
         Par::rayon(0)
     } else {
