@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use overparam_api::Compute;
+use overparam_sweep::slurm::options::SlurmOptions;
 
 use crate::backend::{BackendKind, DTypeKind};
 use crate::memory::NtkMethods;
@@ -101,6 +102,14 @@ pub struct ReproduceArgs {
     /// Compute backend of the runs (each part fixes its dtype).
     #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
     pub backend: BackendKind,
+    /// Submit to Slurm instead of running here: each part's runs as an array job (as `sweep
+    /// submit`), then one job after them all that runs this command there and writes the
+    /// report; scripts and job ids in DIR/slurm/ and DIR/PART/slurm/.
+    #[arg(long)]
+    pub slurm: bool,
+    /// With --slurm: how each part's runs are cut into tasks and what each job asks for.
+    #[command(flatten)]
+    pub slurm_options: SlurmOptions,
 }
 
 /// `overparam sweep …`.
@@ -114,6 +123,29 @@ pub enum SweepCommand {
     Run(SweepRunArgs),
     /// Collect one row per finished run into DIR/results.csv.
     Merge(SweepDirArgs),
+    /// Submit the sweep to Slurm: an array job whose task I runs `sweep run --shard I/N`,
+    /// and a job after it that merges and runs the spec's analyses; scripts, job ids and logs
+    /// in DIR/slurm/. Submitting again submits only the tasks with unfinished runs.
+    Submit(SweepSubmitArgs),
+    /// Runs done, failed, busy and pending (from the manifest and the run directories), and
+    /// the Slurm states of the jobs `sweep submit` recorded.
+    Status(SweepDirArgs),
+}
+
+/// `overparam sweep submit`.
+#[derive(Debug, Args)]
+pub struct SweepSubmitArgs {
+    /// Sweep spec (TOML: base = "train config", [grid], [[zip]], analyses).
+    pub spec: PathBuf,
+    /// Sweep directory (created if needed), on a filesystem every node shares.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How the runs are cut into tasks and what each job asks for.
+    #[command(flatten)]
+    pub slurm: SlurmOptions,
+    /// Backend and dtype of every run.
+    #[command(flatten)]
+    pub device: DeviceArgs,
 }
 
 /// `overparam sweep plan`.
@@ -134,8 +166,8 @@ pub struct SweepRunArgs {
     /// Sweep directory (created if needed).
     #[arg(long)]
     pub out: PathBuf,
-    /// Runs in parallel on this machine, each with (cores / jobs, at least 1) threads.
-    /// Default: the number of cores.
+    /// Runs in parallel on this machine, each with (cores / jobs, at least 1) threads, where
+    /// cores is `SLURM_CPUS_PER_TASK` inside a Slurm job, else every core. Default: cores.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
     /// Only the runs with index ≡ I (mod N), e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT.

@@ -56,4 +56,28 @@ impl Launcher {
         command.envs(self.envs.iter().map(|(key, value)| (key, value)));
         command
     }
+
+    /// The program and its leading arguments as text, for a batch script.
+    pub fn words(&self) -> Vec<String> {
+        std::iter::once(self.program.display().to_string())
+            .chain(
+                self.leading_args
+                    .iter()
+                    .map(|arg| arg.to_string_lossy().into_owned()),
+            )
+            .collect()
+    }
+
+    /// The variables the copies need, as text, for a batch script.
+    pub fn environment(&self) -> Vec<(String, String)> {
+        self.envs
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string_lossy().into_owned(),
+                    value.to_string_lossy().into_owned(),
+                )
+            })
+            .collect()
+    }
 }

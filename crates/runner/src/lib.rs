@@ -28,7 +28,8 @@ pub use progress::{set_progress_hidden, step_progress_bar};
 /// The whole program on the command line `args` (the program name first): parses it
 /// (`--help`, `--version` and usage errors as clap prints them), watches the parent when
 /// `sweep run` asks to ([`parent_watch`]), runs the subcommand and prints the whole error
-/// chain on failure. Returns the exit status: 0, 1, clap's 2, or [`run_lock::BUSY_EXIT_CODE`].
+/// chain on failure. Returns the exit status: 0, 1, clap's 2, [`run_lock::BUSY_EXIT_CODE`] or
+/// [`interrupt::TERMINATED_EXIT_CODE`].
 pub fn main_with_args<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -48,6 +49,8 @@ where
             eprintln!("error: {error:#}");
             if error.is::<run_lock::RunDirBusy>() {
                 run_lock::BUSY_EXIT_CODE
+            } else if error.is::<interrupt::Terminated>() {
+                interrupt::TERMINATED_EXIT_CODE
             } else {
                 1
             }

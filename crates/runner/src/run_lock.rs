@@ -58,13 +58,23 @@ pub fn run_dir_busy(dir: &Path) -> anyhow::Result<bool> {
     }
 }
 
-/// Blocks until no other process holds the lock on `dir` (which must exist), then takes it.
-/// `sweep run` uses it to wait for a run another process is writing; the lock is released
-/// when the returned value is dropped.
-pub fn wait_for_run_dir(dir: &Path) -> anyhow::Result<RunDirLock> {
-    let path = dir.join(LOCK_FILE);
-    let file = open_lock_file(&path)?;
-    file.lock()
-        .with_context(|| format!("waiting for the lock on {}", path.display()))?;
-    Ok(RunDirLock { _file: file })
+/// How often [`wait_for_run_dir`] tries the lock again.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Blocks until no other process holds the lock on `dir` (which must exist), then takes it;
+/// `None` as soon as `stop()` says to give up (a SIGTERM). `sweep run` uses it to wait for a
+/// run another process is writing; the lock is released when the returned value is dropped.
+pub fn wait_for_run_dir(dir: &Path, stop: impl Fn() -> bool) -> anyhow::Result<Option<RunDirLock>> {
+    loop {
+        match lock_run_dir(dir) {
+            Ok(lock) => return Ok(Some(lock)),
+            Err(error) if error.is::<RunDirBusy>() => {
+                if stop() {
+                    return Ok(None);
+                }
+                std::thread::sleep(WAIT_POLL);
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }

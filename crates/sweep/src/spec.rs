@@ -10,6 +10,9 @@
 //! "train.lr_a" = [1.0, 2.0]
 //! ```
 //!
+//! An optional top-level `analyses = ["critical-width", "plot"]` names what to run on the
+//! merged results once every run has ended (`sweep submit`'s merge job).
+//!
 //! The expansion is deterministic: grid keys in sorted order (the first varies slowest), then
 //! each `[[zip]]` group as one more factor, in file order.
 
@@ -33,6 +36,28 @@ pub struct SweepSpec {
     pub factors: Vec<Vec<Vec<Assignment>>>,
     /// Every swept key, in manifest column order.
     pub keys: Vec<String>,
+    /// What to run on the merged results, in order (`analyses`; none by default).
+    pub analyses: Vec<SweepAnalysis>,
+}
+
+/// An analysis of a merged sweep that a spec can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepAnalysis {
+    /// `overparam analyze critical-width DIR`.
+    CriticalWidth,
+    /// `overparam plot DIR`.
+    Plot,
+}
+
+impl SweepAnalysis {
+    /// The `overparam` arguments before the sweep directory.
+    pub fn command(self) -> &'static [&'static str] {
+        match self {
+            SweepAnalysis::CriticalWidth => &["analyze", "critical-width"],
+            SweepAnalysis::Plot => &["plot"],
+        }
+    }
 }
 
 /// The file as typed.
@@ -44,6 +69,8 @@ struct SpecFile {
     grid: toml::Table,
     #[serde(default)]
     zip: Vec<toml::Table>,
+    #[serde(default)]
+    analyses: Vec<SweepAnalysis>,
 }
 
 impl SweepSpec {
@@ -57,8 +84,10 @@ impl SweepSpec {
         } else {
             file.base.clone()
         };
-        SweepSpec::from_tables(base, &file.grid, &file.zip)
-            .with_context(|| format!("sweep spec {}", path.display()))
+        let mut spec = SweepSpec::from_tables(base, &file.grid, &file.zip)
+            .with_context(|| format!("sweep spec {}", path.display()))?;
+        spec.analyses = file.analyses;
+        Ok(spec)
     }
 
     /// Builds the factors from a `[grid]` table and `[[zip]]` tables.
@@ -114,6 +143,7 @@ impl SweepSpec {
             base,
             factors,
             keys,
+            analyses: Vec::new(),
         })
     }
 

@@ -93,11 +93,17 @@ pub enum TrainerError {
          of train_layers with train_a); let at least one train"
     )]
     NothingToTrain,
-    /// The caller asked the loop to stop (a Ctrl-C) at the top of `step`.
-    #[error("interrupted before step {step}")]
+    /// The caller asked the loop to stop (a Ctrl-C, a SIGTERM) at the top of `step`; with
+    /// checkpointing on, θ_step and the loop state were saved there first.
+    #[error(
+        "interrupted before step {step}{}",
+        if *checkpointed { " (checkpoint saved at that step)" } else { "" }
+    )]
     Interrupted {
         /// The step that was not taken.
         step: usize,
+        /// Whether a checkpoint of that step was written.
+        checkpointed: bool,
     },
 }
 

@@ -41,7 +41,8 @@ pub struct Checkpointing<'a> {
     pub save: &'a mut dyn FnMut(&Mlp, &LoopState) -> std::io::Result<()>,
     /// Asked at the top of every step, before anything is computed: `true` stops the loop
     /// there with [`TrainerError::Interrupted`](crate::TrainerError::Interrupted) (a caller's
-    /// Ctrl-C). Rows already recorded stay recorded.
+    /// Ctrl-C, a SIGTERM), after saving a checkpoint of that step when `every` > 0 and the
+    /// step is past the one this part started from. Rows already recorded stay recorded.
     pub interrupted: &'a mut dyn FnMut() -> bool,
 }
 

@@ -94,6 +94,23 @@ impl<'a> RunLoop<'a> {
         }
     }
 
+    /// Hands θ_t and the loop state at the top of step t to the checkpoint writer.
+    fn save(
+        &self,
+        stepper: &mut dyn Step,
+        checkpointing: &mut Checkpointing<'_>,
+    ) -> Result<(), TrainerError> {
+        let step = self.step;
+        let state = LoopState {
+            step,
+            initial_kernel: self.kernels.initial_kernel().map(<[f64]>::to_vec),
+            initial_lr_weighted_lambda_min: self.kernels.initial_lr_weighted_lambda_min,
+            batch_order: stepper.batch_order(),
+        };
+        (checkpointing.save)(stepper.network(), &state)
+            .map_err(|source| TrainerError::Checkpoint { step, source })
+    }
+
     /// Step t up to its update, on θ_t held by `stepper`: the interrupt, a due checkpoint, and
     /// (every step under GD, at logged steps under SGD) the loss, its checks, the kernel and
     /// the row handed to `record`.
@@ -105,17 +122,16 @@ impl<'a> RunLoop<'a> {
     ) -> Result<Visit, TrainerError> {
         let (step, spec) = (self.step, self.spec);
         if (checkpointing.interrupted)() {
-            return Err(TrainerError::Interrupted { step });
+            // Saved so that a rerun continues from here; at the first step of this part
+            // there is nothing newer than what it started from.
+            let checkpointed = checkpointing.every > 0 && step > self.first_step;
+            if checkpointed {
+                self.save(stepper, checkpointing)?;
+            }
+            return Err(TrainerError::Interrupted { step, checkpointed });
         }
         if checkpointing.due(step, self.first_step, spec.steps) {
-            let state = LoopState {
-                step,
-                initial_kernel: self.kernels.initial_kernel().map(<[f64]>::to_vec),
-                initial_lr_weighted_lambda_min: self.kernels.initial_lr_weighted_lambda_min,
-                batch_order: stepper.batch_order(),
-            };
-            (checkpointing.save)(stepper.network(), &state)
-                .map_err(|source| TrainerError::Checkpoint { step, source })?;
+            self.save(stepper, checkpointing)?;
         }
         // The full-batch loss and gradient: every step under GD, at logged steps under SGD.
         let scheduled = step % spec.log_every == 0 || self.ntk_due(step) || step == spec.steps;

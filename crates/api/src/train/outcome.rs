@@ -60,7 +60,8 @@ impl TrainRun {
         }
     }
 
-    /// The fields of `summary.json` this run decides: `status` (`ok` or `failed`), `error`,
+    /// The fields of `summary.json` this run decides: `status` (`ok`, `failed`, or
+    /// `interrupted` when the loop was asked to stop), `error`,
     /// `engine`, `learning_rates`, `resumed_from_step`, `steps_run`, `final_loss`, and either
     /// `reached_target` and `linear_rate` or `diverged_at_step`.
     pub fn summary(&self) -> Value {
@@ -79,7 +80,9 @@ impl TrainRun {
                 summary["status"] = json!("ok");
             }
             Err(error) => {
-                summary["status"] = json!("failed");
+                // An interrupted run is unfinished, not failed: a sweep runs it again.
+                let interrupted = matches!(error, TrainerError::Interrupted { .. });
+                summary["status"] = json!(if interrupted { "interrupted" } else { "failed" });
                 summary["error"] = json!(error.to_string());
                 let last_finite = self.last_finite();
                 summary["steps_run"] = json!(last_finite.map(|f| f.step));

@@ -81,17 +81,25 @@ pub fn assert_fails_with(output: &Output, fragments: &[&str]) {
 /// Starts `overparam ARGS…` and SIGKILLs it as soon as `ready()` holds (checked every
 /// millisecond, for at most two minutes); panics if it ends first.
 pub fn kill_when(args: &[&str], ready: impl Fn() -> bool) {
+    let mut child = spawn_when(args, ready);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Starts `overparam ARGS…` (output discarded) and returns it, still running, once `ready()`
+/// holds; fails if it ends first or takes over 120 s.
+pub fn spawn_when(args: &[&str], ready: impl Fn() -> bool) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_overparam"))
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let started = Instant::now();
     while !ready() {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "overparam {args:?} ended before it was to be killed"
+            "overparam {args:?} ended before it was to be stopped"
         );
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -99,6 +107,17 @@ pub fn kill_when(args: &[&str], ready: impl Fn() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(1));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child
+}
+
+/// Sends SIGTERM to `child` and waits for it; its exit code and standard error.
+pub fn terminate(child: std::process::Child) -> (Option<i32>, String) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let output = child.wait_with_output().unwrap();
+    (output.status.code(), stderr(&output))
 }

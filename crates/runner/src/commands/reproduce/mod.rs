@@ -17,7 +17,11 @@ use overparam_sweep::results::Table;
 use super::sweep::{execute_sweep, merge_results, Outcome, Selection};
 use crate::backend::BackendKind;
 use crate::cli::{ReproduceArgs, ScaleArg};
+use crate::interrupt::{sigterm_received, stop_on_sigterm, Terminated};
 use crate::launcher::Launcher;
+use overparam_sweep::slurm::options::SlurmOptions;
+
+mod slurm;
 
 /// Runs `overparam reproduce`.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
@@ -28,6 +32,13 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     let reproduction = find(name)?;
+    anyhow::ensure!(
+        args.slurm || args.slurm_options == SlurmOptions::default(),
+        "--tasks, --jobs-per-task, --time, --cpus-per-task, --mem, --partition, --account, \
+         --sbatch-arg, --setup and --dry-run apply only with --slurm"
+    );
+    // SIGTERM ends the sweeps gracefully (checkpoints, see `sweep run`), then this command.
+    stop_on_sigterm()?;
     let scale = match args.scale {
         ScaleArg::Small => Scale::Small,
         ScaleArg::Full => Scale::Full,
@@ -36,6 +47,9 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reproductions").join(format!("{name}-{}", scale.name())));
+    if args.slurm {
+        return slurm::submit(args, reproduction, scale, &out);
+    }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let started = Instant::now();
     let mut settings = vec![
@@ -89,15 +103,7 @@ fn run_part(
     scale: Scale,
     dir: &Path,
 ) -> anyhow::Result<String> {
-    let spec = spec_file(&args.specs, reproduction, part, scale).with_context(|| {
-        let name = spec_name(part, scale);
-        format!(
-            "no spec {} (run from the repository root, or pass --specs DIR holding {}/{name} or \
-             {name})",
-            args.specs.join(reproduction.name).join(&name).display(),
-            reproduction.name
-        )
-    })?;
+    let spec = part_spec(args, reproduction, part, scale)?;
     println!(
         "{}: sweep {} into {}",
         part.name,
@@ -107,6 +113,14 @@ fn run_part(
     let device = (args.backend, part.dtype);
     let jobs = args.jobs.map(|j| j as usize);
     let outcomes = execute_sweep(&spec, dir, &Selection::default(), jobs, device)?;
+    if sigterm_received() {
+        return Err(Terminated(format!(
+            "part `{}` left unfinished in {}; run the same command again to finish it",
+            part.name,
+            dir.display()
+        ))
+        .into());
+    }
     let failed = outcomes
         .iter()
         .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
@@ -131,6 +145,24 @@ fn run_part(
         args.backend.name(),
         part.dtype.name()
     ))
+}
+
+/// The spec of `part` at `scale` under `--specs`.
+fn part_spec(
+    args: &ReproduceArgs,
+    reproduction: &Reproduction,
+    part: &Part,
+    scale: Scale,
+) -> anyhow::Result<PathBuf> {
+    spec_file(&args.specs, reproduction, part, scale).with_context(|| {
+        let name = spec_name(part, scale);
+        format!(
+            "no spec {} (run from the repository root, or pass --specs DIR holding {}/{name} or \
+             {name})",
+            args.specs.join(reproduction.name).join(&name).display(),
+            reproduction.name
+        )
+    })
 }
 
 /// `overparam ntk --method analytic` (f64) for every finished run of the sweep in `dir`,

@@ -4,6 +4,11 @@
 //! writing is waited for (until its lock is released), then skipped if that process finished
 //! it, else run here. The manifest records each outcome as it comes. Each child gets
 //! [`PARENT_PID_VAR`] so that it ends with this process (see [`crate::parent_watch`]).
+//!
+//! SIGTERM (a Slurm time limit, pre-emption or `scancel`) stops the sweep gracefully: no new
+//! run starts, each running child gets the signal too ([`Children`]), saves a checkpoint and
+//! exits, and the sweep exits with [`TERMINATED_EXIT_CODE`](crate::interrupt) once they have;
+//! the interrupted runs stay `pending` in the manifest, and the next `sweep run` resumes them.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,11 +24,13 @@ use overparam_sweep::files::write_atomically;
 use crate::output::remove_if_present;
 use overparam_sweep::manifest::{Manifest, Shard};
 
+use super::children::Children;
 use super::plan::{plan_sweep, run_dir, run_status, save_plan, with_manifest_lock, Plan};
 use crate::backend::{BackendKind, DTypeKind};
 use crate::checkpoint::read_checkpoint_record;
 use crate::cli::SweepRunArgs;
 use crate::config::RunConfig;
+use crate::interrupt::{sigterm_received, stop_on_sigterm, Terminated, TERMINATED_EXIT_CODE};
 use crate::launcher::Launcher;
 use crate::parent_watch::PARENT_PID_VAR;
 use crate::run_lock::{lock_run_dir, wait_for_run_dir, RunDirBusy, RunDirLock, BUSY_EXIT_CODE};
@@ -40,10 +47,17 @@ pub enum Outcome {
     FinishedElsewhere,
     /// Failed, with the error `train` printed.
     Failed(String),
+    /// Stopped by SIGTERM (with the error `train` printed), or never started because the sweep
+    /// was: left for the next `sweep run`.
+    Interrupted(String),
 }
+
+/// The [`Outcome::Interrupted`] message of a run the sweep did not start.
+const NOT_STARTED: &str = "not started: the sweep was stopped by SIGTERM";
 
 /// Runs `overparam sweep run`.
 pub fn run(args: &SweepRunArgs) -> anyhow::Result<()> {
+    stop_on_sigterm()?;
     let started = Instant::now();
     let device = (args.device.backend, args.device.dtype);
     let jobs = args.jobs.map(|j| j as usize);
@@ -65,8 +79,8 @@ pub struct Selection {
 }
 
 /// Plans the sweep `spec` into `out` and runs the selected runs, `jobs` at a time (default:
-/// the number of cores) on `device`; returns each run's outcome by manifest index. Failed runs
-/// are outcomes, not errors.
+/// [`available_cores`]) on `device`; returns each run's outcome by manifest index. Failed and
+/// interrupted runs are outcomes, not errors (the caller installs the SIGTERM handler).
 pub fn execute_sweep(
     spec: &Path,
     out: &Path,
@@ -91,7 +105,7 @@ pub fn execute_sweep(
         (Some(shard), None) => (0..count).filter(|&i| shard.contains(i)).collect(),
         (None, None) => (0..count).collect(),
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = available_cores();
     let jobs = jobs.unwrap_or(cores).min(selected.len()).max(1);
     let runner = Runner {
         dir: out,
@@ -100,16 +114,29 @@ pub fn execute_sweep(
         dtype,
         threads_per_run: (cores / jobs).max(1),
         launcher: Launcher::current()?,
+        children: Children::default(),
     };
     runner.run_all(&selected, jobs)
 }
 
-/// Prints the tally; an error when any run failed (after all have run).
+/// The cores this process may use: Slurm's `SLURM_CPUS_PER_TASK` inside a job (where, without
+/// a CPU-binding task plugin, every core of the node is visible), else every core.
+pub fn available_cores() -> usize {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&cores| cores > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// Prints the tally; an error when the sweep was stopped by SIGTERM, or when any run failed
+/// (after all have run).
 fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Result<()> {
     let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count();
     let failed = count(|o| matches!(o, Outcome::Failed(_)));
+    let interrupted = count(|o| matches!(o, Outcome::Interrupted(_)));
     println!(
-        "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} finished elsewhere, {failed} failed; manifest {}",
+        "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} finished elsewhere, {failed} failed, {interrupted} interrupted; manifest {}",
         outcomes.len(),
         count(|o| *o == Outcome::Ok),
         count(|o| *o == Outcome::AlreadyDone),
@@ -117,9 +144,22 @@ fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Res
         dir.join("manifest.csv").display()
     );
     for (index, outcome) in outcomes {
-        if let Outcome::Failed(error) = outcome {
-            println!("  run {index} failed: {error}");
+        match outcome {
+            Outcome::Failed(error) => println!("  run {index} failed: {error}"),
+            Outcome::Interrupted(reason) if reason != NOT_STARTED => {
+                println!("  run {index} interrupted: {reason}")
+            }
+            _ => {}
         }
+    }
+    if sigterm_received() {
+        return Err(Terminated(format!(
+            "{interrupted} of {} runs left unfinished ({} not started); run the same `sweep \
+             run` again to finish them (checkpointed runs resume)",
+            outcomes.len(),
+            count(|o| *o == Outcome::Interrupted(NOT_STARTED.to_string())),
+        ))
+        .into());
     }
     if failed > 0 {
         bail!(
@@ -138,6 +178,7 @@ struct Runner<'a> {
     dtype: DTypeKind,
     threads_per_run: usize,
     launcher: Launcher,
+    children: Children,
 }
 
 impl Runner<'_> {
@@ -147,11 +188,16 @@ impl Runner<'_> {
         let next = AtomicUsize::new(0);
         let outcomes = Mutex::new(Vec::with_capacity(selected.len()));
         std::thread::scope(|scope| -> anyhow::Result<()> {
+            let forwarder = scope.spawn(|| self.children.forward_sigterm());
             let workers: Vec<_> = (0..jobs)
                 .map(|_| {
                     scope.spawn(|| -> anyhow::Result<()> {
                         while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst)) {
-                            let outcome = self.run_one(index, &progress)?;
+                            let outcome = if sigterm_received() {
+                                Outcome::Interrupted(NOT_STARTED.to_string())
+                            } else {
+                                self.run_one(index, &progress)?
+                            };
                             self.record(index, &outcome)?;
                             progress.finished(&outcome);
                             outcomes
@@ -163,12 +209,14 @@ impl Runner<'_> {
                     })
                 })
                 .collect();
-            for worker in workers {
+            let joined: anyhow::Result<()> = workers.into_iter().try_for_each(|worker| {
                 worker
                     .join()
-                    .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))??;
-            }
-            Ok(())
+                    .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))?
+            });
+            self.children.finish();
+            forwarder.thread().unpark();
+            joined
         })?;
         progress.bar.finish_and_clear();
         let mut outcomes = outcomes
@@ -197,7 +245,10 @@ impl Runner<'_> {
                 Ok(lock) => lock,
                 Err(error) if error.is::<RunDirBusy>() => {
                     waited = true;
-                    progress.wait_for(index, &dir)?
+                    match progress.wait_for(index, &dir)? {
+                        Some(lock) => lock,
+                        None => return Ok(Outcome::Interrupted(NOT_STARTED.to_string())),
+                    }
                 }
                 Err(error) => return Err(error),
             };
@@ -210,12 +261,17 @@ impl Runner<'_> {
             }
             let (mut command, log_path, log) = self.prepare(&dir, config)?;
             drop(lock);
-            let status = command
+            let mut child = command
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
                 .stderr(log)
-                .status()
+                .spawn()
                 .with_context(|| format!("starting {}", self.launcher.program.display()))?;
+            self.children.started(child.id());
+            let status = child.wait();
+            self.children.ended(child.id());
+            let status =
+                status.with_context(|| format!("waiting for the run in {}", dir.display()))?;
             if status.code() == Some(i32::from(BUSY_EXIT_CODE)) {
                 // Another process took the lock between this one's release and `train`'s
                 // attempt: the next pass waits for it.
@@ -271,6 +327,9 @@ impl Runner<'_> {
                 ("ok", String::new())
             }
             Outcome::Failed(error) => ("failed", error.clone()),
+            // Untouched: the manifest keeps what it said.
+            Outcome::Interrupted(reason) if reason == NOT_STARTED => return Ok(()),
+            Outcome::Interrupted(reason) => ("pending", reason.clone()),
         };
         with_manifest_lock(self.dir, || {
             let mut manifest = Manifest::read(self.dir)?;
@@ -291,12 +350,17 @@ fn logged_error(log: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// How a `train` child that did not report busy ended: ok, or failed with its logged error.
+/// How a `train` child that did not report busy ended: ok, stopped by SIGTERM, or failed
+/// with its logged error.
 fn outcome_of(status: ExitStatus, log_path: &Path) -> Outcome {
     if status.success() {
-        Outcome::Ok
+        return Outcome::Ok;
+    }
+    let error = logged_error(log_path).unwrap_or_else(|| format!("train {status}"));
+    if status.code() == Some(i32::from(TERMINATED_EXIT_CODE)) {
+        Outcome::Interrupted(error)
     } else {
-        Outcome::Failed(logged_error(log_path).unwrap_or_else(|| format!("train {status}")))
+        Outcome::Failed(error)
     }
 }
 
@@ -347,9 +411,10 @@ impl Progress {
         self.bar.inc(1);
     }
 
-    /// Blocks until the lock on run `index`'s `dir` is free and returns it held; says so on
-    /// stderr (one line, for batch logs too) and in the bar's message meanwhile.
-    fn wait_for(&self, index: usize, dir: &Path) -> anyhow::Result<RunDirLock> {
+    /// Blocks until the lock on run `index`'s `dir` is free and returns it held (`None` once
+    /// SIGTERM arrives); says so on stderr (one line, for batch logs too) and in the bar's
+    /// message meanwhile.
+    fn wait_for(&self, index: usize, dir: &Path) -> anyhow::Result<Option<RunDirLock>> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         self.refresh();
         self.bar.suspend(|| {
@@ -358,7 +423,7 @@ impl Progress {
                 dir.display()
             );
         });
-        let lock = wait_for_run_dir(dir);
+        let lock = wait_for_run_dir(dir, sigterm_received);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         self.refresh();
         lock

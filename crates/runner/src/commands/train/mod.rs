@@ -18,6 +18,8 @@ use single::start;
 
 /// Runs `overparam train` (or `train --resume DIR`).
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    // SIGTERM stops the loop between steps, after a checkpoint (see `crate::interrupt`).
+    crate::interrupt::stop_on_sigterm()?;
     match &args.resume {
         Some(_) if args.mean_kernel => {
             anyhow::bail!("--mean-kernel is written by a fresh batch of seeds, not by --resume")

@@ -35,6 +35,7 @@ use crate::checkpoint::CHECKPOINT_FILE;
 use crate::cli::{DeviceArgs, EngineArg, RunArgs, TrainArgs};
 use crate::commands::common::prepare_out_dir;
 use crate::config::RunConfig;
+use crate::interrupt::{sigterm_received, Terminated};
 use crate::output::write_json;
 use crate::provenance::provenance;
 
@@ -254,7 +255,13 @@ impl Batch<'_> {
                 result.as_ref().err().map(|e| format!("seed {seed}: {e:#}"))
             })
             .collect();
-        let status = if failed.is_empty() { "ok" } else { "failed" };
+        // Seeds stopped by SIGTERM are unfinished, not failed: a rerun resumes them.
+        let terminated = sigterm_received();
+        let status = match (failed.is_empty(), terminated) {
+            (true, _) => "ok",
+            (false, true) => "interrupted",
+            (false, false) => "failed",
+        };
         let dirs: Vec<_> = seeds.iter().map(|&s| out.join(seed_dir_name(s))).collect();
         let ensemble = statistics(&dirs);
         let summary = self.summary(status, batching, Some((runs, wall_time_s, ensemble)));
@@ -267,6 +274,15 @@ impl Batch<'_> {
             failed.len(),
             out.display()
         );
+        if terminated && !failed.is_empty() {
+            return Err(Terminated(format!(
+                "{} of {} seeds did not finish:\n{}",
+                failed.len(),
+                seeds.len(),
+                failed.join("\n")
+            ))
+            .into());
+        }
         ensure!(
             failed.is_empty(),
             "{} of {} seeds failed:\n{}",

@@ -13,7 +13,7 @@ use overparam_api::{refuse_frozen_network, Experiment, TrainRun};
 use overparam_model::{Mlp, NamedArray};
 use overparam_sweep::files::write_atomically_with;
 use overparam_trainer::data::Dataset;
-use overparam_trainer::{teacher_cosines, write_npy_array, LoopState};
+use overparam_trainer::{teacher_cosines, write_npy_array, LoopState, TrainerError};
 use serde_json::{json, Value};
 
 use super::files::RunFiles;
@@ -23,6 +23,7 @@ use crate::cli::{EngineArg, RunArgs};
 use crate::commands::common::{
     prepare_out_dir, remove_stray_temporaries, summary_header, TRAIN_OUTPUTS,
 };
+use crate::interrupt::{sigterm_received, Terminated};
 use crate::output::{write_json, write_params, MetricsCsv};
 use crate::progress::step_progress_bar;
 use crate::run_lock::{lock_run_dir, RunDirLock};
@@ -261,10 +262,14 @@ impl Run<'_> {
             }
             Err(error) => {
                 write_json(&summary_path, &summary)?;
-                Err(anyhow::anyhow!(
+                let message = format!(
                     "{error} (metrics up to this point are in {})",
                     out.join("metrics.csv").display()
-                ))
+                );
+                if matches!(error, TrainerError::Interrupted { .. }) && sigterm_received() {
+                    return Err(Terminated(message).into());
+                }
+                Err(anyhow::anyhow!(message))
             }
         }
     }
