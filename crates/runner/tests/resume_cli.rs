@@ -8,23 +8,7 @@ mod common;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use common::{kill_when, overparam, stderr};
-
-/// Long enough (≈ 1 s) that the first checkpoint (step 300) comes well before the end: 3000
-/// steps under autodiff ([`AUTODIFF_STEPS`]); on the ~5× faster fused engine (GD or SGD),
-/// `steps = 30000` ([`FUSED_STEPS`]).
-const LONG: &str = r#"
-seed = 5
-[data]
-n = 64
-d = 8
-[model]
-width = 256
-[train]
-log_every = 10
-ntk_every = 250
-checkpoint_every = 300
-"#;
+use common::{kill_when, overparam, stderr, LONG};
 
 /// `[train]` steps for the runs on the fused engine.
 const FUSED_STEPS: &str = "steps = 30000\n";

@@ -8,24 +8,13 @@ mod common;
 use std::path::Path;
 
 use common::sweep::{ok, results_without_wall_time, statuses, sweep, workspace, SPEC};
-use common::{overparam, spawn_when, stderr, terminate};
+use common::{overparam, spawn_when, stderr, terminate, LONG};
 use serde_json::Value;
 
-/// About a second on the fused engine, a checkpoint every 300 steps and the NTK tracked (so
-/// K_0 travels in the checkpoint too).
-const LONG: &str = r#"
-seed = 5
-[data]
-n = 64
-d = 8
-[model]
-width = 256
-[train]
-steps = 30000
-log_every = 10
-ntk_every = 250
-checkpoint_every = 300
-"#;
+/// [`LONG`] on the fused engine: about a second.
+fn long() -> String {
+    format!("{LONG}steps = 30000\n")
+}
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -35,7 +24,7 @@ fn json(path: &Path) -> Value {
 fn train_stopped_by_sigterm_checkpoints_that_step_and_resumes_bit_identically() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, LONG).unwrap();
+    std::fs::write(&config, long()).unwrap();
     let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
     let args = |out: &Path| {
         [
@@ -92,7 +81,7 @@ fn train_stopped_by_sigterm_checkpoints_that_step_and_resumes_bit_identically() 
 fn a_train_without_checkpoints_stops_at_once_and_says_it_was_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, LONG.replace("checkpoint_every = 300\n", "")).unwrap();
+    std::fs::write(&config, long().replace("checkpoint_every = 300\n", "")).unwrap();
     let out = dir.path().join("run");
     let metrics = out.join("metrics.csv.partial");
     let child = spawn_when(

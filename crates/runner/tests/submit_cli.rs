@@ -266,6 +266,18 @@ fn bad_submissions_are_refused_naming_the_flag_or_key() {
         "{}",
         stderr(&output)
     );
+    let output = submit(&spec, &out, &bin, &["--partition", "a b"]);
+    assert!(
+        stderr(&output).contains("--partition `a b`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = submit(&spec, &out, &bin, &["--sbatch-arg", "qos=long"]);
+    assert!(
+        stderr(&output).contains("one sbatch option per flag"),
+        "{}",
+        stderr(&output)
+    );
     let spaced = dir.path().join("a b");
     let output = submit(&spec, &spaced, &bin, &[]);
     assert!(

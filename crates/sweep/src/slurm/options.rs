@@ -67,7 +67,8 @@ impl SlurmOptions {
         self.cpus_per_task.unwrap_or(self.jobs_per_task).max(1)
     }
 
-    /// Checks the numbers; errors name the flag.
+    /// Checks the numbers and that every value fits on its `#SBATCH` line; errors name the
+    /// flag.
     pub fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.jobs_per_task >= 1,
@@ -78,6 +79,27 @@ impl SlurmOptions {
             "--cpus-per-task must be at least 1"
         );
         anyhow::ensure!(self.tasks != Some(0), "--tasks must be at least 1");
+        let values = [
+            ("--time", &self.time),
+            ("--mem", &self.mem),
+            ("--partition", &self.partition),
+            ("--account", &self.account),
+        ];
+        for (flag, value) in values {
+            if let Some(value) = value {
+                anyhow::ensure!(
+                    !value.is_empty() && !value.chars().any(char::is_whitespace),
+                    "{flag} `{value}`: an #SBATCH value must be one word"
+                );
+            }
+        }
+        for arg in &self.sbatch_args {
+            anyhow::ensure!(
+                arg.starts_with('-') && !arg.contains(['\n', '\r']),
+                "--sbatch-arg `{arg}`: give one sbatch option per flag, e.g. \
+                 --sbatch-arg=--qos=long"
+            );
+        }
         Ok(())
     }
 

@@ -172,6 +172,13 @@ fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
     let (id, status) = (results.column(RUN_ID)?, results.column(STATUS)?);
     let launcher = Launcher::current()?;
     for row in results.rows.iter().filter(|row| row[status] == "ok") {
+        if sigterm_received() {
+            return Err(Terminated(format!(
+                "analytic kernels of {} left unfinished; run the same command again",
+                dir.display()
+            ))
+            .into());
+        }
         let run = dir.join("runs").join(&row[id]);
         let out = run.join("ntk-analytic");
         if out.join("summary.json").is_file() {
