@@ -9,6 +9,8 @@
 //!   gradient is accumulated over the active (sample, unit) pairs only.
 //! - [`closed_form_kernel`]: the two-layer NTK parts as symmetric rank-k products (only the
 //!   lower triangle is computed).
+//! - [`weight_hessian`]: the loss Hessian with respect to the hidden weights of a two-layer
+//!   network, in closed form (where gradient descent stalls: saddle or minimum).
 //!
 //! Every reduction runs over a fixed partition of the rows, so results do not depend on the
 //! number of threads: the same inputs give the same bits on 1 or 16 cores. The Burn/autodiff
@@ -17,6 +19,7 @@
 mod chunks;
 mod ensemble;
 mod finite;
+mod hessian;
 mod kernel;
 mod kernel_sum;
 mod loss;
@@ -30,6 +33,7 @@ mod sparse;
 
 pub use ensemble::{EnsembleGradients, EnsembleWorkspace, HostEnsemble, StackError};
 pub use finite::NonFiniteEntry;
+pub use hessian::{weight_hessian, HessianError, WeightHessian};
 pub use kernel::{closed_form_kernel, closed_form_kernel_in, KernelParts, KernelWorkspace};
 pub use kernel_sum::{closed_form_kernel_sum, GroupWeights};
 pub use mlp::{Gradients, HostLayer, HostMlp, StepRates, Workspace};

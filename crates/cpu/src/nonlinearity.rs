@@ -7,11 +7,11 @@ pub const SOFTPLUS_THRESHOLD: f64 = 20.0;
 
 /// The hidden activation σ.
 ///
-/// | variant | σ(z) | σ′(z) |
-/// |---|---|---|
-/// | `Relu` | max(z, 0) (NaN stays NaN) | 1{z > 0} (0 at the kink) |
-/// | `Quadratic` | z² | 2z |
-/// | `Softplus` | ln(1 + eᶻ), or z for z > 20 | 1/(1 + e⁻ᶻ), or 1 for z > 20 |
+/// | variant | σ(z) | σ′(z) | σ″(z) |
+/// |---|---|---|---|
+/// | `Relu` | max(z, 0) (NaN stays NaN) | 1{z > 0} (0 at the kink) | – |
+/// | `Quadratic` | z² | 2z | 2 |
+/// | `Softplus` | ln(1 + eᶻ), or z for z > 20 | 1/(1 + e⁻ᶻ), or 1 for z > 20 | σ′(1 − σ′), or 0 |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nonlinearity {
     /// max(z, 0).
@@ -56,6 +56,22 @@ impl Nonlinearity {
             Nonlinearity::Quadratic => z + z,
             Nonlinearity::Softplus if z > T::of(SOFTPLUS_THRESHOLD) => T::one(),
             Nonlinearity::Softplus => T::one() / (T::one() + (-z).exponential()),
+        }
+    }
+}
+
+impl Nonlinearity {
+    /// σ″(z) in f64, where σ is twice differentiable: 2 for `Quadratic`, p(1 − p) with
+    /// p = 1/(1 + e⁻ᶻ) for `Softplus` (0 above the threshold, where σ is z); `None` for `Relu`.
+    pub fn second_slope(self, z: f64) -> Option<f64> {
+        match self {
+            Nonlinearity::Relu => None,
+            Nonlinearity::Quadratic => Some(2.0),
+            Nonlinearity::Softplus if z > SOFTPLUS_THRESHOLD => Some(0.0),
+            Nonlinearity::Softplus => {
+                let p = 1.0 / (1.0 + (-z).exp());
+                Some(p * (1.0 - p))
+            }
         }
     }
 }

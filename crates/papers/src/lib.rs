@@ -10,6 +10,7 @@ pub mod subquadratic;
 pub mod teacher_student;
 pub mod two_rates;
 
+mod builtin_specs;
 mod number;
 mod parts;
 mod registry;
@@ -17,6 +18,7 @@ mod reproduction;
 mod run_metrics;
 mod spec_file;
 
+pub use builtin_specs::{write_builtin_specs, BUILTIN_SPECS};
 pub use number::number;
 pub use parts::{Analysis, Findings, Parts, Scale};
 pub use registry::{find, REPRODUCTIONS};

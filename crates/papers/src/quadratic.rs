@@ -2,9 +2,11 @@
 //!
 //! Part `landscape`: quadratic activation, output weights fixed at ±1 in equal numbers, the
 //! hidden layer trained on planted quadratic labels. The paper: with at least d positive and d
-//! negative output weights (m ≥ 2d) there are no spurious local minima, so gradient descent
-//! from a random start reaches the global minimum (here: loss < the runs' target 1e-10, f64).
-//! Verdict: holds when every seed at every m ≥ 2d reaches it.
+//! negative output weights (m ≥ 2d) there are no spurious local minima. A finite step budget
+//! cannot show that by reaching the target alone, so each run's end point is classified —
+//! global minimum (loss < 1e-10, f64), still descending, or, where it stalled, a saddle or a
+//! spurious local minimum by the least eigenvalue of the closed-form loss Hessian there
+//! (`overparam hessian`). Verdict: holds when no run at m ≥ 2d ends at a spurious minimum.
 //!
 //! Part `softplus`: a softplus student started near a softplus teacher of the same width.
 //! The paper: locally, gradient descent converges linearly. Verdict: holds when, for every
@@ -12,11 +14,14 @@
 //! and a per-step factor below 1.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
 
 use overparam_analysis::plot::data::Sweep;
 use overparam_analysis::report::{ClaimVerdict, Section, TextTable, Verdict};
 use overparam_analysis::stats::least_squares_line;
-use overparam_sweep::columns::{FINAL_LOSS, LOSS, MODEL_WIDTH, RUN_ID, SEED, STATUS};
+use overparam_sweep::columns::{FINAL_LOSS, LOSS, MODEL_WIDTH, RUN_ID, SEED};
 
 use overparam_sweep::dtype::DTypeKind;
 
@@ -37,12 +42,14 @@ pub const REPRODUCTION: Reproduction = Reproduction {
             spec: "quadratic-landscape",
             dtype: DTypeKind::F64,
             analytic_ntk: false,
+            hessian: true,
         },
         Part {
             name: SOFTPLUS,
             spec: "quadratic-softplus",
             dtype: DTypeKind::F64,
             analytic_ntk: false,
+            hessian: false,
         },
     ],
     analyse,
@@ -57,6 +64,12 @@ const GLOBAL_MINIMUM_LOSS: f64 = 1e-10;
 /// L_end / L at 80% of the budget at or above which a run that missed the target counts as
 /// stalled rather than still descending.
 const STALL_RATIO: f64 = 0.9;
+/// A stalled point is a saddle when λ_min(∇²L) < −this · λ_max (f64 eigenvalues of a
+/// Hessian with exact zero directions come out at ~1e-15 · λ_max).
+const NEGATIVE_CURVATURE: f64 = 1e-6;
+/// The largest relative disagreement between the closed-form Hessian and central differences
+/// of the gradient at which the Hessian is used.
+const HESSIAN_CHECK: f64 = 1e-5;
 /// The smallest R² of a linear fit of log L that counts as linear convergence.
 const LINEAR_R_SQUARED: f64 = 0.99;
 
@@ -81,126 +94,256 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
     })
 }
 
-/// Per width: seeds that reached the global minimum, of how many, and the final losses.
+/// Where one landscape run ended, classified by the criteria fixed in this module's
+/// constants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum EndPoint {
+    /// Loss below [`GLOBAL_MINIMUM_LOSS`].
+    GlobalMinimum,
+    /// Stalled with negative curvature: λ_min(∇²L) < −[`NEGATIVE_CURVATURE`] · λ_max.
+    Saddle,
+    /// Stalled, loss above the global minimum, no negative curvature.
+    SpuriousMinimum,
+    /// The loss still falling: L_end / L at 80% of the budget below [`STALL_RATIO`].
+    StillDescending,
+    /// Stalled, but without a usable Hessian (missing, or failing its finite-difference check).
+    Unmeasured,
+}
+
+/// What `overparam hessian` recorded at a run's final parameters.
+#[derive(Clone, Copy, Debug)]
+struct Curvature {
+    least: f64,
+    greatest: f64,
+    gradient_norm: f64,
+    /// Max |H − differences of the gradient| over max |H|.
+    check: f64,
+}
+
+/// `runs/<id>/hessian/summary.json` of the landscape part, if there.
+fn curvature(part: &Path, id: &str) -> Option<Curvature> {
+    let path = part.join("runs").join(id).join("hessian/summary.json");
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some(Curvature {
+        least: summary["hessian_min_eigenvalue"].as_f64()?,
+        greatest: summary["hessian_max_eigenvalue"].as_f64()?,
+        gradient_norm: summary["gradient_norm"].as_f64()?,
+        check: summary["finite_difference"]["relative"].as_f64()?,
+    })
+}
+
+/// The class of a run's end point from its final loss, its late loss ratio and the Hessian
+/// there.
+fn classify(final_loss: f64, late_ratio: Option<f64>, curvature: Option<Curvature>) -> EndPoint {
+    if final_loss < GLOBAL_MINIMUM_LOSS {
+        return EndPoint::GlobalMinimum;
+    }
+    if late_ratio.is_none_or(|ratio| ratio < STALL_RATIO) {
+        return EndPoint::StillDescending;
+    }
+    match curvature {
+        Some(c) if c.check > HESSIAN_CHECK => EndPoint::Unmeasured,
+        Some(c) if c.least < -NEGATIVE_CURVATURE * c.greatest => EndPoint::Saddle,
+        Some(_) => EndPoint::SpuriousMinimum,
+        None => EndPoint::Unmeasured,
+    }
+}
+
+/// Counts of each [`EndPoint`], in the table's order.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    global: usize,
+    saddle: usize,
+    spurious: usize,
+    descending: usize,
+    unmeasured: usize,
+    runs: usize,
+}
+
+impl Tally {
+    fn add(&mut self, point: EndPoint) {
+        self.runs += 1;
+        match point {
+            EndPoint::GlobalMinimum => self.global += 1,
+            EndPoint::Saddle => self.saddle += 1,
+            EndPoint::SpuriousMinimum => self.spurious += 1,
+            EndPoint::StillDescending => self.descending += 1,
+            EndPoint::Unmeasured => self.unmeasured += 1,
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.global += other.global;
+        self.saddle += other.saddle;
+        self.spurious += other.spurious;
+        self.descending += other.descending;
+        self.unmeasured += other.unmeasured;
+        self.runs += other.runs;
+    }
+
+    fn text(&self) -> String {
+        let mut text = format!(
+            "{} global minima, {} saddles, {} spurious local minima, {} still descending",
+            self.global, self.saddle, self.spurious, self.descending
+        );
+        if self.unmeasured > 0 {
+            text += &format!(", {} stalled without a usable Hessian", self.unmeasured);
+        }
+        text + &format!(" (of {})", self.runs)
+    }
+}
+
+/// Per width: where each seed's run ended (global minimum, saddle, spurious local minimum,
+/// still descending), from its loss curve and the loss Hessian at its final parameters.
 fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
     let results = parts.results(LANDSCAPE)?;
-    let sweep = Sweep::read(parts.part(LANDSCAPE)?)?;
+    let part = parts.part(LANDSCAPE)?;
+    let sweep = Sweep::read(part)?;
     let d = sweep
         .runs
         .first()
         .and_then(|run| run.number("data.d"))
         .ok_or_else(|| anyhow::anyhow!("{LANDSCAPE}: no finished run to read data.d from"))?;
     let (width, loss) = (results.column(MODEL_WIDTH)?, results.column(FINAL_LOSS)?);
-    let status = results.column(STATUS)?;
     let id = results.column(RUN_ID)?;
-    let mut by_width: BTreeMap<u64, (usize, usize, Vec<f64>)> = BTreeMap::new();
-    let mut still_falling: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    // Per width: the tally, final losses, and for runs not at the global minimum
+    // λ_min/λ_max and ‖∂L/∂W‖ at the end.
+    let mut by_width: BTreeMap<u64, (Tally, Vec<f64>, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut worst_check: f64 = 0.0;
     for (row, fields) in results.rows.iter().enumerate() {
         let m: u64 = fields[width].parse()?;
         let final_loss = results.number(row, loss)?.unwrap_or(f64::INFINITY);
-        let entry = by_width.entry(m).or_default();
-        entry.1 += 1;
-        if fields[status] == "ok" && final_loss < GLOBAL_MINIMUM_LOSS {
-            entry.0 += 1;
-        } else if let Some(run) = sweep.runs.iter().find(|run| run.id == fields[id]) {
-            still_falling
-                .entry(m)
-                .or_default()
-                .extend(late_loss_ratio(&run.curve(LOSS)?));
+        let run = sweep.runs.iter().find(|run| run.id == fields[id]);
+        let late_ratio = match run {
+            Some(run) => late_loss_ratio(&run.curve(LOSS)?),
+            None => None,
+        };
+        let measured = curvature(part, &fields[id]);
+        if let Some(c) = measured {
+            worst_check = worst_check.max(c.check);
         }
-        entry.2.push(final_loss);
+        let point = classify(final_loss, late_ratio, measured);
+        let entry = by_width.entry(m).or_default();
+        entry.0.add(point);
+        entry.1.push(final_loss);
+        if let (false, Some(c)) = (point == EndPoint::GlobalMinimum, measured) {
+            entry.2.push(c.least / c.greatest);
+            entry.3.push(c.gradient_norm);
+        }
     }
     let mut table = TextTable {
         columns: [
             "m",
             "m/d",
-            "seeds at the global minimum",
+            "global minimum",
+            "saddle",
+            "spurious local minimum",
+            "still descending",
+            "others: λ_min/λ_max of ∇²L (median)",
+            "others: ‖∂L/∂W‖ (median)",
             "largest final loss",
-            "others: L_end / L at 80% of training (median)",
         ]
         .map(String::from)
         .to_vec(),
         rows: Vec::new(),
     };
-    for (m, (reached, seeds, losses)) in &by_width {
-        let worst = losses.iter().copied().fold(0.0, f64::max);
-        let mut ratios = still_falling.get(m).cloned().unwrap_or_default();
-        ratios.sort_by(f64::total_cmp);
+    let (mut at_least_2d, mut below_2d) = (Tally::default(), Tally::default());
+    let median = |values: &[f64]| {
+        let mut values = values.to_vec();
+        values.sort_by(f64::total_cmp);
+        values
+            .get(values.len() / 2)
+            .map_or("–".into(), |v| number(*v))
+    };
+    for (m, (tally, losses, ratios, gradients)) in &by_width {
         table.rows.push(vec![
             m.to_string(),
             number(*m as f64 / d),
-            format!("{reached}/{seeds}"),
-            number(worst),
-            ratios
-                .get(ratios.len() / 2)
-                .map_or("–".into(), |r| number(*r)),
+            format!("{}/{}", tally.global, tally.runs),
+            tally.saddle.to_string(),
+            tally.spurious.to_string(),
+            tally.descending.to_string(),
+            median(ratios),
+            median(gradients),
+            number(losses.iter().copied().fold(0.0, f64::max)),
         ]);
+        if *m as f64 >= 2.0 * d {
+            at_least_2d.merge(tally);
+        } else {
+            below_2d.merge(tally);
+        }
     }
-    let at_least_2d: Vec<_> = by_width
-        .iter()
-        .filter(|(m, _)| **m as f64 >= 2.0 * d)
-        .collect();
-    let failing_below: Vec<u64> = by_width
-        .iter()
-        .filter(|(m, (reached, seeds, _))| (**m as f64) < 2.0 * d && reached < seeds)
-        .map(|(m, _)| *m)
-        .collect();
-    let all_reach = at_least_2d.iter().all(|(_, (r, s, _))| r == s);
-    // A run at m ≥ 2d that missed the target but whose loss still fell by more than
-    // STALL_RATIO over the last fifth of its budget ran out of steps; it is no evidence of a
-    // spurious minimum. One whose loss stopped falling is.
-    let late_ratios: Vec<f64> = still_falling
-        .iter()
-        .filter(|(m, _)| **m as f64 >= 2.0 * d)
-        .flat_map(|(_, ratios)| ratios.iter().copied())
-        .collect();
-    let stalled = late_ratios.iter().filter(|r| **r >= STALL_RATIO).count();
-    let (verdict, reason) = if at_least_2d.is_empty() {
+    let classified = at_least_2d.global + at_least_2d.saddle + at_least_2d.spurious;
+    let (verdict, reason) = if at_least_2d.runs == 0 {
         (
             Verdict::Inconclusive,
             format!("no width m ≥ 2d = {} in the grid", 2.0 * d),
         )
-    } else if all_reach || stalled > 0 {
-        (Verdict::from_condition(all_reach), String::new())
+    } else if at_least_2d.spurious > 0 {
+        (Verdict::DoesNotHold, String::new())
+    } else if at_least_2d.unmeasured > 0 {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "{} stalled run(s) at m ≥ 2d have no Hessian that passes its check",
+                at_least_2d.unmeasured
+            ),
+        )
+    } else if classified == 0 {
+        (
+            Verdict::Inconclusive,
+            "every run at m ≥ 2d was still descending: no end point to classify".to_string(),
+        )
     } else {
-        let reason = format!(
-            "the {} run(s) at m ≥ 2d that missed the target were still descending (L_end / L at \
-             80% of the budget ≤ {STALL_RATIO}): out of steps, not stuck at a spurious minimum",
-            late_ratios.len()
-        );
-        (Verdict::Inconclusive, reason)
-    };
-    let failures = match failing_below.last() {
-        Some(m) => format!("below 2d, some seeds fail up to m = {m}"),
-        None => "below 2d no seed failed".to_string(),
+        (Verdict::Holds, String::new())
     };
     let measured = format!(
-        "{} of {} runs with m ≥ 2d = {} reached loss < {GLOBAL_MINIMUM_LOSS:e}; {failures}",
-        at_least_2d.iter().map(|(_, (r, _, _))| r).sum::<usize>(),
-        at_least_2d.iter().map(|(_, (_, s, _))| s).sum::<usize>(),
-        2.0 * d
+        "m ≥ 2d = {}: {}; below 2d: {}",
+        2.0 * d,
+        at_least_2d.text(),
+        below_2d.text()
     );
     let verdict = ClaimVerdict {
-        claim: "With at least d positive and d negative output weights (m ≥ 2d), gradient \
-                descent on the hidden layer reaches the global minimum from a random start"
+        claim: "With at least d positive and d negative output weights (m ≥ 2d), the loss in \
+                the hidden weights has no spurious local minima: where gradient descent stops, \
+                it is at a global minimum or at a saddle it can escape"
             .into(),
         verdict,
         criterion: format!(
-            "holds: every seed at every m ≥ 2d ends with loss < {GLOBAL_MINIMUM_LOSS:e} (f64) \
-             within the step budget; does not hold: some run at m ≥ 2d misses it with its loss \
-             no longer falling (L_end / L at 80% of the budget ≥ {STALL_RATIO}); inconclusive \
-             when the runs that miss it are still falling"
+            "each run's end point, by rules fixed before the data: a global minimum when its \
+             loss is < {GLOBAL_MINIMUM_LOSS:e} (f64); still descending when L_end / L at 80% of \
+             the budget is < {STALL_RATIO}; otherwise stalled, and then a saddle when the least \
+             eigenvalue of the loss Hessian in W is < −{NEGATIVE_CURVATURE:e}·λ_max, a spurious \
+             local minimum when not. holds: no spurious local minimum at m ≥ 2d and at least one \
+             run there at a global minimum or saddle; does not hold: one or more; inconclusive: \
+             a stalled run at m ≥ 2d without a Hessian that agrees with differences of the \
+             gradient to {HESSIAN_CHECK:e}"
         ),
         measured,
         reason,
     };
     let section = Section {
-        title: "Quadratic activation: reaching the global minimum".into(),
-        paragraphs: vec![format!(
-            "d = {d}. A run below 2d that misses the target need not sit at a spurious local \
-             minimum: its loss may still be falling, slowly — the last column says by how \
-             much over the last fifth of the step budget (1 would be a stall)."
-        )],
+        title: "Quadratic activation: where gradient descent stops".into(),
+        paragraphs: vec![
+            format!(
+                "d = {d}. The claim is about the landscape, so each run's end point is \
+                 examined rather than only whether it reached the target: the Hessian of the \
+                 loss in the hidden weights W (output weights fixed at ±1) is formed in closed \
+                 form at the final parameters (`overparam hessian`), its every eigenvalue \
+                 computed, and it is checked in the same run against central differences of \
+                 the independently derived gradient (largest relative disagreement over all \
+                 runs: {}). The Gauss–Newton part of the Hessian is positive semidefinite; only \
+                 the residuals can make it indefinite, so a stalled point with negative \
+                 curvature is a saddle and one without is a local minimum (the rotations within \
+                 each sign group leave the loss unchanged, so a minimum has zero eigenvalues \
+                 but no negative ones).",
+                number(worst_check)
+            ),
+            "The two \"others\" columns are medians over the runs not at a global minimum: \
+             λ_min/λ_max < 0 means they end near saddles, and ‖∂L/∂W‖ how far from a \
+             stationary point they are."
+                .to_string(),
+        ],
         tables: vec![table],
         figures: Vec::new(),
     };
@@ -283,4 +426,71 @@ fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         figures: Vec::new(),
     };
     Ok((verdict, section))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(least: f64, check: f64) -> Option<Curvature> {
+        Some(Curvature {
+            least,
+            greatest: 10.0,
+            gradient_norm: 1e-9,
+            check,
+        })
+    }
+
+    #[test]
+    fn end_points_are_classified_by_the_fixed_rules() {
+        // Loss below 1e-10: a global minimum whatever else holds.
+        assert_eq!(
+            classify(1e-11, Some(1.0), at(-1.0, 0.0)),
+            EndPoint::GlobalMinimum
+        );
+        // Still falling over the last fifth: not stalled, whatever the curvature.
+        assert_eq!(
+            classify(1e-3, Some(0.5), at(-1.0, 0.0)),
+            EndPoint::StillDescending
+        );
+        assert_eq!(classify(1e-3, None, None), EndPoint::StillDescending);
+        // Stalled: negative curvature beyond 1e-6 · λ_max is a saddle…
+        assert_eq!(classify(1e-3, Some(0.95), at(-1e-4, 0.0)), EndPoint::Saddle);
+        // …rounding-level negatives and zero directions are not.
+        assert_eq!(
+            classify(1e-3, Some(0.95), at(-1e-14, 0.0)),
+            EndPoint::SpuriousMinimum
+        );
+        assert_eq!(
+            classify(1e-3, Some(1.0), at(0.0, 0.0)),
+            EndPoint::SpuriousMinimum
+        );
+        // No Hessian, or one that failed its check against differences of the gradient.
+        assert_eq!(classify(1e-3, Some(1.0), None), EndPoint::Unmeasured);
+        assert_eq!(
+            classify(1e-3, Some(1.0), at(-1.0, 1e-3)),
+            EndPoint::Unmeasured
+        );
+    }
+
+    #[test]
+    fn tallies_count_and_say_each_class() {
+        let mut tally = Tally::default();
+        for point in [
+            EndPoint::GlobalMinimum,
+            EndPoint::GlobalMinimum,
+            EndPoint::Saddle,
+            EndPoint::StillDescending,
+        ] {
+            tally.add(point);
+        }
+        assert_eq!(
+            tally.text(),
+            "2 global minima, 1 saddles, 0 spurious local minima, 1 still descending (of 4)"
+        );
+        tally.add(EndPoint::Unmeasured);
+        assert!(tally
+            .text()
+            .contains("1 stalled without a usable Hessian (of 5)"));
+    }
 }

@@ -16,6 +16,9 @@ pub struct Part {
     pub dtype: DTypeKind,
     /// Also compute the analytic NTK K∞ of every finished run (`ntk --method analytic`).
     pub analytic_ntk: bool,
+    /// Also compute the loss Hessian at every finished run's final parameters (`hessian
+    /// --init params_final.npz`, into `runs/<id>/hessian/`).
+    pub hessian: bool,
 }
 
 /// One reproduction.

@@ -40,6 +40,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
         spec: "sparse-bias",
         dtype: DTypeKind::F32,
         analytic_ntk: true,
+        hessian: false,
     }],
     analyse,
 };

@@ -32,6 +32,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
         spec: "subquadratic",
         dtype: DTypeKind::F32,
         analytic_ntk: false,
+        hessian: false,
     }],
     analyse,
 };

@@ -41,6 +41,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
         spec: "teacher-student",
         dtype: DTypeKind::F64,
         analytic_ntk: false,
+        hessian: false,
     }],
     analyse,
 };

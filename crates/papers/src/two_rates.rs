@@ -41,6 +41,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
         spec: "two-rates",
         dtype: DTypeKind::F32,
         analytic_ntk: false,
+        hessian: false,
     }],
     analyse,
 };

@@ -184,6 +184,19 @@ def test_sweep_plan_names_a_bad_key(tmp_path, write_toml):
 # The example.
 
 
+def test_reproduce_runs_from_any_directory_on_the_built_in_specs(tmp_path, monkeypatch):
+    """Guards reproduce without --specs away from the repository root: the specs built into
+    the module are written to out/specs and every verdict is computed."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "quadratic"
+    report = op.reproduce("quadratic", scale="small", out=out, jobs=2)
+    assert report["verdicts"], report
+    assert all(v["verdict"] in ("holds", "does_not_hold", "inconclusive") for v in report["verdicts"])
+    assert (out / "specs" / "quadratic" / "quadratic-landscape.small.toml").is_file()
+    settings = " ".join(report["settings"])
+    assert "specs built into" in settings and "text hash" in settings, settings
+
+
 def test_track_lambda_min_example_runs(repo_root, python, subprocess_env, tmp_path):
     """Guards examples/track_lambda_min.py: it runs to the end, prints λ_min over training and
     the comparison with the analytic kernel, and plots where matplotlib is installed."""

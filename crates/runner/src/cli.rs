@@ -32,6 +32,11 @@ pub enum Command {
     /// hand-derived backpropagation, central finite differences (and the NTK's per-sample
     /// Jacobian rows); exits non-zero if they disagree.
     Gradcheck(GradcheckArgs),
+    /// The loss Hessian with respect to the hidden weights of a two-layer network, in closed
+    /// form (f64): the loss, |dL/dW| and every eigenvalue, at the initial draw or at --init
+    /// parameters (a saddle has a negative one); with --out, summary.json and
+    /// hessian_eigenvalues.npy.
+    Hessian(HessianArgs),
     /// List the compute backends built into this binary, the device each opens on this
     /// machine and the dtypes it supports.
     Backends(BackendsArgs),
@@ -96,9 +101,10 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Where the sweep specs are (NAME/SPEC.toml, NAME/SPEC.small.toml; or the flat SPEC.toml,
-    /// SPEC.small.toml).
-    #[arg(long, default_value = "configs/papers")]
-    pub specs: PathBuf,
+    /// SPEC.small.toml). Default: the ones built into this binary (those of configs/papers/),
+    /// written to DIR/specs/ and read from there.
+    #[arg(long)]
+    pub specs: Option<PathBuf>,
     /// Compute backend of the runs (each part fixes its dtype).
     #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
     pub backend: BackendKind,
@@ -395,6 +401,28 @@ pub enum KernelArg {
     Ntk,
     /// The NNGP kernel (the covariance of f over initializations).
     Nngp,
+}
+
+/// `overparam hessian`.
+#[derive(Debug, Args)]
+pub struct HessianArgs {
+    /// Run configuration (TOML); one hidden layer with a twice-differentiable activation
+    /// (quadratic, softplus).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Compute backend of the network's draw (the Hessian is always formed in f64 on the host).
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    pub backend: BackendKind,
+    /// Override a config key, e.g. --set model.width=32 (repeatable; applied in order).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// At these parameters instead of the initial draw (.npz with w1, b1, a: a run's
+    /// params_final.npz).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+    /// Write summary.json and hessian_eigenvalues.npy here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `overparam gradcheck`.

@@ -64,6 +64,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Train(args) => commands::train::run(args),
         Command::Ntk(args) => commands::ntk::run(args),
         Command::Gradcheck(args) => commands::gradcheck::run(args),
+        Command::Hessian(args) => commands::hessian::run(args),
         Command::Backends(args) => commands::backends::run(args),
         Command::Sweep(command) => commands::sweep::run(command),
         Command::Analyze(command) => commands::analyze::run(command),

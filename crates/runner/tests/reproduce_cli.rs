@@ -103,6 +103,39 @@ fn quadratic_small() {
 }
 
 #[test]
+fn the_quadratic_landscape_runs_get_a_checked_hessian_at_their_end_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("quadratic");
+    let output = overparam(&[
+        "reproduce",
+        "quadratic",
+        "--scale",
+        "small",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs: Vec<_> = std::fs::read_dir(out.join("landscape/runs"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(runs.len(), 4);
+    for run in runs {
+        let text = std::fs::read_to_string(run.path().join("hessian/summary.json")).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let check = summary["finite_difference"]["relative"].as_f64().unwrap();
+        assert!(check < 1e-5, "{}: {summary}", run.path().display());
+        assert!(summary["hessian_min_eigenvalue"]
+            .as_f64()
+            .unwrap()
+            .is_finite());
+        assert!(run.path().join("hessian/hessian_eigenvalues.npy").is_file());
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("spurious local minima"), "{report}");
+}
+
+#[test]
 fn two_rates_small() {
     reproduce_small("two-rates");
 }
@@ -110,4 +143,32 @@ fn two_rates_small() {
 #[test]
 fn sparse_bias_small() {
     reproduce_small("sparse-bias");
+}
+
+#[test]
+fn the_built_in_specs_reproduce_from_any_directory_and_the_report_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_overparam"))
+        .args(["reproduce", "quadratic", "--scale", "small", "--out", "q"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = dir.path().join("q");
+    let written = out.join("specs/quadratic/quadratic-landscape.small.toml");
+    let committed = specs().join("quadratic/quadratic-landscape.small.toml");
+    assert_eq!(
+        std::fs::read_to_string(&written).unwrap(),
+        std::fs::read_to_string(&committed).unwrap()
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("specs built into overparam-runner"),
+        "{report}"
+    );
+    assert!(
+        report.contains("specs/quadratic/quadratic-landscape.small.toml` (text hash"),
+        "{report}"
+    );
+    assert!(report.contains("s of run wall time"), "{report}");
 }

@@ -795,13 +795,16 @@ def reproduce(
     scale: str = "small",
     out: Union[str, "os.PathLike[str]", None] = None,
     jobs: Optional[int] = None,
-    specs: Union[str, "os.PathLike[str]"] = "configs/papers",
+    specs: Union[str, "os.PathLike[str]", None] = None,
     backend: str = "flex",
 ) -> Dict[str, Any]:
     """Runs a seed paper's reproduction (``overparam reproduce NAME``) and returns its
-    ``report.json`` (claims and verdicts computed from the data)."""
+    ``report.json`` (claims and verdicts computed from the data). ``specs``: a directory of
+    sweep specs to use instead of the ones built into the module (written to ``out/specs``)."""
     out = Path(out) if out is not None else Path("reproductions") / f"{name}-{scale}"
-    args = ["reproduce", name, "--scale", scale, "--out", str(out), "--specs", os.fspath(specs), "--backend", backend]
+    args = ["reproduce", name, "--scale", scale, "--out", str(out), "--backend", backend]
+    if specs is not None:
+        args += ["--specs", os.fspath(specs)]
     if jobs is not None:
         args += ["--jobs", str(jobs)]
     _checked(*args)

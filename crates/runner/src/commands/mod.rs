@@ -5,6 +5,7 @@ pub mod backends;
 pub mod bench;
 pub(crate) mod common;
 pub mod gradcheck;
+pub mod hessian;
 pub mod ntk;
 pub mod plot;
 pub mod reproduce;

@@ -1,6 +1,7 @@
 //! `overparam reproduce NAME`: one seed paper's claim in one command — its sweeps (resumable
 //! like any sweep), their merge and plots, the analysis, and `DIR/report.{md,html,json}`.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
@@ -8,10 +9,8 @@ use std::time::Instant;
 use anyhow::Context;
 use overparam_analysis::plot::plot_sweep;
 use overparam_analysis::report::Report;
-use overparam_papers::{
-    find, spec_file, spec_name, Part, Parts, Reproduction, Scale, REPRODUCTIONS,
-};
-use overparam_sweep::columns::{RUN_ID, STATUS};
+use overparam_papers::{find, Part, Parts, Reproduction, Scale, REPRODUCTIONS};
+use overparam_sweep::columns::{RUN_ID, STATUS, WALL_S};
 use overparam_sweep::results::Table;
 
 use super::sweep::{execute_sweep, merge_results, Outcome, Selection};
@@ -22,6 +21,7 @@ use crate::launcher::Launcher;
 use overparam_sweep::slurm::options::SlurmOptions;
 
 mod slurm;
+mod specs;
 
 /// Runs `overparam reproduce`.
 pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
@@ -51,6 +51,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         return slurm::submit(args, reproduction, scale, &out);
     }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let specs = specs::locate(args, reproduction, &out)?;
     let started = Instant::now();
     let mut settings = vec![
         format!(
@@ -65,11 +66,16 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
             std::thread::available_parallelism().map_or(1, usize::from),
             args.backend.name()
         ),
+        specs.origin.clone(),
     ];
     let mut parts = Vec::new();
+    let mut runs_wall_s = 0.0;
     for part in reproduction.parts {
         let dir = out.join(part.name);
-        settings.push(run_part(args, reproduction, part, scale, &dir)?);
+        let spec = specs.part(reproduction, part, scale)?;
+        let (line, wall_s) = run_part(args, part, &spec, &dir)?;
+        settings.push(line);
+        runs_wall_s += wall_s;
         parts.push((part.name.to_string(), dir));
     }
     let parts = Parts {
@@ -80,7 +86,8 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     let findings = (reproduction.analyse)(&parts)
         .with_context(|| format!("analysing the {name} reproduction in {}", out.display()))?;
     settings.push(format!(
-        "wall time {:.0} s for the sweeps and analysis",
+        "the runs took {runs_wall_s:.1} s of wall time in all (each run's own, summed); this \
+         command {:.0} s (runs finished by an earlier command are not run again)",
         started.elapsed().as_secs_f64()
     ));
     let report = Report {
@@ -95,15 +102,14 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs, merges and plots one part; returns a line for the report's settings.
+/// Runs, merges and plots one part from `spec`; returns a line for the report's settings and
+/// the runs' wall time summed.
 fn run_part(
     args: &ReproduceArgs,
-    reproduction: &Reproduction,
     part: &Part,
-    scale: Scale,
+    spec: &Path,
     dir: &Path,
-) -> anyhow::Result<String> {
-    let spec = part_spec(args, reproduction, part, scale)?;
+) -> anyhow::Result<(String, f64)> {
     println!(
         "{}: sweep {} into {}",
         part.name,
@@ -112,7 +118,7 @@ fn run_part(
     );
     let device = (args.backend, part.dtype);
     let jobs = args.jobs.map(|j| j as usize);
-    let outcomes = execute_sweep(&spec, dir, &Selection::default(), jobs, device)?;
+    let outcomes = execute_sweep(spec, dir, &Selection::default(), jobs, device)?;
     if sigterm_received() {
         return Err(Terminated(format!(
             "part `{}` left unfinished in {}; run the same command again to finish it",
@@ -125,9 +131,19 @@ fn run_part(
         .iter()
         .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
         .count();
-    merge_results(dir)?;
+    let results = merge_results(dir)?;
+    let wall_s: f64 = results.column(WALL_S).map_or(0.0, |column| {
+        results
+            .rows
+            .iter()
+            .filter_map(|row| row[column].parse::<f64>().ok())
+            .sum()
+    });
     if part.analytic_ntk {
         analytic_kernels(dir)?;
+    }
+    if part.hessian {
+        final_hessians(dir)?;
     }
     match plot_sweep(dir) {
         Ok(plots) => {
@@ -137,59 +153,72 @@ fn run_part(
         }
         Err(error) => println!("  no plots: {error:#}"),
     }
-    Ok(format!(
-        "part `{}`: spec `{}`, {} runs ({failed} failed), {} {}",
+    let line = format!(
+        "part `{}`: {}, {} runs ({failed} failed, {wall_s:.1} s of run wall time), {} {}",
         part.name,
-        spec.display(),
+        specs::describe(spec),
         outcomes.len(),
         args.backend.name(),
         part.dtype.name()
-    ))
-}
-
-/// The spec of `part` at `scale` under `--specs`.
-fn part_spec(
-    args: &ReproduceArgs,
-    reproduction: &Reproduction,
-    part: &Part,
-    scale: Scale,
-) -> anyhow::Result<PathBuf> {
-    spec_file(&args.specs, reproduction, part, scale).with_context(|| {
-        let name = spec_name(part, scale);
-        format!(
-            "no spec {} (run from the repository root, or pass --specs DIR holding {}/{name} or \
-             {name})",
-            args.specs.join(reproduction.name).join(&name).display(),
-            reproduction.name
-        )
-    })
+    );
+    Ok((line, wall_s))
 }
 
 /// `overparam ntk --method analytic` (f64) for every finished run of the sweep in `dir`,
 /// into `runs/<id>/ntk-analytic/`; runs already done are skipped, failures reported.
 fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
+    for_each_finished_run(dir, "ntk-analytic", "analytic NTK", |run| {
+        let mut args: Vec<OsString> = ["ntk", "--method", "analytic", "--dtype", "f64"]
+            .map(OsString::from)
+            .to_vec();
+        args.extend(["--backend".into(), BackendKind::Flex.name().into()]);
+        args.extend(["--config".into(), run.join("config.toml").into()]);
+        args
+    })
+}
+
+/// `overparam hessian` at every finished run's final parameters, into `runs/<id>/hessian/`;
+/// runs already done are skipped, failures reported.
+fn final_hessians(dir: &Path) -> anyhow::Result<()> {
+    for_each_finished_run(dir, "hessian", "Hessian", |run| {
+        vec![
+            "hessian".into(),
+            "--config".into(),
+            run.join("config.toml").into(),
+            "--init".into(),
+            run.join("params_final.npz").into(),
+        ]
+    })
+}
+
+/// Runs `overparam ARGS --out runs/<id>/<name>` for every run of `dir/results.csv` with status
+/// ok that has no `runs/<id>/<name>/summary.json` yet (`what` names it in messages); stops
+/// early on SIGTERM.
+fn for_each_finished_run(
+    dir: &Path,
+    name: &str,
+    what: &str,
+    args: impl Fn(&Path) -> Vec<OsString>,
+) -> anyhow::Result<()> {
     let results = Table::read(&dir.join("results.csv"))?;
     let (id, status) = (results.column(RUN_ID)?, results.column(STATUS)?);
     let launcher = Launcher::current()?;
     for row in results.rows.iter().filter(|row| row[status] == "ok") {
         if sigterm_received() {
             return Err(Terminated(format!(
-                "analytic kernels of {} left unfinished; run the same command again",
+                "the {what} of the runs in {} left unfinished; run the same command again",
                 dir.display()
             ))
             .into());
         }
         let run = dir.join("runs").join(&row[id]);
-        let out = run.join("ntk-analytic");
+        let out = run.join(name);
         if out.join("summary.json").is_file() {
             continue;
         }
         let output = launcher
             .command()
-            .args(["ntk", "--method", "analytic", "--dtype", "f64", "--backend"])
-            .arg(BackendKind::Flex.name())
-            .arg("--config")
-            .arg(run.join("config.toml"))
+            .args(args(&run))
             .arg("--out")
             .arg(&out)
             .stdin(Stdio::null())
@@ -197,7 +226,7 @@ fn analytic_kernels(dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("starting {}", launcher.program.display()))?;
         if !output.status.success() {
             println!(
-                "  analytic NTK of {}: {}",
+                "  {what} of {}: {}",
                 run.display(),
                 String::from_utf8_lossy(&output.stderr).trim()
             );

@@ -15,7 +15,7 @@ use overparam_sweep::slurm::jobs::{JobRole, JobsRecord, Submission, SubmittedJob
 use overparam_sweep::slurm::script::{array_list, common_directives, shell_line, BatchScript};
 use overparam_sweep::slurm::SLURM_DIR;
 
-use super::part_spec;
+use super::specs::locate;
 use crate::cli::ReproduceArgs;
 use crate::commands::sweep::{absolute, path_text, prepare_array, submit_array, unix_now};
 use crate::launcher::Launcher;
@@ -33,10 +33,11 @@ pub(super) fn submit(
         require_sbatch()?;
     }
     let out = absolute(out)?;
-    let specs = absolute(&args.specs)?;
+    let located = locate(args, reproduction, &out)?;
+    let specs = absolute(&located.dir)?;
     let mut arrays = Vec::new();
     for part in reproduction.parts {
-        let spec = absolute(&part_spec(args, reproduction, part, scale)?)?;
+        let spec = absolute(&located.part(reproduction, part, scale)?)?;
         let name = format!("overparam-{}-{}", reproduction.name, part.name);
         let device = (args.backend, part.dtype);
         let array = prepare_array(&spec, &out.join(part.name), device, options, &name)?;
