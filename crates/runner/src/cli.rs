@@ -403,23 +403,31 @@ pub enum KernelArg {
     Nngp,
 }
 
+/// A network at a point, in f64: the config's draw or `--init` parameters.
+#[derive(Debug, Args)]
+pub struct PointArgs {
+    /// Run configuration (TOML): its data and network.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Compute backend of the network's draw (everything here runs in f64).
+    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
+    pub backend: BackendKind,
+    /// Override a config key, e.g. --set model.widths=[8,8] (repeatable; applied in order).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// At these parameters instead of the initial draw (.npz with w1, b1, …, a: a run's
+    /// params_final.npz, say).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+}
+
 /// `overparam hessian`.
 #[derive(Debug, Args)]
 pub struct HessianArgs {
-    /// Run configuration (TOML); one hidden layer with a twice-differentiable activation
-    /// (quadratic, softplus).
-    #[arg(long)]
-    pub config: PathBuf,
-    /// Compute backend of the network's draw (the Hessian is always formed in f64 on the host).
-    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
-    pub backend: BackendKind,
-    /// Override a config key, e.g. --set model.width=32 (repeatable; applied in order).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub overrides: Vec<String>,
-    /// At these parameters instead of the initial draw (.npz with w1, b1, a: a run's
-    /// params_final.npz).
-    #[arg(long)]
-    pub init: Option<PathBuf>,
+    /// The network (one hidden layer, a twice-differentiable activation: quadratic,
+    /// softplus) and the point.
+    #[command(flatten)]
+    pub point: PointArgs,
     /// Write summary.json and hessian_eigenvalues.npy here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -428,18 +436,9 @@ pub struct HessianArgs {
 /// `overparam gradcheck`.
 #[derive(Debug, Args)]
 pub struct GradcheckArgs {
-    /// Run configuration (TOML); its data and network are checked.
-    #[arg(long)]
-    pub config: PathBuf,
-    /// Compute backend (the check always runs in f64).
-    #[arg(long, value_enum, default_value_t = BackendKind::Flex)]
-    pub backend: BackendKind,
-    /// Override a config key, e.g. --set model.widths=[8,8] (repeatable; applied in order).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub overrides: Vec<String>,
-    /// Check at these parameters instead of the initial draw (.npz with w1, b1, …, a).
-    #[arg(long)]
-    pub init: Option<PathBuf>,
+    /// The network and the point.
+    #[command(flatten)]
+    pub point: PointArgs,
     /// Finite differences for at most this many evenly spaced entries per tensor.
     #[arg(long, default_value_t = 200)]
     pub max_entries: usize,

@@ -8,7 +8,7 @@ mod common;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use common::{kill_when, overparam, stderr, LONG};
+use common::{assert_same_run_files, kill_when, overparam, stderr, LONG};
 
 /// `[train]` steps for the runs on the fused engine.
 const FUSED_STEPS: &str = "steps = 30000\n";
@@ -61,13 +61,7 @@ fn assert_resume_is_bit_identical(extra: &str, engine: &str) {
     let output = overparam(&["train", "--resume", cut.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    for file in ["metrics.csv", "params_final.npz", "params_init.npz"] {
-        let (a, b) = (
-            std::fs::read(full.join(file)).unwrap(),
-            std::fs::read(cut.join(file)).unwrap(),
-        );
-        assert!(a == b, "{file} differs after resuming from step {step}");
-    }
+    assert_same_run_files(&full, &cut, step);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(cut.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["resumed_from_step"], step);

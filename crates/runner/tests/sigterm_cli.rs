@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::sweep::{ok, results_without_wall_time, statuses, sweep, workspace, SPEC};
-use common::{overparam, spawn_when, stderr, terminate, LONG};
+use common::{assert_same_run_files, overparam, spawn_when, stderr, terminate, LONG};
 use serde_json::Value;
 
 /// [`LONG`] on the fused engine: about a second.
@@ -65,13 +65,7 @@ fn train_stopped_by_sigterm_checkpoints_that_step_and_resumes_bit_identically() 
 
     let output = overparam(&["train", "--resume", cut.to_str().unwrap(), "--dtype", "f64"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    for file in ["metrics.csv", "params_final.npz", "params_init.npz"] {
-        let (a, b) = (
-            std::fs::read(full.join(file)).unwrap(),
-            std::fs::read(cut.join(file)).unwrap(),
-        );
-        assert!(a == b, "{file} differs after resuming from step {step}");
-    }
+    assert_same_run_files(&full, &cut, step);
     let summary = json(&cut.join("summary.json"));
     assert_eq!(summary["resumed_from_step"], step);
     assert_eq!(summary["status"], "ok");

@@ -15,7 +15,7 @@ use crate::cli::GradcheckArgs;
 
 /// Runs `overparam gradcheck`.
 pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
-    let experiment = Experiment::load(&args.config, &args.overrides)?;
+    let experiment = Experiment::load(&args.point.config, &args.point.overrides)?;
     let resolved = &experiment.resolved;
     refuse_frozen_network(&resolved.model, "check")?;
     crate::memory::check_fits(
@@ -23,19 +23,19 @@ pub fn run(args: &GradcheckArgs) -> anyhow::Result<()> {
         &crate::memory::MemoryLimit::from_flag(args.max_memory),
     )?;
     let compute = Compute {
-        backend: args.backend,
+        backend: args.point.backend,
         dtype: DTypeKind::F64,
     };
     let device = compute.device(&resolved.model)?.without_autodiff();
     println!(
         "backend {} on {}, f64",
-        args.backend.name(),
+        args.point.backend.name(),
         device_name(&device)
     );
     let checks = gradcheck_on(
         &experiment,
         &device,
-        args.init.clone().map(Init::File).as_ref(),
+        args.point.init.clone().map(Init::File).as_ref(),
         args.max_entries,
     )?;
     print_table(&checks);

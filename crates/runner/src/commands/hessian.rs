@@ -29,7 +29,7 @@ const CHECKED_COLUMNS: usize = 64;
 
 /// Runs `overparam hessian`.
 pub fn run(args: &HessianArgs) -> anyhow::Result<()> {
-    let experiment = Experiment::load(&args.config, &args.overrides)?;
+    let experiment = Experiment::load(&args.point.config, &args.point.overrides)?;
     let resolved = &experiment.resolved;
     ensure!(
         resolved.model.widths.len() == 1,
@@ -44,11 +44,11 @@ pub fn run(args: &HessianArgs) -> anyhow::Result<()> {
         (size * size * 8) as f64 / (1u64 << 30) as f64
     );
     let compute = Compute {
-        backend: args.backend,
+        backend: args.point.backend,
         dtype: DTypeKind::F64,
     };
     let device = compute.device(&resolved.model)?.without_autodiff();
-    let init = args.init.clone().map(Init::File);
+    let init = args.point.init.clone().map(Init::File);
     let network: HostMlp<f64> = experiment
         .initial_network(&device, init.as_ref())?
         .to_host();
@@ -76,8 +76,8 @@ pub fn run(args: &HessianArgs) -> anyhow::Result<()> {
     })?;
     let summary = json!({
         "config": experiment.config,
-        "init": args.init.as_ref().map(|p| p.display().to_string()),
-        "backend": args.backend.name(),
+        "init": args.point.init.as_ref().map(|p| p.display().to_string()),
+        "backend": args.point.backend.name(),
         "dtype": "f64",
         "loss": computed.loss,
         "gradient_norm": gradient_norm,

@@ -127,6 +127,19 @@ pub fn spawn_when(args: &[&str], ready: impl Fn() -> bool) -> std::process::Chil
     child
 }
 
+/// Asserts that an interrupted run continued in `cut` ended with the same `metrics.csv`,
+/// `params_final.npz` and `params_init.npz`, byte for byte, as the uninterrupted one in
+/// `full` (`step`: where it resumed, for the message).
+pub fn assert_same_run_files(full: &Path, cut: &Path, step: u64) {
+    for file in ["metrics.csv", "params_final.npz", "params_init.npz"] {
+        let (a, b) = (
+            std::fs::read(full.join(file)).unwrap(),
+            std::fs::read(cut.join(file)).unwrap(),
+        );
+        assert!(a == b, "{file} differs after resuming from step {step}");
+    }
+}
+
 /// Sends SIGTERM to `child` and waits for it; its exit code and standard error.
 pub fn terminate(child: std::process::Child) -> (Option<i32>, String) {
     let pid = child.id().to_string();
