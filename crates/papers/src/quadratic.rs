@@ -14,9 +14,6 @@
 //! and a per-step factor below 1.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde_json::Value;
 
 use overparam_analysis::plot::data::Sweep;
 use overparam_analysis::report::{ClaimVerdict, Section, TextTable, Verdict};
@@ -26,6 +23,13 @@ use overparam_sweep::columns::{FINAL_LOSS, LOSS, MODEL_WIDTH, RUN_ID, SEED};
 use overparam_sweep::dtype::DTypeKind;
 
 use crate::{number, Findings, Part, Parts, Reproduction};
+
+mod end_point;
+
+use end_point::{
+    classify, curvature, late_loss_ratio, EndPoint, Tally, GLOBAL_MINIMUM_LOSS, HESSIAN_CHECK,
+    NEGATIVE_CURVATURE, STALL_RATIO,
+};
 
 /// This paper's entry in [`crate::REPRODUCTIONS`].
 pub const REPRODUCTION: Reproduction = Reproduction {
@@ -59,17 +63,6 @@ pub const REPRODUCTION: Reproduction = Reproduction {
 const LANDSCAPE: &str = "landscape";
 /// The local-convergence part's name.
 const SOFTPLUS: &str = "softplus";
-/// The loss counted as the global minimum.
-const GLOBAL_MINIMUM_LOSS: f64 = 1e-10;
-/// L_end / L at 80% of the budget at or above which a run that missed the target counts as
-/// stalled rather than still descending.
-const STALL_RATIO: f64 = 0.9;
-/// A stalled point is a saddle when λ_min(∇²L) < −this · λ_max (f64 eigenvalues of a
-/// Hessian with exact zero directions come out at ~1e-15 · λ_max).
-const NEGATIVE_CURVATURE: f64 = 1e-6;
-/// The largest relative disagreement between the closed-form Hessian and central differences
-/// of the gradient at which the Hessian is used.
-const HESSIAN_CHECK: f64 = 1e-5;
 /// The smallest R² of a linear fit of log L that counts as linear convergence.
 const LINEAR_R_SQUARED: f64 = 0.99;
 
@@ -92,105 +85,6 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
         verdicts: vec![landscape_verdict, softplus_verdict],
         sections,
     })
-}
-
-/// Where one landscape run ended, classified by the criteria fixed in this module's
-/// constants.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum EndPoint {
-    /// Loss below [`GLOBAL_MINIMUM_LOSS`].
-    GlobalMinimum,
-    /// Stalled with negative curvature: λ_min(∇²L) < −[`NEGATIVE_CURVATURE`] · λ_max.
-    Saddle,
-    /// Stalled, loss above the global minimum, no negative curvature.
-    SpuriousMinimum,
-    /// The loss still falling: L_end / L at 80% of the budget below [`STALL_RATIO`].
-    StillDescending,
-    /// Stalled, but without a usable Hessian (missing, or failing its finite-difference check).
-    Unmeasured,
-}
-
-/// What `overparam hessian` recorded at a run's final parameters.
-#[derive(Clone, Copy, Debug)]
-struct Curvature {
-    least: f64,
-    greatest: f64,
-    gradient_norm: f64,
-    /// Max |H − differences of the gradient| over max |H|.
-    check: f64,
-}
-
-/// `runs/<id>/hessian/summary.json` of the landscape part, if there.
-fn curvature(part: &Path, id: &str) -> Option<Curvature> {
-    let path = part.join("runs").join(id).join("hessian/summary.json");
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    Some(Curvature {
-        least: summary["hessian_min_eigenvalue"].as_f64()?,
-        greatest: summary["hessian_max_eigenvalue"].as_f64()?,
-        gradient_norm: summary["gradient_norm"].as_f64()?,
-        check: summary["finite_difference"]["relative"].as_f64()?,
-    })
-}
-
-/// The class of a run's end point from its final loss, its late loss ratio and the Hessian
-/// there.
-fn classify(final_loss: f64, late_ratio: Option<f64>, curvature: Option<Curvature>) -> EndPoint {
-    if final_loss < GLOBAL_MINIMUM_LOSS {
-        return EndPoint::GlobalMinimum;
-    }
-    if late_ratio.is_none_or(|ratio| ratio < STALL_RATIO) {
-        return EndPoint::StillDescending;
-    }
-    match curvature {
-        Some(c) if c.check > HESSIAN_CHECK => EndPoint::Unmeasured,
-        Some(c) if c.least < -NEGATIVE_CURVATURE * c.greatest => EndPoint::Saddle,
-        Some(_) => EndPoint::SpuriousMinimum,
-        None => EndPoint::Unmeasured,
-    }
-}
-
-/// Counts of each [`EndPoint`], in the table's order.
-#[derive(Clone, Debug, Default)]
-struct Tally {
-    global: usize,
-    saddle: usize,
-    spurious: usize,
-    descending: usize,
-    unmeasured: usize,
-    runs: usize,
-}
-
-impl Tally {
-    fn add(&mut self, point: EndPoint) {
-        self.runs += 1;
-        match point {
-            EndPoint::GlobalMinimum => self.global += 1,
-            EndPoint::Saddle => self.saddle += 1,
-            EndPoint::SpuriousMinimum => self.spurious += 1,
-            EndPoint::StillDescending => self.descending += 1,
-            EndPoint::Unmeasured => self.unmeasured += 1,
-        }
-    }
-
-    fn merge(&mut self, other: &Tally) {
-        self.global += other.global;
-        self.saddle += other.saddle;
-        self.spurious += other.spurious;
-        self.descending += other.descending;
-        self.unmeasured += other.unmeasured;
-        self.runs += other.runs;
-    }
-
-    fn text(&self) -> String {
-        let mut text = format!(
-            "{} global minima, {} saddles, {} spurious local minima, {} still descending",
-            self.global, self.saddle, self.spurious, self.descending
-        );
-        if self.unmeasured > 0 {
-            text += &format!(", {} stalled without a usable Hessian", self.unmeasured);
-        }
-        text + &format!(" (of {})", self.runs)
-    }
 }
 
 /// Per width: where each seed's run ended (global minimum, saddle, spurious local minimum,
@@ -350,13 +244,6 @@ fn landscape(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
     Ok((verdict, section))
 }
 
-/// L at the end over L at 80% of the logged steps: below 1 while the loss is still falling.
-fn late_loss_ratio(curve: &[(f64, f64)]) -> Option<f64> {
-    let (_, last) = curve.last()?;
-    let (_, earlier) = curve.get(curve.len() * 4 / 5)?;
-    (*earlier > 0.0).then(|| last / earlier)
-}
-
 /// Per run: the fitted per-step loss factor and R² over the second half of training.
 fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
     let sweep = Sweep::read(parts.part(SOFTPLUS)?)?;
@@ -426,71 +313,4 @@ fn softplus(parts: &Parts) -> anyhow::Result<(ClaimVerdict, Section)> {
         figures: Vec::new(),
     };
     Ok((verdict, section))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(least: f64, check: f64) -> Option<Curvature> {
-        Some(Curvature {
-            least,
-            greatest: 10.0,
-            gradient_norm: 1e-9,
-            check,
-        })
-    }
-
-    #[test]
-    fn end_points_are_classified_by_the_fixed_rules() {
-        // Loss below 1e-10: a global minimum whatever else holds.
-        assert_eq!(
-            classify(1e-11, Some(1.0), at(-1.0, 0.0)),
-            EndPoint::GlobalMinimum
-        );
-        // Still falling over the last fifth: not stalled, whatever the curvature.
-        assert_eq!(
-            classify(1e-3, Some(0.5), at(-1.0, 0.0)),
-            EndPoint::StillDescending
-        );
-        assert_eq!(classify(1e-3, None, None), EndPoint::StillDescending);
-        // Stalled: negative curvature beyond 1e-6 · λ_max is a saddle…
-        assert_eq!(classify(1e-3, Some(0.95), at(-1e-4, 0.0)), EndPoint::Saddle);
-        // …rounding-level negatives and zero directions are not.
-        assert_eq!(
-            classify(1e-3, Some(0.95), at(-1e-14, 0.0)),
-            EndPoint::SpuriousMinimum
-        );
-        assert_eq!(
-            classify(1e-3, Some(1.0), at(0.0, 0.0)),
-            EndPoint::SpuriousMinimum
-        );
-        // No Hessian, or one that failed its check against differences of the gradient.
-        assert_eq!(classify(1e-3, Some(1.0), None), EndPoint::Unmeasured);
-        assert_eq!(
-            classify(1e-3, Some(1.0), at(-1.0, 1e-3)),
-            EndPoint::Unmeasured
-        );
-    }
-
-    #[test]
-    fn tallies_count_and_say_each_class() {
-        let mut tally = Tally::default();
-        for point in [
-            EndPoint::GlobalMinimum,
-            EndPoint::GlobalMinimum,
-            EndPoint::Saddle,
-            EndPoint::StillDescending,
-        ] {
-            tally.add(point);
-        }
-        assert_eq!(
-            tally.text(),
-            "2 global minima, 1 saddles, 0 spurious local minima, 1 still descending (of 4)"
-        );
-        tally.add(EndPoint::Unmeasured);
-        assert!(tally
-            .text()
-            .contains("1 stalled without a usable Hessian (of 5)"));
-    }
 }

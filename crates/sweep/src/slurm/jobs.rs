@@ -24,6 +24,17 @@ pub enum JobRole {
     Report,
 }
 
+impl JobRole {
+    /// Its name in `jobs.json` and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobRole::Runs => "runs",
+            JobRole::Merge => "merge",
+            JobRole::Report => "report",
+        }
+    }
+}
+
 /// One submitted job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmittedJob {

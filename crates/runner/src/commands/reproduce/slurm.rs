@@ -10,14 +10,16 @@ use std::path::Path;
 use anyhow::Context as _;
 use overparam_papers::{Reproduction, Scale};
 use overparam_sweep::files::write_atomically;
-use overparam_sweep::slurm::client::{require_sbatch, sbatch};
-use overparam_sweep::slurm::jobs::{JobRole, JobsRecord, Submission, SubmittedJob};
+use overparam_sweep::slurm::client::require_sbatch;
+use overparam_sweep::slurm::jobs::{JobRole, JobsRecord, Submission};
 use overparam_sweep::slurm::script::{array_list, common_directives, shell_line, BatchScript};
 use overparam_sweep::slurm::SLURM_DIR;
 
 use super::specs::locate;
 use crate::cli::ReproduceArgs;
-use crate::commands::sweep::{absolute, path_text, prepare_array, submit_array, unix_now};
+use crate::commands::sweep::{
+    absolute, path_text, prepare_array, submit_after, submit_array, unix_now,
+};
 use crate::launcher::Launcher;
 
 /// Plans every part, writes the scripts and (unless `--dry-run`) submits them.
@@ -95,18 +97,8 @@ pub(super) fn submit(
     write_atomically(&report, script.text().as_bytes())?;
     if options.dry_run {
         println!("--dry-run: nothing submitted; it would run:");
-        for (_, array) in &arrays {
-            match array.missing_tasks.len() {
-                0 => {}
-                n if n == array.task_count => {
-                    println!("  sbatch --parsable {}", array.script.display())
-                }
-                _ => println!(
-                    "  sbatch --parsable --array={} {}",
-                    array_list(&array.missing_tasks),
-                    array.script.display()
-                ),
-            }
+        for line in arrays.iter().filter_map(|(_, array)| array.sbatch_line()) {
+            println!("  {line}");
         }
         println!(
             "  sbatch --parsable --dependency=afterany:<the array job ids> {}",
@@ -125,22 +117,14 @@ pub(super) fn submit(
             jobs.push(job);
         }
     }
-    let after: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
-    let submitted = sbatch(&report, None, &after);
-    if let Ok(id) = &submitted {
+    let report_job = submit_after(&report, JobRole::Report, &jobs, &slurm_dir);
+    if let Ok(job) = &report_job {
         println!(
-            "report job {id} (after the array jobs); the report will be in {}",
+            "report job {} (after the array jobs); the report will be in {}",
+            job.id,
             out.display()
         );
-        jobs.push(SubmittedJob {
-            role: JobRole::Report,
-            id: id.clone(),
-            part: None,
-            script: report.clone(),
-            tasks: Vec::new(),
-            task_count: None,
-            after: after.clone(),
-        });
+        jobs.push(job.clone());
     }
     JobsRecord::append(
         &slurm_dir,
@@ -151,14 +135,7 @@ pub(super) fn submit(
             jobs,
         },
     )?;
-    submitted.with_context(|| {
-        format!(
-            "the parts are submitted, the report job is not: submit it by hand with `sbatch \
-             --dependency=afterany:{} {}`",
-            after.join(":"),
-            report.display()
-        )
-    })?;
+    report_job?;
     println!("follow it with `overparam sweep status {}`", out.display());
     Ok(())
 }

@@ -12,7 +12,7 @@ mod submit;
 
 pub use execute::{execute_sweep, Outcome, Selection};
 pub use merge::{merge_results, RESULTS_FILE};
-pub use submit::{absolute, path_text, prepare_array, submit_array, unix_now};
+pub use submit::{absolute, path_text, prepare_array, submit_after, submit_array, unix_now};
 
 use crate::cli::SweepCommand;
 

@@ -155,9 +155,7 @@ fn print_jobs(slurm_dir: &Path) {
     for job in &latest.jobs {
         let role = match (job.role, &job.part) {
             (JobRole::Runs, Some(part)) => format!("runs of part {part}"),
-            (JobRole::Runs, None) => "runs".to_string(),
-            (JobRole::Merge, _) => "merge".to_string(),
-            (JobRole::Report, _) => "report".to_string(),
+            (role, _) => role.name().to_string(),
         };
         let tasks = match job.task_count {
             Some(count) => format!(" (tasks {} of {count})", array_list(&job.tasks)),

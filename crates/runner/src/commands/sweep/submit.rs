@@ -63,32 +63,13 @@ pub fn run(args: &SweepSubmitArgs) -> anyhow::Result<()> {
     } else {
         println!("every run is finished: no tasks to submit");
     }
-    let after: Vec<String> = jobs.iter().map(|job| job.id.clone()).collect();
-    let merged = sbatch(&merge, None, &after);
-    let merge_job = match merged {
-        Ok(id) => id,
-        Err(error) => {
-            record(&slurm_dir, &array, jobs)?;
-            return Err(error.context(format!(
-                "the runs are submitted ({}), the merge job is not: submit it by hand with \
-                 `sbatch --dependency=afterany:{} {}`",
-                slurm_dir.join("jobs.json").display(),
-                after.join(":"),
-                merge.display()
-            )));
-        }
-    };
-    println!("merge job {merge_job} (after the array job)");
-    jobs.push(SubmittedJob {
-        role: JobRole::Merge,
-        id: merge_job,
-        part: None,
-        script: merge,
-        tasks: Vec::new(),
-        task_count: None,
-        after,
-    });
+    let merge_job = submit_after(&merge, JobRole::Merge, &jobs, &slurm_dir);
+    if let Ok(job) = &merge_job {
+        println!("merge job {} (after the array job)", job.id);
+        jobs.push(job.clone());
+    }
     record(&slurm_dir, &array, jobs)?;
+    merge_job?;
     println!("follow it with `overparam sweep status {}`", out.display());
     Ok(())
 }
@@ -195,15 +176,35 @@ pub fn prepare_array(
     })
 }
 
+impl ArrayPlan {
+    /// The `--array` list of the unfinished tasks: `None` when they are all the tasks (the
+    /// script's own `--array` then stands).
+    fn array_override(&self) -> Option<String> {
+        (self.missing_tasks.len() != self.task_count).then(|| array_list(&self.missing_tasks))
+    }
+
+    /// The `sbatch` command [`submit_array`] runs (`None` when no task has unfinished runs).
+    pub fn sbatch_line(&self) -> Option<String> {
+        if self.missing_tasks.is_empty() {
+            return None;
+        }
+        let array = self
+            .array_override()
+            .map_or_else(String::new, |list| format!("--array={list} "));
+        Some(format!(
+            "sbatch --parsable {array}{}",
+            self.script.display()
+        ))
+    }
+}
+
 /// Submits the tasks of `array` that have unfinished runs (`None` when none has); `part` names
 /// a reproduction's part.
 pub fn submit_array(array: &ArrayPlan, part: Option<&str>) -> anyhow::Result<Option<SubmittedJob>> {
     if array.missing_tasks.is_empty() {
         return Ok(None);
     }
-    let all = array.missing_tasks.len() == array.task_count;
-    let list = array_list(&array.missing_tasks);
-    let id = sbatch(&array.script, (!all).then_some(list.as_str()), &[])?;
+    let id = sbatch(&array.script, array.array_override().as_deref(), &[])?;
     Ok(Some(SubmittedJob {
         role: JobRole::Runs,
         id,
@@ -213,6 +214,41 @@ pub fn submit_array(array: &ArrayPlan, part: Option<&str>) -> anyhow::Result<Opt
         task_count: Some(array.task_count),
         after: Vec::new(),
     }))
+}
+
+/// Submits `script` as the `role` job after every job of `before` has ended (`afterany`); on
+/// failure the error says how to submit it by hand (`before` is recorded in
+/// `slurm_dir/jobs.json` by the caller either way).
+pub fn submit_after(
+    script: &Path,
+    role: JobRole,
+    before: &[SubmittedJob],
+    slurm_dir: &Path,
+) -> anyhow::Result<SubmittedJob> {
+    let after: Vec<String> = before.iter().map(|job| job.id.clone()).collect();
+    let dependency = if after.is_empty() {
+        String::new()
+    } else {
+        format!("--dependency=afterany:{} ", after.join(":"))
+    };
+    let id = sbatch(script, None, &after).with_context(|| {
+        format!(
+            "the jobs before it are submitted ({}), the {} job is not: submit it by hand \
+             with `sbatch {dependency}{}`",
+            JobsRecord::path(slurm_dir).display(),
+            role.name(),
+            script.display()
+        )
+    })?;
+    Ok(SubmittedJob {
+        role,
+        id,
+        part: None,
+        script: script.to_path_buf(),
+        tasks: Vec::new(),
+        task_count: None,
+        after,
+    })
 }
 
 /// Writes `out/slurm/merge.sbatch`: `sweep merge` and the analyses `spec` names.
@@ -277,17 +313,12 @@ fn record(slurm_dir: &Path, array: &ArrayPlan, jobs: Vec<SubmittedJob>) -> anyho
 /// What `--dry-run` would have submitted.
 fn print_dry_run(array: &ArrayPlan, merge: &Path) {
     println!("--dry-run: nothing submitted; it would run:");
-    if array.missing_tasks.is_empty() {
+    let Some(line) = array.sbatch_line() else {
         println!("  (no tasks: every run is finished)");
         println!("  sbatch --parsable {}", merge.display());
         return;
-    }
-    let array_flag = if array.missing_tasks.len() == array.task_count {
-        String::new()
-    } else {
-        format!("--array={} ", array_list(&array.missing_tasks))
     };
-    println!("  sbatch --parsable {array_flag}{}", array.script.display());
+    println!("  {line}");
     println!(
         "  sbatch --parsable --dependency=afterany:<array job id> {}",
         merge.display()
