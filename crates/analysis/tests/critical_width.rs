@@ -293,6 +293,26 @@ fn other_swept_keys_are_pooled_with_a_warning() {
 }
 
 #[test]
+fn keys_tied_to_the_width_or_to_n_are_not_pooled() {
+    let mut table = hand_worked();
+    let (n, width) = (
+        table.column("data.n").unwrap(),
+        table.column("model.width").unwrap(),
+    );
+    table
+        .columns
+        .extend(["train.steps".into(), "train.lr_a".into()]);
+    for row in &mut table.rows {
+        let steps = if row[n] == "10" { "1000" } else { "4000" };
+        let rate = format!("{}", 64.0 / row[width].parse::<f64>().unwrap());
+        row.extend([steps.to_string(), rate]);
+    }
+    let report = analyse(&table, 0.9);
+    assert!(!warns(&report, &["pooled"]), "{:?}", report.warnings);
+    assert_eq!(report.points[0].critical_width, Some(8));
+}
+
+#[test]
 fn missing_columns_are_named() {
     let mut table = hand_worked();
     let width = table.column("model.width").unwrap();

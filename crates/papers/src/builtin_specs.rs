@@ -34,6 +34,9 @@ pub const BUILTIN_SPECS: &[(&str, &str)] = &[
     builtin!("subquadratic/subquadratic.base.toml"),
     builtin!("subquadratic/subquadratic.small.toml"),
     builtin!("subquadratic/subquadratic.toml"),
+    builtin!("teacher-student/teacher-student-near-teacher.base.toml"),
+    builtin!("teacher-student/teacher-student-near-teacher.small.toml"),
+    builtin!("teacher-student/teacher-student-near-teacher.toml"),
     builtin!("teacher-student/teacher-student.base.toml"),
     builtin!("teacher-student/teacher-student.small.toml"),
     builtin!("teacher-student/teacher-student.toml"),
@@ -62,7 +65,7 @@ pub fn write_builtin_specs(reproduction: &Reproduction, dir: &Path) -> anyhow::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{spec_file, spec_name, Scale, REPRODUCTIONS};
+    use crate::{criteria_differences, spec_file, spec_name, Scale, REPRODUCTIONS};
 
     /// The committed directory, file by file, is what is built in.
     #[test]
@@ -99,6 +102,14 @@ mod tests {
                         .unwrap_or_else(|| panic!("{}", spec_name(part, scale)));
                     let loaded = overparam_sweep::spec::SweepSpec::load(&spec).unwrap();
                     assert!(loaded.base.is_file(), "{}", loaded.base.display());
+                    // Fixed before the data: the spec states what the analysis applies.
+                    assert!(!part.criteria.is_empty(), "{}", part.name);
+                    let differences = criteria_differences(part.criteria, &loaded.criteria);
+                    assert!(
+                        differences.is_empty(),
+                        "{}: {differences:?}",
+                        spec.display()
+                    );
                 }
             }
         }

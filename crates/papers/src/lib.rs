@@ -11,6 +11,7 @@ pub mod teacher_student;
 pub mod two_rates;
 
 mod builtin_specs;
+mod criteria;
 mod number;
 mod parts;
 mod registry;
@@ -19,9 +20,10 @@ mod run_metrics;
 mod spec_file;
 
 pub use builtin_specs::{write_builtin_specs, BUILTIN_SPECS};
+pub use criteria::{criteria_differences, Criterion, Threshold};
 pub use number::number;
 pub use parts::{Analysis, Findings, Parts, Scale};
 pub use registry::{find, REPRODUCTIONS};
 pub use reproduction::{Part, Reproduction};
-pub use run_metrics::metric_minimum;
+pub use run_metrics::{late_loss_ratio, metric_minimum, STALL_RATIO};
 pub use spec_file::{spec_file, spec_name};

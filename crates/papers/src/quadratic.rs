@@ -12,6 +12,9 @@
 //! The paper: locally, gradient descent converges linearly. Verdict: holds when, for every
 //! run, a straight line through log L over the second half of training fits with R² ≥ 0.99
 //! and a per-step factor below 1.
+//!
+//! Both parts' criteria (`LANDSCAPE_CRITERIA`, `SOFTPLUS_CRITERIA`) are fixed before the
+//! data: their specs state the same values in `[criteria]`.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +25,7 @@ use overparam_sweep::columns::{FINAL_LOSS, LOSS, MODEL_WIDTH, RUN_ID, SEED};
 
 use overparam_sweep::dtype::DTypeKind;
 
-use crate::{number, Findings, Part, Parts, Reproduction};
+use crate::{number, Criterion, Findings, Part, Parts, Reproduction, Threshold};
 
 mod end_point;
 
@@ -47,6 +50,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
             dtype: DTypeKind::F64,
             analytic_ntk: false,
             hessian: true,
+            criteria: LANDSCAPE_CRITERIA,
         },
         Part {
             name: SOFTPLUS,
@@ -54,6 +58,7 @@ pub const REPRODUCTION: Reproduction = Reproduction {
             dtype: DTypeKind::F64,
             analytic_ntk: false,
             hessian: false,
+            criteria: SOFTPLUS_CRITERIA,
         },
     ],
     analyse,
@@ -65,6 +70,71 @@ const LANDSCAPE: &str = "landscape";
 const SOFTPLUS: &str = "softplus";
 /// The smallest R² of a linear fit of log L that counts as linear convergence.
 const LINEAR_R_SQUARED: f64 = 0.99;
+
+/// What the landscape verdict is decided by (the constants of `end_point` and the widths
+/// counted); `quadratic-landscape*.toml` state the same in `[criteria]`.
+const LANDSCAPE_CRITERIA: &[Criterion] = &[
+    Criterion {
+        key: "counted_over",
+        value: Threshold::Rule("runs with m >= 2d"),
+        meaning: "the runs the verdict is drawn from; narrower widths are reported beside them",
+    },
+    Criterion {
+        key: "end_point",
+        value: Threshold::Rule(
+            "global minimum if the final loss < global_minimum_loss; else still descending if \
+             L_end / L at 80% of the logged steps < stall_ratio (or unknown); else stalled: \
+             unmeasured if the loss Hessian in W is missing or fails hessian_check, a saddle if \
+             its lambda_min < -negative_curvature * lambda_max, a spurious local minimum if not",
+        ),
+        meaning: "how each run's end point is classified",
+    },
+    Criterion {
+        key: "global_minimum_loss",
+        value: Threshold::Number(GLOBAL_MINIMUM_LOSS),
+        meaning: "a run whose final loss is below this is at a global minimum",
+    },
+    Criterion {
+        key: "stall_ratio",
+        value: Threshold::Number(STALL_RATIO),
+        meaning: "L_end / L at 80% of the logged steps at or above which a run has stalled, \
+                  below which it is still descending",
+    },
+    Criterion {
+        key: "negative_curvature",
+        value: Threshold::Number(NEGATIVE_CURVATURE),
+        meaning: "a stalled run is at a saddle when lambda_min of the Hessian < -this * \
+                  lambda_max, else at a spurious local minimum",
+    },
+    Criterion {
+        key: "hessian_check",
+        value: Threshold::Number(HESSIAN_CHECK),
+        meaning: "largest relative disagreement with central differences of the gradient at \
+                  which a Hessian is used",
+    },
+];
+
+/// What the softplus verdict is decided by; `quadratic-softplus*.toml` state the same in
+/// `[criteria]`.
+const SOFTPLUS_CRITERIA: &[Criterion] = &[
+    Criterion {
+        key: "fit_window",
+        value: Threshold::Rule("the second half of the logged losses above 0"),
+        meaning: "the points of the least-squares line through (step, ln L)",
+    },
+    Criterion {
+        key: "linear_r_squared",
+        value: Threshold::Number(LINEAR_R_SQUARED),
+        meaning: "the smallest R² of that line that counts as linear convergence",
+    },
+    Criterion {
+        key: "holds_when",
+        value: Threshold::Rule(
+            "every run has R^2 >= linear_r_squared and a per-step factor exp(slope) < 1",
+        ),
+        meaning: "the verdict",
+    },
+];
 
 /// Analyses both parts.
 pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {

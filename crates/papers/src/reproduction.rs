@@ -3,7 +3,7 @@
 
 use overparam_sweep::dtype::DTypeKind;
 
-use crate::Analysis;
+use crate::{Analysis, Criterion};
 
 /// One sweep of a reproduction.
 pub struct Part {
@@ -19,6 +19,9 @@ pub struct Part {
     /// Also compute the loss Hessian at every finished run's final parameters (`hessian
     /// --init params_final.npz`, into `runs/<id>/hessian/`).
     pub hessian: bool,
+    /// The thresholds and rules its analysis decides the verdicts by; its specs state the
+    /// same ones in `[criteria]` (see [`crate::criteria_differences`]).
+    pub criteria: &'static [Criterion],
 }
 
 /// One reproduction.

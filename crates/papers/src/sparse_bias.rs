@@ -10,7 +10,8 @@
 //! ([`claims`]): (1) the active fraction's worst relative deviation from 1 − Φ(B) over
 //! training; (2) the convergence rate normalized by the kernel-regime prediction, relative to
 //! B = 0; (3) λ_min of the empirical NTK against λ_min(K∞) with the same bias, relative to
-//! the dense network's ([`kernel`]).
+//! the dense network's ([`kernel`]). Their criteria are fixed before the data in the spec's
+//! `[criteria]` (listed in `CRITERIA`).
 
 mod claims;
 mod figures;
@@ -24,7 +25,7 @@ use overparam_analysis::report::Section;
 
 use overparam_sweep::dtype::DTypeKind;
 
-use crate::{Findings, Part, Parts, Reproduction};
+use crate::{Criterion, Findings, Part, Parts, Reproduction, Threshold};
 use runs::read_levels;
 
 /// This paper's entry in [`crate::REPRODUCTIONS`].
@@ -41,12 +42,58 @@ pub const REPRODUCTION: Reproduction = Reproduction {
         dtype: DTypeKind::F32,
         analytic_ntk: true,
         hessian: false,
+        criteria: CRITERIA,
     }],
     analyse,
 };
 
 /// The part's name.
 const PART: &str = "train";
+
+/// What the three verdicts are decided by (the constants of [`claims`] and [`kernel`], and
+/// what each is relative to); `sparse-bias*.toml` state the same in `[criteria]`.
+const CRITERIA: &[Criterion] = &[
+    Criterion {
+        key: "active_tolerance",
+        value: Threshold::Number(ACTIVE_TOLERANCE),
+        meaning: "largest worst-over-training relative deviation of the active fraction from \
+                  1 - Φ(B), at every B, for the active-fraction claim",
+    },
+    Criterion {
+        key: "active_inconclusive",
+        value: Threshold::Rule(
+            "inconclusive, not failed, when every B beyond active_tolerance is already more \
+             than active_tolerance / 2 off at initialization",
+        ),
+        meaning: "too few active units to resolve the tolerance",
+    },
+    Criterion {
+        key: "rate_compared_to",
+        value: Threshold::Rule(
+            "nu(B) / nu(0), nu = median over seeds of ln(observed per-step loss factor) / \
+             ln((1 - lambda_min(K_eta)/n)^2)",
+        ),
+        meaning: "the convergence rate at each B > 0, relative to the dense B = 0 runs",
+    },
+    Criterion {
+        key: "rate_floor",
+        value: Threshold::Number(RATE_FLOOR),
+        meaning: "smallest nu(B)/nu(0) at every B > 0 for the rate claim",
+    },
+    Criterion {
+        key: "kernel_compared_to",
+        value: Threshold::Rule(
+            "r(B) / r(0), r = median over seeds of lambda_min(empirical NTK at init) / \
+             lambda_min(K_inf with the same bias)",
+        ),
+        meaning: "the λ_min claim at each B > 0, relative to the dense B = 0 runs",
+    },
+    Criterion {
+        key: "kernel_tolerance",
+        value: Threshold::Number(KERNEL_TOLERANCE),
+        meaning: "largest |r(B)/r(0) - 1| at every B > 0 for the λ_min claim",
+    },
+];
 
 /// Analyses the `train` part: reads every finished run, computes the three verdicts, and draws
 /// `train/plots/bias_kernel` (λ_min against B).

@@ -1,6 +1,6 @@
 //! The teacher-student analysis on synthetic sweep directories: the final-phase rate fit, the
-//! two verdicts (holds, does not hold, inconclusive), the per-run table and the figures, and
-//! errors that name the file.
+//! two verdicts of each part (holds, does not hold, inconclusive), the near-teacher part's
+//! start-loss hypothesis, the per-run table and the figures, and errors that name the file.
 
 use std::f64::consts::SQRT_2;
 use std::fs;
@@ -52,6 +52,8 @@ struct Run {
     neurons: Vec<Neuron>,
     rho: f64,
     reached: bool,
+    /// The loss at step 0.
+    start: f64,
 }
 
 impl Run {
@@ -62,6 +64,7 @@ impl Run {
             neurons,
             rho,
             reached: true,
+            start: 0.1,
         }
     }
 
@@ -69,13 +72,13 @@ impl Run {
         format!("m{}s{}", self.width, self.seed)
     }
 
-    /// (step, loss) logged every 10 steps from 0.1 until 1e-8 (or for 200 steps when it
+    /// (step, loss) logged every 10 steps from `start` until 1e-8 (or for 200 steps when it
     /// does not reach it).
     fn curve(&self) -> Vec<(usize, f64)> {
         let mut curve = Vec::new();
         let mut step = 0;
         loop {
-            let loss = 0.1 * self.rho.powi(step as i32);
+            let loss = self.start * self.rho.powi(step as i32);
             curve.push((step, loss));
             if (self.reached && loss <= 1e-8) || (!self.reached && step >= 200) {
                 return curve;
@@ -85,9 +88,26 @@ impl Run {
     }
 }
 
-/// Writes `runs` as the sweep `students` of a reproduction in `root`; returns its parts.
-fn write_sweep(root: &Path, runs: &[Run]) -> Parts {
-    let dir = root.join("students");
+/// Writes `runs` as both sweeps of a reproduction in `root`: `students` from their own
+/// start, `near-teacher` from a start of 0.005 (below the threshold 0.01); returns its parts.
+fn write_sweep(root: &Path, runs: &mut [Run]) -> Parts {
+    write_part(&root.join("students"), runs);
+    for run in runs.iter_mut() {
+        run.start = 0.005;
+    }
+    write_part(&root.join("near-teacher"), runs);
+    Parts {
+        dir: root.to_path_buf(),
+        parts: vec![
+            ("near-teacher".into(), root.join("near-teacher")),
+            ("students".into(), root.join("students")),
+        ],
+        scale: Scale::Small,
+    }
+}
+
+/// Writes `runs` as one sweep in `dir`.
+fn write_part(dir: &Path, runs: &[Run]) {
     let mut results =
         String::from("run_id,model.width,seed,status,error,final_loss,steps_to_target\n");
     for run in runs {
@@ -107,11 +127,6 @@ fn write_sweep(root: &Path, runs: &[Run]) -> Parts {
         write_run(&dir.join("runs").join(run.id()), run, &curve);
     }
     fs::write(dir.join("results.csv"), results).unwrap();
-    Parts {
-        dir: root.to_path_buf(),
-        parts: vec![("students".into(), dir)],
-        scale: Scale::Small,
-    }
 }
 
 /// metrics.csv, params_final.npz and alignment.npy of one run.
@@ -137,14 +152,26 @@ fn write_run(dir: &Path, run: &Run, curve: &[(usize, f64)]) {
 }
 
 /// Analyses `runs` written into a fresh temporary directory.
-fn analysed(runs: &[Run]) -> (tempfile::TempDir, Findings) {
+/// Both parts see the same runs (from different starts), so they reach the same verdicts,
+/// the near-teacher part's first.
+fn analysed(mut runs: Vec<Run>) -> (tempfile::TempDir, Findings) {
     let root = tempfile::tempdir().unwrap();
-    let parts = write_sweep(root.path(), runs);
+    let parts = write_sweep(root.path(), &mut runs);
     let findings = analyse(&parts).unwrap();
+    assert_eq!(findings.verdicts.len(), 4);
+    for (near, random) in findings.verdicts[..2].iter().zip(&findings.verdicts[2..]) {
+        assert_eq!(near.verdict, random.verdict, "{findings:#?}");
+        assert!(near
+            .claim
+            .starts_with("From a start below the loss threshold (the theorem's hypothesis): "));
+        assert!(random
+            .claim
+            .starts_with("From a random start (outside the theorem's hypothesis): "));
+    }
     (root, findings)
 }
 
-/// The two verdicts.
+/// The two verdicts of the near-teacher part.
 fn verdicts(findings: &Findings) -> [Verdict; 2] {
     [findings.verdicts[0].verdict, findings.verdicts[1].verdict]
 }
@@ -190,7 +217,7 @@ fn aligned_students_with_equal_rates_hold_both_claims() {
         Run::new(0, aligned(4), 0.96),
         Run::new(1, aligned(4), 0.975),
     ];
-    let (root, findings) = analysed(&runs);
+    let (root, findings) = analysed(runs.into());
     assert_eq!(
         verdicts(&findings),
         [Verdict::Holds, Verdict::Holds],
@@ -243,7 +270,7 @@ fn an_unaligned_zero_loss_student_and_width_dependent_rates_do_not_hold() {
         Run::new(0, ghost(), 0.999),
         Run::new(1, aligned(2), 0.9995),
     ];
-    let (_root, findings) = analysed(&runs);
+    let (_root, findings) = analysed(runs.into());
     assert_eq!(
         verdicts(&findings),
         [Verdict::DoesNotHold, Verdict::DoesNotHold]
@@ -258,7 +285,7 @@ fn an_unaligned_zero_loss_student_and_width_dependent_rates_do_not_hold() {
     let caveat = &findings.verdicts[0].reason;
     let mechanism = "2 of the 4 misaligned neurons point against a teacher neuron and 2 form";
     assert!(caveat.contains(mechanism), "{caveat}");
-    let alignment = &findings.sections[0];
+    let alignment = &findings.sections[3];
     assert!(alignment.paragraphs[1].starts_with("4 non-negligible neurons end misaligned: 2 point against a teacher neuron (cos ≤ −0.99), 2 others have an opposite partner"), "{alignment:#?}");
     assert_eq!(alignment.tables[0].rows[1][4], "4 (2 / 2)");
     assert_eq!(alignment.tables[0].rows[1][6], "35.4%");
@@ -275,7 +302,7 @@ fn unreached_targets_and_overlapping_rates_are_inconclusive() {
         Run::new(0, aligned(4), 0.995),
         Run::new(1, aligned(4), 0.98),
     ];
-    let (_root, findings) = analysed(&runs);
+    let (_root, findings) = analysed(runs.into());
     assert_eq!(
         verdicts(&findings),
         [Verdict::Inconclusive, Verdict::Inconclusive]
@@ -289,12 +316,13 @@ fn unreached_targets_and_overlapping_rates_are_inconclusive() {
         findings.verdicts[1]
     );
     // The unreached run has no rate: two per width.
-    assert_eq!(findings.sections[1].tables[0].rows[0][1], "2");
+    assert_eq!(findings.sections[4].tables[0].rows[0][1], "2");
+    assert_eq!(findings.sections[2].tables[0].rows[0][1], "2");
 }
 
 #[test]
 fn a_single_width_cannot_decide_the_rate_claim() {
-    let (_root, findings) = analysed(&[Run::new(0, aligned(0), 0.97)]);
+    let (_root, findings) = analysed(vec![Run::new(0, aligned(0), 0.97)]);
     assert_eq!(findings.verdicts[1].verdict, Verdict::Inconclusive);
     assert_eq!(
         findings.verdicts[1].reason,
@@ -305,8 +333,8 @@ fn a_single_width_cannot_decide_the_rate_claim() {
 #[test]
 fn a_missing_or_misshapen_array_is_an_error_naming_the_file() {
     let root = tempfile::tempdir().unwrap();
-    let parts = write_sweep(root.path(), &[Run::new(0, aligned(0), 0.97)]);
-    let run = root.path().join("students/runs/m4s0");
+    let parts = write_sweep(root.path(), &mut [Run::new(0, aligned(0), 0.97)]);
+    let run = root.path().join("near-teacher/runs/m4s0");
     fs::remove_file(run.join("alignment.npy")).unwrap();
     let error = format!("{:#}", analyse(&parts).unwrap_err());
     assert!(error.contains("alignment.npy"), "{error}");
@@ -316,4 +344,41 @@ fn a_missing_or_misshapen_array_is_an_error_naming_the_file() {
         error.contains("alignment.npy: 3 rows, but params_final.npz has 4 neurons"),
         "{error}"
     );
+}
+
+#[test]
+fn near_teacher_runs_started_above_the_threshold_are_left_out_and_said_so() {
+    let root = tempfile::tempdir().unwrap();
+    let mut runs = [
+        Run::new(0, aligned(0), 0.97),
+        Run::new(0, ghost(), 0.97),
+        Run::new(0, aligned(4), 0.97),
+    ];
+    let parts = write_sweep(root.path(), &mut runs);
+    // The misaligned student (m = 6) starts at 0.02 in the near-teacher part: outside.
+    runs[1].start = 0.02;
+    write_part(&root.path().join("near-teacher"), &runs);
+    let findings = analyse(&parts).unwrap();
+    let near = &findings.verdicts[0];
+    assert_eq!(near.verdict, Verdict::Holds, "{near:#?}");
+    assert!(
+        near.measured.starts_with(
+            "1 run(s) started above the loss threshold 0.01 and are left out; 2 of 2 runs reached"
+        ),
+        "{}",
+        near.measured
+    );
+    assert_eq!(findings.verdicts[2].verdict, Verdict::DoesNotHold);
+    let start = &findings.sections[1];
+    assert!(
+        start.paragraphs[0].contains(
+            "losses at step 0 from 0.00500 to 0.0200; 2 of 3 runs started below the threshold 0.01"
+        ),
+        "{start:#?}"
+    );
+    assert_eq!(
+        start.tables[1].rows[1][..2],
+        ["6".to_string(), "0.0200".to_string()]
+    );
+    assert!(findings.sections[0].title == "Hypotheses and assumptions");
 }

@@ -52,6 +52,12 @@ fn reproduce_small(name: &str) {
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(markdown.contains("## Verdicts") && html.contains("<h2>Verdicts</h2>"));
+    // The committed specs fix the criteria the analysis applies.
+    assert!(
+        markdown.contains("verdict criteria: as fixed in each spec's `[criteria]`"),
+        "{name}"
+    );
+    assert!(!markdown.contains("NOT the criteria fixed"), "{name}");
     // Every figure the Markdown links exists, and the HTML inlines it.
     for link in markdown.split("](").skip(1) {
         let target = link.split(')').next().unwrap();
@@ -95,6 +101,48 @@ fn subquadratic_small() {
 #[test]
 fn teacher_student_small() {
     reproduce_small("teacher-student");
+}
+
+#[test]
+fn a_spec_whose_criteria_differ_from_the_analysis_is_said_in_every_verdict_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs/subquadratic");
+    std::fs::create_dir_all(&specs).unwrap();
+    for file in std::fs::read_dir(self::specs().join("subquadratic"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(file.path(), specs.join(file.file_name())).unwrap();
+    }
+    let spec = specs.join("subquadratic.small.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = text.replace("alpha_bound = 2.0", "alpha_bound = 1.5\nalpha_bonud = 2.0");
+    assert_ne!(edited, text);
+    std::fs::write(&spec, edited).unwrap();
+    let out = dir.path().join("out");
+    let output = overparam(&[
+        "reproduce",
+        "subquadratic",
+        "--scale",
+        "small",
+        "--specs",
+        dir.path().join("specs").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for verdict in report["verdicts"].as_array().unwrap() {
+        let criterion = verdict["criterion"].as_str().unwrap();
+        for fragment in [
+            "NOT the criteria fixed in the spec",
+            "the spec fixes `alpha_bound = 1.5`, the analysis applied 2.0",
+            "the spec's `alpha_bonud` is not a criterion of this analysis",
+        ] {
+            assert!(criterion.contains(fragment), "{criterion}");
+        }
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod common;
 
 use ndarray::{Array1, Array2};
+use ndarray_npy::read_npy;
 use overparam_sweep::results::Table;
 
 use common::{stderr, subcommand};
@@ -120,10 +121,24 @@ fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained()
         TEACHER.replace("width = 12", "width = 3\ninit = \"teacher\""),
     )
     .unwrap();
-    for parameterization in ["ntk", "standard", "mean_field"] {
-        let out = dir.path().join(parameterization);
+    // m = k, and m > k with each teacher neuron split among 2 or 3 copies (m = 8, k = 3).
+    for (parameterization, width) in [
+        ("ntk", 3),
+        ("standard", 3),
+        ("mean_field", 3),
+        ("ntk", 8),
+        ("standard", 8),
+        ("mean_field", 8),
+    ] {
+        let out = dir.path().join(format!("{parameterization}-{width}"));
         let set = format!("model.parameterization=\"{parameterization}\"");
-        let output = subcommand("train", &config, &out, &["--dtype", "f64", "--set", &set]);
+        let width_set = format!("model.width={width}");
+        let output = subcommand(
+            "train",
+            &config,
+            &out,
+            &["--dtype", "f64", "--set", &set, "--set", &width_set],
+        );
         assert!(output.status.success(), "{}", stderr(&output));
         let metrics = Table::read(&out.join("metrics.csv")).unwrap();
         let loss = metrics
@@ -132,8 +147,17 @@ fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained()
             .unwrap();
         assert!(
             loss < 1e-28,
-            "{parameterization}: the exact teacher has loss {loss}"
+            "{parameterization}, m = {width}: the exact teacher has loss {loss}"
         );
+        let cosines: Array2<f64> = read_npy(out.join("alignment.npy")).unwrap();
+        assert_eq!(cosines.dim(), (width, 3));
+        for (r, row) in cosines.rows().into_iter().enumerate() {
+            assert!(
+                (row[r % 3] - 1.0).abs() < 1e-12,
+                "neuron {r} copies teacher neuron {}: {row}",
+                r % 3
+            );
+        }
     }
     let out = dir.path().join("noisy");
     let output = subcommand("train", &config, &out, &["--set", "model.init_noise=0.1"]);
@@ -146,7 +170,7 @@ fn a_student_started_at_its_teacher_has_zero_loss_and_bad_starts_are_explained()
     assert!(loss > 1e-6, "a perturbed start is not the teacher: {loss}");
 
     for (set, message) in [
-        ("model.width=5", "model.width = data.teacher_width = 3"),
+        ("model.width=2", "model.width ≥ data.teacher_width = 3"),
         ("data.labels=\"random\"", "needs data.labels = \"teacher\""),
         ("model.init_noise=-1", "model.init_noise must be finite"),
     ] {

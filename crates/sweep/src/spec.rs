@@ -11,7 +11,10 @@
 //! ```
 //!
 //! An optional top-level `analyses = ["critical-width", "plot"]` names what to run on the
-//! merged results once every run has ended (`sweep submit`'s merge job).
+//! merged results once every run has ended (`sweep submit`'s merge job). An optional
+//! `[criteria]` table states the thresholds a reproduction decides its verdicts by (fixed
+//! before the data; `overparam reproduce` checks them against its analysis); the sweep itself
+//! does not use it.
 //!
 //! The expansion is deterministic: grid keys in sorted order (the first varies slowest), then
 //! each `[[zip]]` group as one more factor, in file order.
@@ -38,6 +41,9 @@ pub struct SweepSpec {
     pub keys: Vec<String>,
     /// What to run on the merged results, in order (`analyses`; none by default).
     pub analyses: Vec<SweepAnalysis>,
+    /// `[criteria]`: a reproduction's verdict thresholds, key → number or rule (empty when
+    /// none); not used by the sweep.
+    pub criteria: toml::Table,
 }
 
 /// An analysis of a merged sweep that a spec can name.
@@ -71,6 +77,8 @@ struct SpecFile {
     zip: Vec<toml::Table>,
     #[serde(default)]
     analyses: Vec<SweepAnalysis>,
+    #[serde(default)]
+    criteria: toml::Table,
 }
 
 impl SweepSpec {
@@ -87,6 +95,7 @@ impl SweepSpec {
         let mut spec = SweepSpec::from_tables(base, &file.grid, &file.zip)
             .with_context(|| format!("sweep spec {}", path.display()))?;
         spec.analyses = file.analyses;
+        spec.criteria = file.criteria;
         Ok(spec)
     }
 
@@ -144,6 +153,7 @@ impl SweepSpec {
             factors,
             keys,
             analyses: Vec::new(),
+            criteria: toml::Table::new(),
         })
     }
 

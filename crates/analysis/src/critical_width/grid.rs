@@ -244,20 +244,22 @@ pub(super) fn pooled_columns(table: &Table) -> Vec<(String, usize)> {
         .filter_map(|(column, name)| {
             let values = table.rows.iter().map(|row| row[column].trim());
             let distinct = values.collect::<std::collections::BTreeSet<_>>().len();
-            (distinct > 1 && !tied_to_width(table, column)).then(|| (name.clone(), distinct))
+            let tied = tied_to(table, column, MODEL_WIDTH) || tied_to(table, column, DATA_N);
+            (distinct > 1 && !tied).then(|| (name.clone(), distinct))
         })
         .collect()
 }
 
-/// Whether `column` takes one value per width (a rate zipped with the width, say): such a
-/// key is part of what "width" means in this sweep, not a separate factor pooled over.
-fn tied_to_width(table: &Table, column: usize) -> bool {
-    let Ok(width) = table.column(MODEL_WIDTH) else {
+/// Whether `column` takes one value per value of `key` (`model.width` or `data.n`: a rate
+/// zipped with the width, a step budget zipped with n): such a column is part of what the
+/// width or n means in this sweep, not a separate factor pooled over.
+fn tied_to(table: &Table, column: usize, key: &str) -> bool {
+    let Ok(key) = table.column(key) else {
         return false;
     };
-    let mut value_of_width: std::collections::BTreeMap<&str, &str> = Default::default();
+    let mut value_of_key: std::collections::BTreeMap<&str, &str> = Default::default();
     table.rows.iter().all(|row| {
         let value = row[column].trim();
-        *value_of_width.entry(row[width].trim()).or_insert(value) == value
+        *value_of_key.entry(row[key].trim()).or_insert(value) == value
     })
 }

@@ -112,7 +112,9 @@ pub struct ModelSection {
     /// Default [].
     pub train_layers: Vec<bool>,
     /// Initial parameters: `random` (drawn from `seed`) or `teacher` (the teacher itself, with
-    /// labels = "teacher" and width = data.teacher_width, perturbed by `init_noise`).
+    /// labels = "teacher" and width ≥ data.teacher_width: each teacher neuron split among
+    /// ⌈width/teacher_width⌉ or ⌊width/teacher_width⌋ copies sharing its output weight,
+    /// perturbed by `init_noise`).
     /// Default `random`.
     pub init: InitKey,
     /// With init = "teacher": relative size of the perturbation (0: exactly the teacher).

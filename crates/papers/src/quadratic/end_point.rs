@@ -1,7 +1,8 @@
 //! How a quadratic landscape run ended: a global minimum, still descending, or — where it
 //! stalled — a saddle or a spurious local minimum, by the least eigenvalue of the loss Hessian
 //! that `overparam hessian` wrote at its final parameters. The rules are the constants here,
-//! fixed before the data and quoted in the verdict's criterion.
+//! fixed before the data: quoted in the verdict's criterion, and stated with the same values
+//! in the spec's `[criteria]` (the part's criteria list them).
 
 use std::path::Path;
 
@@ -9,9 +10,7 @@ use serde_json::Value;
 
 /// The loss counted as the global minimum.
 pub(super) const GLOBAL_MINIMUM_LOSS: f64 = 1e-10;
-/// L_end / L at 80% of the budget at or above which a run that missed the target counts as
-/// stalled rather than still descending.
-pub(super) const STALL_RATIO: f64 = 0.9;
+pub(super) use crate::{late_loss_ratio, STALL_RATIO};
 /// A stalled point is a saddle when λ_min(∇²L) < −this · λ_max (f64 eigenvalues of a
 /// Hessian with exact zero directions come out at ~1e-15 · λ_max).
 pub(super) const NEGATIVE_CURVATURE: f64 = 1e-6;
@@ -123,13 +122,6 @@ impl Tally {
         }
         text + &format!(" (of {})", self.runs)
     }
-}
-
-/// L at the end over L at 80% of the logged steps: below 1 while the loss is still falling.
-pub(super) fn late_loss_ratio(curve: &[(f64, f64)]) -> Option<f64> {
-    let (_, last) = curve.last()?;
-    let (_, earlier) = curve.get(curve.len() * 4 / 5)?;
-    (*earlier > 0.0).then(|| last / earlier)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The verdicts on the active fraction and the convergence rate, each with the table behind
 //! it (the kernel's is in `kernel`), and the cell formats they share. The criteria are fixed
-//! here, before any data is read.
+//! here, before any data is read, and stated with the same values in the spec's `[criteria]`.
 
 use super::figures::ActiveRatio;
 use crate::number;

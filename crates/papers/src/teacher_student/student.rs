@@ -63,6 +63,8 @@ pub struct Student {
     pub width: usize,
     /// The run's seed, as written in `results.csv`.
     pub seed: String,
+    /// The loss at step 0 (the first logged point).
+    pub start_loss: Option<f64>,
     /// The loss at the end.
     pub final_loss: Option<f64>,
     /// The gradient steps to the target loss, when it was reached.
@@ -164,6 +166,7 @@ fn read_student(run_dir: &Path, run: &Run) -> anyhow::Result<Student> {
         )
     })?;
     let neurons = read_neurons(run_dir)?;
+    let loss = run.curve(LOSS)?;
     ensure!(
         neurons.len() == width as usize,
         "{}: params_final.npz has {} neurons but model.width is {width}",
@@ -174,9 +177,12 @@ fn read_student(run_dir: &Path, run: &Run) -> anyhow::Result<Student> {
         id: run.id.clone(),
         width: width as usize,
         seed: run.value(SEED).unwrap_or_default(),
+        start_loss: loss
+            .first()
+            .and_then(|&(step, loss)| (step == 0.0).then_some(loss)),
         final_loss: run.number(FINAL_LOSS),
         steps_to_target: run.number(STEPS_TO_TARGET),
-        rate: final_phase_rate(&run.curve(LOSS)?, RATE_DECADES),
+        rate: final_phase_rate(&loss, RATE_DECADES),
         neurons,
     })
 }

@@ -37,8 +37,8 @@ impl ModelSection {
         Ok(())
     }
 
-    /// With `model.init = "teacher"`, the perturbation's size, once the labels and `widths`
-    /// are checked to be the teacher's; `None` for a random start.
+    /// With `model.init = "teacher"`, the perturbation's size, once the labels are checked to
+    /// be the teacher's and `widths` one layer at least as wide; `None` for a random start.
     pub(super) fn near_teacher_noise(
         &self,
         data: &DataSection,
@@ -52,9 +52,10 @@ impl ModelSection {
                     "model.init = \"teacher\" needs data.labels = \"teacher\""
                 );
                 ensure!(
-                    widths == [data.teacher_width],
-                    "model.init = \"teacher\" needs one hidden layer with model.width = \
-                     data.teacher_width = {}",
+                    matches!(widths, [m] if *m >= data.teacher_width),
+                    "model.init = \"teacher\" needs one hidden layer with model.width ≥ \
+                     data.teacher_width = {} (each teacher neuron is split among \
+                     model.width / data.teacher_width student neurons), got widths {widths:?}",
                     data.teacher_width
                 );
                 ensure!(

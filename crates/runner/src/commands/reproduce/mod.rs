@@ -20,6 +20,7 @@ use crate::interrupt::{sigterm_received, stop_on_sigterm, Terminated};
 use crate::launcher::Launcher;
 use overparam_sweep::slurm::options::SlurmOptions;
 
+mod criteria;
 mod slurm;
 mod specs;
 
@@ -70,9 +71,11 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
     ];
     let mut parts = Vec::new();
     let mut runs_wall_s = 0.0;
+    let mut differences = Vec::new();
     for part in reproduction.parts {
         let dir = out.join(part.name);
         let spec = specs.part(reproduction, part, scale)?;
+        differences.extend(criteria::differences(part, &spec)?);
         let (line, wall_s) = run_part(args, part, &spec, &dir)?;
         settings.push(line);
         runs_wall_s += wall_s;
@@ -83,8 +86,9 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         parts,
         scale,
     };
-    let findings = (reproduction.analyse)(&parts)
+    let mut findings = (reproduction.analyse)(&parts)
         .with_context(|| format!("analysing the {name} reproduction in {}", out.display()))?;
+    settings.push(criteria::mark(&mut findings.verdicts, &differences));
     settings.push(format!(
         "the runs took {runs_wall_s:.1} s of wall time in all (each run's own, summed); this \
          command {:.0} s (runs finished by an earlier command are not run again)",
