@@ -16,6 +16,7 @@ mod number;
 mod parts;
 mod registry;
 mod reproduction;
+mod result_rows;
 mod run_metrics;
 mod spec_file;
 
@@ -25,5 +26,6 @@ pub use number::number;
 pub use parts::{Analysis, Findings, Parts, Scale};
 pub use registry::{find, REPRODUCTIONS};
 pub use reproduction::{Part, Reproduction};
+pub use result_rows::ResultRows;
 pub use run_metrics::{late_loss_ratio, metric_minimum, STALL_RATIO};
 pub use spec_file::{spec_file, spec_name};

@@ -15,6 +15,7 @@
 
 mod claims;
 mod figures;
+pub mod generalization;
 mod kernel;
 mod runs;
 
@@ -34,16 +35,27 @@ pub const REPRODUCTION: Reproduction = Reproduction {
     title: "Large trainable biases and sparse activation (seed paper 004)",
     summary: "With biases initialized at −B, only a fraction 1 − Φ(B) of the ReLU units is \
               active; the fraction stays there during training, sparse networks widened \
-              accordingly converge as fast as dense ones, and the trainable bias enters \
-              the smallest eigenvalue of the NTK.",
-    parts: &[Part {
-        name: PART,
-        spec: "sparse-bias",
-        dtype: DTypeKind::F32,
-        analytic_ntk: true,
-        hessian: false,
-        criteria: CRITERIA,
-    }],
+              accordingly converge as fast as dense ones, the trainable bias enters \
+              the smallest eigenvalue of the NTK, and the generalization bound depends on \
+              the number of active units rather than the width.",
+    parts: &[
+        Part {
+            name: PART,
+            spec: "sparse-bias",
+            dtype: DTypeKind::F32,
+            analytic_ntk: true,
+            hessian: false,
+            criteria: CRITERIA,
+        },
+        Part {
+            name: generalization::PART,
+            spec: "sparse-bias-generalization",
+            dtype: DTypeKind::F32,
+            analytic_ntk: false,
+            hessian: false,
+            criteria: generalization::CRITERIA,
+        },
+    ],
     analyse,
 };
 
@@ -181,8 +193,16 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
             ),
         },
     ];
+    let (generalization_verdict, generalization_section) = generalization::analyse(parts)?;
+    let mut sections = sections;
+    sections.push(generalization_section);
     Ok(Findings {
-        verdicts: vec![active_verdict, rate_verdict, kernel_verdict],
+        verdicts: vec![
+            active_verdict,
+            rate_verdict,
+            kernel_verdict,
+            generalization_verdict,
+        ],
         sections,
     })
 }

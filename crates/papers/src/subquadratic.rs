@@ -11,6 +11,7 @@
 //! the analysis needs bounded below).
 
 pub mod descent;
+pub mod generalization;
 
 use overparam_analysis::critical_width::{
     critical_width, write_critical_width, CriticalWidthOptions, GridStatus,
@@ -33,16 +34,28 @@ pub const REPRODUCTION: Reproduction = Reproduction {
     summary: "Shallow networks with standard initialization, both layers trained together \
               by gradient descent, reach zero training loss once the width exceeds a \
               threshold subquadratic in the number of samples n (a Polyak–Łojasiewicz \
-              argument, no lazy training). Measured: the critical width m*(n) over a width × \
-              n × seed grid and the exponent α of m* ∝ n^α.",
-    parts: &[Part {
-        name: PART,
-        spec: "subquadratic",
-        dtype: DTypeKind::F32,
-        analytic_ntk: false,
-        hessian: false,
-        criteria: CRITERIA,
-    }],
+              argument, no lazy training), and standard initialization with every layer \
+              trained generalizes better than lazy training. Measured: the critical width \
+              m*(n) over a width × n × seed grid and the exponent α of m* ∝ n^α; the held-out \
+              loss of each network against its own linearization at initialization.",
+    parts: &[
+        Part {
+            name: PART,
+            spec: "subquadratic",
+            dtype: DTypeKind::F32,
+            analytic_ntk: false,
+            hessian: false,
+            criteria: CRITERIA,
+        },
+        Part {
+            name: generalization::PART,
+            spec: "subquadratic-generalization",
+            dtype: DTypeKind::F32,
+            analytic_ntk: false,
+            hessian: false,
+            criteria: generalization::CRITERIA,
+        },
+    ],
     analyse,
 };
 
@@ -235,8 +248,9 @@ pub fn analyse(parts: &Parts) -> anyhow::Result<Findings> {
         .into_iter()
         .filter_map(|(stem, caption)| parts.figure(PART, stem, caption)),
     );
+    let (generalization_verdict, generalization_section) = generalization::analyse(parts)?;
     Ok(Findings {
-        verdicts: vec![width_verdict],
-        sections: vec![section],
+        verdicts: vec![width_verdict, generalization_verdict],
+        sections: vec![section, generalization_section],
     })
 }

@@ -1,6 +1,7 @@
 //! The sparse-bias analysis on synthetic sweep directories: each verdict holds, fails or is
-//! inconclusive exactly as its criterion says, from the numbers written; the report carries
-//! the tables and the λ_min-against-B figure; bad files are errors that name them.
+//! inconclusive exactly as its criterion says, from the numbers written (the generalization
+//! part's too); the report carries the tables and the λ_min-against-B figure; bad files are
+//! errors that name them.
 
 use std::fs;
 use std::path::Path;
@@ -98,17 +99,53 @@ fn write_sweep(root: &Path, runs: &[Fake]) {
     fs::write(dir.join("results.csv"), results).unwrap();
 }
 
-/// The analysis of `runs`, written to a fresh directory.
-fn analysed(runs: &[Fake]) -> (tempfile::TempDir, anyhow::Result<Findings>) {
+/// Writes the sweep `root/generalization`: per (B, final training loss, final held-out
+/// loss) one run, its held-out loss at step 0 being 0.5.
+fn write_generalization(root: &Path, runs: &[(f64, f64, f64)]) {
+    let dir = root.join("generalization");
+    let mut results = String::from(
+        "run_id,model.bias_init,model.width,seed,status,error,final_loss,final_test_loss\n",
+    );
+    for (index, &(bias, loss, test)) in runs.iter().enumerate() {
+        let id = format!("g{index}");
+        let width = (128.0 / (1.0 - normal_cdf(bias))).round();
+        results.push_str(&format!(
+            "{id},{},{width},{index},ok,,{loss},{test}\n",
+            -bias
+        ));
+        let run_dir = dir.join("runs").join(&id);
+        fs::create_dir_all(&run_dir).unwrap();
+        let metrics = format!("step,loss,test_loss\n0,0.3,0.5\n100,{loss},{test}\n");
+        fs::write(run_dir.join("metrics.csv"), metrics).unwrap();
+    }
+    fs::write(dir.join("results.csv"), results).unwrap();
+}
+
+/// Both parts' analysis: `runs` as the train part, `generalization` as the other.
+fn analysed_with(
+    runs: &[Fake],
+    generalization: &[(f64, f64, f64)],
+) -> (tempfile::TempDir, anyhow::Result<Findings>) {
     let root = tempfile::tempdir().unwrap();
     write_sweep(root.path(), runs);
+    write_generalization(root.path(), generalization);
     let parts = Parts {
         dir: root.path().to_path_buf(),
-        parts: vec![("train".into(), root.path().join("train"))],
+        parts: vec![
+            ("train".into(), root.path().join("train")),
+            ("generalization".into(), root.path().join("generalization")),
+        ],
         scale: Scale::Small,
     };
     let result = analyse(&parts);
     (root, result)
+}
+
+/// The analysis of `runs`, written to a fresh directory, beside a generalization part whose
+/// claim holds.
+fn analysed(runs: &[Fake]) -> (tempfile::TempDir, anyhow::Result<Findings>) {
+    let generalization = [(0.0, 1e-9, 0.05), (0.0, 1e-9, 0.06), (1.0, 1e-9, 0.04)];
+    analysed_with(runs, &generalization)
 }
 
 /// Good runs at B = 0, 1, 2 over two seeds, each passed through `edit`.
@@ -124,8 +161,52 @@ fn grid(edit: impl Fn(&mut Fake)) -> Vec<Fake> {
     runs
 }
 
+/// The train part's three verdicts (the fourth is the generalization part's).
 fn verdicts(findings: &Findings) -> Vec<Verdict> {
-    findings.verdicts.iter().map(|v| v.verdict).collect()
+    assert_eq!(findings.verdicts.len(), 4);
+    findings.verdicts[..3].iter().map(|v| v.verdict).collect()
+}
+
+#[test]
+fn held_out_loss_against_b_holds_fails_or_is_inconclusive_by_its_criterion() {
+    let generalization = |runs: &[(f64, f64, f64)]| {
+        let (_root, findings) = analysed_with(&grid(|_| {}), runs);
+        findings.unwrap().verdicts[3].clone()
+    };
+    // B = 0 median 0.05; B = 1 median 0.0625 = 1.25 × 0.05: at the bound, holds.
+    let holds = generalization(&[
+        (0.0, 1e-9, 0.04),
+        (0.0, 1e-9, 0.06),
+        (1.0, 1e-9, 0.0625),
+        (1.0, 1e-3, 9.0), // not fitted: left out
+    ]);
+    assert_eq!(holds.verdict, Verdict::Holds, "{holds:#?}");
+    assert!(
+        holds.measured
+            == "median held-out loss by B: B = 0: 0.0500 (2 runs), B = 1: 0.0625 (1 runs); relative to B = 0: B = 1: 1.25",
+        "{}",
+        holds.measured
+    );
+    // Above the bound and every B = 1 run above B = 0's worst: does not hold.
+    let fails = generalization(&[
+        (0.0, 1e-9, 0.04),
+        (0.0, 1e-9, 0.06),
+        (1.0, 1e-9, 0.07),
+        (1.0, 1e-9, 0.09),
+    ]);
+    assert_eq!(fails.verdict, Verdict::DoesNotHold, "{fails:#?}");
+    assert!(fails.reason.contains("at B = 1 even the smallest"));
+    // Above the bound but overlapping: inconclusive; no dense run: inconclusive.
+    let overlap = generalization(&[
+        (0.0, 1e-9, 0.04),
+        (0.0, 1e-9, 0.06),
+        (1.0, 1e-9, 0.05),
+        (1.0, 1e-9, 0.2),
+    ]);
+    assert_eq!(overlap.verdict, Verdict::Inconclusive, "{overlap:#?}");
+    let no_dense = generalization(&[(1.0, 1e-9, 0.05)]);
+    assert_eq!(no_dense.verdict, Verdict::Inconclusive);
+    assert_eq!(no_dense.reason, "no B = 0 run fit the training set");
 }
 
 #[test]
@@ -133,7 +214,7 @@ fn agreeing_measurements_make_every_claim_hold_with_the_numbers_reported() {
     let (root, result) = analysed(&grid(|_| {}));
     let findings = result.unwrap();
     assert_eq!(verdicts(&findings), [Verdict::Holds; 3]);
-    let [active, rate, kernel] = &findings.verdicts[..] else {
+    let [active, rate, kernel, _] = &findings.verdicts[..] else {
         panic!("three verdicts")
     };
     // Worst deviation 5.0% at every B; ν(B)/ν(0) = 1; λ ratio 0.9.
@@ -156,13 +237,18 @@ fn agreeing_measurements_make_every_claim_hold_with_the_numbers_reported() {
     for verdict in &findings.verdicts {
         assert!(!verdict.criterion.is_empty() && verdict.reason.is_empty());
     }
-    assert_eq!(findings.sections.len(), 3);
+    assert_eq!(findings.sections.len(), 4);
+    assert_eq!(
+        findings.sections[3].title,
+        "Generalization at a fixed number of active units"
+    );
+    assert_eq!(findings.sections[3].tables[0].rows.len(), 2);
     assert_eq!(
         findings.sections[1].paragraphs.len(),
         1,
         "no drift note below drift 1"
     );
-    for section in &findings.sections {
+    for section in &findings.sections[..3] {
         assert_eq!(section.tables[0].rows.len(), 3, "{}", section.title);
     }
     // λ_min(K∞)/(1 − Φ(B)) = 1 at every B, in the last column of the kernel table.

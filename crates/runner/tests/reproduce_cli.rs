@@ -12,7 +12,9 @@ fn specs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/papers")
 }
 
-fn reproduce_small(name: &str) {
+/// Runs `reproduce NAME --scale small` into a fresh directory (`DIR/NAME`), checks its
+/// report, and returns the directory.
+fn reproduce_small(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(name);
     let output = overparam(&[
@@ -67,6 +69,7 @@ fn reproduce_small(name: &str) {
         );
         assert!(html.contains("<svg"), "{name}: figures are inlined");
     }
+    dir
 }
 
 #[test]
@@ -95,7 +98,14 @@ fn list_names_every_reproduction_and_unknown_names_are_explained() {
 
 #[test]
 fn subquadratic_small() {
-    reproduce_small("subquadratic");
+    let dir = reproduce_small("subquadratic");
+    let report = std::fs::read_to_string(dir.path().join("subquadratic/report.md")).unwrap();
+    for fragment in [
+        "| n | runs that missed the target | stalled | still descending at the end of the budget |",
+        "## Generalization: every layer trained against the lazy regime",
+    ] {
+        assert!(report.contains(fragment), "{report}");
+    }
 }
 
 #[test]
