@@ -132,9 +132,11 @@ fn write_part(dir: &Path, runs: &[Run]) {
 /// metrics.csv, params_final.npz and alignment.npy of one run.
 fn write_run(dir: &Path, run: &Run, curve: &[(usize, f64)]) {
     fs::create_dir_all(dir).unwrap();
-    let mut metrics = String::from("step,loss\n");
+    // teacher_alignment 0.99 at step 0, 0.9999 after.
+    let mut metrics = String::from("step,loss,teacher_alignment\n");
     for (step, loss) in curve {
-        metrics += &format!("{step},{loss}\n");
+        let alignment = if *step == 0 { 0.99 } else { 0.9999 };
+        metrics += &format!("{step},{loss},{alignment}\n");
     }
     fs::write(dir.join("metrics.csv"), metrics).unwrap();
     let m = run.neurons.len();
@@ -377,8 +379,12 @@ fn near_teacher_runs_started_above_the_threshold_are_left_out_and_said_so() {
         "{start:#?}"
     );
     assert_eq!(
-        start.tables[1].rows[1][..2],
-        ["6".to_string(), "0.0200".to_string()]
+        start.tables[1].rows[1][..4],
+        ["6", "0.0200", "0.0100", "1.00e-4"].map(String::from)
+    );
+    assert!(
+        start.paragraphs[0].contains("median 0.0100 at step 0 and 1.00e-4 at the end"),
+        "{start:#?}"
     );
     assert!(findings.sections[0].title == "Hypotheses and assumptions");
 }

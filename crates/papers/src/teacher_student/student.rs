@@ -12,7 +12,9 @@ use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::{read_npy, NpzReader};
 
 use overparam_analysis::plot::data::{value_order, Run, Sweep};
-use overparam_sweep::columns::{FINAL_LOSS, LOSS, MODEL_WIDTH, SEED, STEPS_TO_TARGET};
+use overparam_sweep::columns::{
+    FINAL_LOSS, LOSS, MODEL_WIDTH, SEED, STEPS_TO_TARGET, TEACHER_ALIGNMENT,
+};
 
 use super::rate::{final_phase_rate, FinalRate};
 use super::{ALIGNED_COSINE, NEGLIGIBLE_SHARE, RATE_DECADES};
@@ -65,6 +67,9 @@ pub struct Student {
     pub seed: String,
     /// The loss at step 0 (the first logged point).
     pub start_loss: Option<f64>,
+    /// 1 − teacher_alignment (Σ_r |a_r| max_j cos∠(w_r, w*_j) / Σ_r |a_r|) at the first and
+    /// the last logged step: how far the neurons are from the teacher's directions.
+    pub misalignment: Option<(f64, f64)>,
     /// The loss at the end.
     pub final_loss: Option<f64>,
     /// The gradient steps to the target loss, when it was reached.
@@ -167,6 +172,7 @@ fn read_student(run_dir: &Path, run: &Run) -> anyhow::Result<Student> {
     })?;
     let neurons = read_neurons(run_dir)?;
     let loss = run.curve(LOSS)?;
+    let alignment = run.curve(TEACHER_ALIGNMENT)?;
     ensure!(
         neurons.len() == width as usize,
         "{}: params_final.npz has {} neurons but model.width is {width}",
@@ -180,6 +186,10 @@ fn read_student(run_dir: &Path, run: &Run) -> anyhow::Result<Student> {
         start_loss: loss
             .first()
             .and_then(|&(step, loss)| (step == 0.0).then_some(loss)),
+        misalignment: alignment
+            .first()
+            .zip(alignment.last())
+            .map(|(&(_, first), &(_, last))| (1.0 - first, 1.0 - last)),
         final_loss: run.number(FINAL_LOSS),
         steps_to_target: run.number(STEPS_TO_TARGET),
         rate: final_phase_rate(&loss, RATE_DECADES),
