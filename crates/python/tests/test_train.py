@@ -379,10 +379,14 @@ def test_a_panic_is_a_runtime_error_and_the_module_carries_on():
 
 INTERRUPTIBLE = textwrap.dedent(
     """
+    import signal
     import sys
     import numpy as np
     import overparam as op
 
+    # Ctrl-C as in an interactive interpreter: a parent that ignores SIGINT (a background job
+    # of a non-interactive shell) passes SIG_IGN on, and Python then installs no handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     config = {"seed": 0, "data": {"n": 64, "d": 8}, "model": {"width": 256},
               "train": {"steps": 10**7, "log_every": 1000}}
     print("started", flush=True)
