@@ -164,10 +164,12 @@ fn analyse_part(parts: &Parts, setting: &Setting) -> anyhow::Result<Findings> {
     let students = read_students(dir)?;
     tables::write_runs(&dir.join("teacher_student.csv"), &students)?;
     // Runs started above the threshold are outside the hypothesis: left out of the verdicts.
-    let (inside, outside): (Vec<Student>, Vec<Student>) = students
+    let inside: Vec<Student> = students
         .iter()
+        .filter(|s| !setting.hypothesis || starts_below_threshold(s))
         .cloned()
-        .partition(|s| !setting.hypothesis || starts_below_threshold(s));
+        .collect();
+    let outside = students.len() - inside.len();
     let rates = rates_by_width(&inside);
     let plots = dir.join("plots");
     let maps = figures::alignment_maps(&plots, &students)?;
@@ -178,7 +180,7 @@ fn analyse_part(parts: &Parts, setting: &Setting) -> anyhow::Result<Findings> {
     if setting.hypothesis {
         alignment
             .paragraphs
-            .insert(0, start_paragraph(&students, &outside));
+            .insert(0, start_paragraph(&students, inside.len()));
         alignment.tables.push(start_table(&students));
     }
     alignment.figures = maps
@@ -194,17 +196,15 @@ fn analyse_part(parts: &Parts, setting: &Setting) -> anyhow::Result<Findings> {
         .filter_map(|(stem, caption)| parts.figure(setting.part, stem, caption))
         .collect();
     let mut verdicts = vec![
-        alignment_verdict(&inside, runs - outside.len()),
+        alignment_verdict(&inside, runs - outside),
         rate_verdict(&rates, &inside),
     ];
     for verdict in &mut verdicts {
         verdict.claim = format!("{}: {}", setting.label, verdict.claim);
-        if !outside.is_empty() {
+        if outside > 0 {
             verdict.measured = format!(
                 "{} run(s) started above the loss threshold {} and are left out; {}",
-                outside.len(),
-                START_LOSS_THRESHOLD,
-                verdict.measured
+                outside, START_LOSS_THRESHOLD, verdict.measured
             );
         }
     }

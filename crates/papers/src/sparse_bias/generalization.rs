@@ -7,6 +7,7 @@ use overparam_analysis::report::{ClaimVerdict, Section, TextTable, Verdict};
 use overparam_analysis::stats::{median, normal_cdf};
 use overparam_sweep::columns::{FINAL_LOSS, FINAL_TEST_LOSS, MODEL_WIDTH, TEST_LOSS};
 
+use super::claims::cell;
 use super::runs::BIAS_INIT;
 use crate::{number, Criterion, Parts, Threshold};
 
@@ -129,7 +130,7 @@ fn verdict(levels: &[Level]) -> ClaimVerdict {
             format!(
                 "B = {}: {} ({} runs)",
                 l.bias,
-                l.median().map_or("–".into(), number),
+                cell(l.median()),
                 l.held_out.len()
             )
         })
@@ -197,7 +198,6 @@ fn verdict(levels: &[Level]) -> ClaimVerdict {
 
 /// Per B: width, expected active share, runs, counted, held-out losses.
 fn table(levels: &[Level]) -> TextTable {
-    let text = |value: Option<f64>| value.map_or("–".to_string(), number);
     TextTable {
         columns: [
             "B",
@@ -224,8 +224,8 @@ fn table(levels: &[Level]) -> TextTable {
                     number(1.0 - normal_cdf(l.bias)),
                     l.runs.to_string(),
                     l.held_out.len().to_string(),
-                    text(median(l.initial.iter().copied())),
-                    text(l.median()),
+                    cell(median(l.initial.iter().copied())),
+                    cell(l.median()),
                     range,
                 ]
             })

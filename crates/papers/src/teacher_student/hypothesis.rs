@@ -48,8 +48,8 @@ pub(super) fn assumptions_section() -> Section {
     }
 }
 
-/// How the near-teacher starts compare with the threshold.
-pub(super) fn start_paragraph(students: &[Student], outside: &[Student]) -> String {
+/// How the near-teacher starts compare with the threshold (`inside` of `students` below it).
+pub(super) fn start_paragraph(students: &[Student], inside: usize) -> String {
     let starts: Vec<f64> = students.iter().filter_map(|s| s.start_loss).collect();
     let (lo, hi) = starts
         .iter()
@@ -80,7 +80,7 @@ pub(super) fn start_paragraph(students: &[Student], outside: &[Student]) -> Stri
          neurons converging is the weighted misalignment 1 − Σ_r |a_r| max_j cos∠(w_r, w*_j) \
          / Σ_r |a_r| (the teacher_alignment column), median {} at step 0 and {} at the end \
          (second table).",
-        students.len() - outside.len(),
+        inside,
         students.len(),
         START_LOSS_THRESHOLD,
         median_of(|m| m.0),

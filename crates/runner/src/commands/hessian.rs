@@ -59,11 +59,11 @@ pub fn run(args: &HessianArgs) -> anyhow::Result<()> {
     let spectrum = ntk_spectrum(&computed.hessian, size).context("the Hessian's eigenvalues")?;
     let eigenvalues = spectrum.eigenvalues;
     let (least, greatest) = (eigenvalues[0], eigenvalues[size - 1]);
+    let negative = eigenvalues.iter().filter(|&&l| l < 0.0).count();
     println!(
         "loss {:.6e}, |dL/dW| {gradient_norm:.3e}; Hessian [{size}, {size}]: lambda_min {least:.6e}, \
-         lambda_max {greatest:.6e}, {} negative; finite differences agree to {:.1e} (relative)",
+         lambda_max {greatest:.6e}, {negative} negative; finite differences agree to {:.1e} (relative)",
         computed.loss,
-        eigenvalues.iter().filter(|&&l| l < 0.0).count(),
         check.relative
     );
     let Some(out) = &args.out else {
@@ -84,7 +84,7 @@ pub fn run(args: &HessianArgs) -> anyhow::Result<()> {
         "weights": size,
         "hessian_min_eigenvalue": least,
         "hessian_max_eigenvalue": greatest,
-        "negative_eigenvalues": eigenvalues.iter().filter(|&&l| l < 0.0).count(),
+        "negative_eigenvalues": negative,
         "finite_difference": {
             "columns_checked": check.columns,
             "step": check.step,

@@ -13,7 +13,7 @@ use overparam_papers::{find, Part, Parts, Reproduction, Scale, REPRODUCTIONS};
 use overparam_sweep::columns::{RUN_ID, STATUS, WALL_S};
 use overparam_sweep::results::Table;
 
-use super::sweep::{execute_sweep, merge_results, Outcome, Selection};
+use super::sweep::{available_cores, execute_sweep, merge_results, Outcome, Selection};
 use crate::backend::BackendKind;
 use crate::cli::{ReproduceArgs, ScaleArg};
 use crate::interrupt::{sigterm_received, stop_on_sigterm, Terminated};
@@ -64,7 +64,7 @@ pub fn run(args: &ReproduceArgs) -> anyhow::Result<()> {
         ),
         format!(
             "{} cores available; backend {}",
-            std::thread::available_parallelism().map_or(1, usize::from),
+            available_cores(),
             args.backend.name()
         ),
         specs.origin.clone(),

@@ -47,13 +47,12 @@ pub enum Outcome {
     FinishedElsewhere,
     /// Failed, with the error `train` printed.
     Failed(String),
-    /// Stopped by SIGTERM (with the error `train` printed), or never started because the sweep
-    /// was: left for the next `sweep run`.
+    /// Stopped by SIGTERM, with the error `train` printed: left for the next `sweep run`.
     Interrupted(String),
+    /// Never started because SIGTERM stopped the sweep first: left for the next `sweep run`,
+    /// its manifest entry untouched.
+    NotStarted,
 }
-
-/// The [`Outcome::Interrupted`] message of a run the sweep did not start.
-const NOT_STARTED: &str = "not started: the sweep was stopped by SIGTERM";
 
 /// Runs `overparam sweep run`.
 pub fn run(args: &SweepRunArgs) -> anyhow::Result<()> {
@@ -134,7 +133,7 @@ pub fn available_cores() -> usize {
 fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Result<()> {
     let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count();
     let failed = count(|o| matches!(o, Outcome::Failed(_)));
-    let interrupted = count(|o| matches!(o, Outcome::Interrupted(_)));
+    let interrupted = count(|o| matches!(o, Outcome::Interrupted(_) | Outcome::NotStarted));
     println!(
         "{} runs in {wall_s:.1} s: {} ran ok, {} already done, {} finished elsewhere, {failed} failed, {interrupted} interrupted; manifest {}",
         outcomes.len(),
@@ -146,9 +145,7 @@ fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Res
     for (index, outcome) in outcomes {
         match outcome {
             Outcome::Failed(error) => println!("  run {index} failed: {error}"),
-            Outcome::Interrupted(reason) if reason != NOT_STARTED => {
-                println!("  run {index} interrupted: {reason}")
-            }
+            Outcome::Interrupted(reason) => println!("  run {index} interrupted: {reason}"),
             _ => {}
         }
     }
@@ -157,7 +154,7 @@ fn report(outcomes: &[(usize, Outcome)], dir: &Path, wall_s: f64) -> anyhow::Res
             "{interrupted} of {} runs left unfinished ({} not started); run the same `sweep \
              run` again to finish them (checkpointed runs resume)",
             outcomes.len(),
-            count(|o| *o == Outcome::Interrupted(NOT_STARTED.to_string())),
+            count(|o| *o == Outcome::NotStarted),
         ))
         .into());
     }
@@ -194,7 +191,7 @@ impl Runner<'_> {
                     scope.spawn(|| -> anyhow::Result<()> {
                         while let Some(&index) = selected.get(next.fetch_add(1, Ordering::SeqCst)) {
                             let outcome = if sigterm_received() {
-                                Outcome::Interrupted(NOT_STARTED.to_string())
+                                Outcome::NotStarted
                             } else {
                                 self.run_one(index, &progress)?
                             };
@@ -247,7 +244,7 @@ impl Runner<'_> {
                     waited = true;
                     match progress.wait_for(index, &dir)? {
                         Some(lock) => lock,
-                        None => return Ok(Outcome::Interrupted(NOT_STARTED.to_string())),
+                        None => return Ok(Outcome::NotStarted),
                     }
                 }
                 Err(error) => return Err(error),
@@ -328,7 +325,7 @@ impl Runner<'_> {
             }
             Outcome::Failed(error) => ("failed", error.clone()),
             // Untouched: the manifest keeps what it said.
-            Outcome::Interrupted(reason) if reason == NOT_STARTED => return Ok(()),
+            Outcome::NotStarted => return Ok(()),
             Outcome::Interrupted(reason) => ("pending", reason.clone()),
         };
         with_manifest_lock(self.dir, || {

@@ -10,7 +10,7 @@ mod plan;
 mod status;
 mod submit;
 
-pub use execute::{execute_sweep, Outcome, Selection};
+pub use execute::{available_cores, execute_sweep, Outcome, Selection};
 pub use merge::{merge_results, RESULTS_FILE};
 pub use submit::{absolute, path_text, prepare_array, submit_after, submit_array, unix_now};
 
